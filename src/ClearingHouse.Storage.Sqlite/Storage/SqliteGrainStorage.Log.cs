@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+
+namespace ClearingHouse.Storage.Sqlite;
+
+public sealed partial class SqliteGrainStorage
+{
+    [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "Grain storage {Provider}: table grain_state ready in SQLite file {DataSource}")]
+    private static partial void LogSchemaReady(ILogger logger, string provider, string dataSource);
+
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "Grain storage {Provider}: reading state {StateName} of {GrainId} failed")]
+    private static partial void LogReadFailed(ILogger logger, Exception exception, string provider, string stateName, GrainId grainId);
+
+    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Grain storage {Provider}: {Operation} of state {StateName} of {GrainId} failed")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, string provider, string operation, string stateName, GrainId grainId);
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Grain storage {Provider}: {Operation} of state {StateName} of {GrainId} rejected, ETag {ExpectedETag} is stale (stored {StoredETag})")]
+    private static partial void LogETagConflict(ILogger logger, string provider, string operation, string stateName, GrainId grainId, string? expectedETag, string? storedETag);
+}
