@@ -1,0 +1,3 @@
+using ClearingHouse.Cli;
+
+return await new CliApp(Console.Out, Console.Error).RunAsync(args);

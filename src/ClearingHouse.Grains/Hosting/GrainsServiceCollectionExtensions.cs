@@ -1,0 +1,25 @@
+using ClearingHouse.Grains.Options;
+using ClearingHouse.Grains.Parties;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace ClearingHouse.Grains.Hosting;
+
+/// <summary>Registers what the grains and the silo-local directory need.</summary>
+public static class GrainsServiceCollectionExtensions
+{
+    /// <summary>Adds the hub clock, the party directory and their options.</summary>
+    public static IServiceCollection AddClearingHouseGrains(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(HubClock.System);
+        services.AddOptions<PartyDirectoryOptions>()
+            .Bind(configuration.GetSection(PartyDirectoryOptions.Section))
+            .Validate(o => o.RefreshInterval > TimeSpan.Zero && o.RefreshInterval <= TimeSpan.FromMinutes(1),
+                "Directory:RefreshInterval must be between 0 and 1 minute")
+            .ValidateOnStart();
+        services.AddSingleton<PartyDirectory>();
+        return services;
+    }
+}

@@ -1,0 +1,22 @@
+using ClearingHouse.Contracts.V1;
+using ClearingHouse.Server.Identity;
+using Grpc.Core;
+
+namespace ClearingHouse.Server.Grpc;
+
+/// <summary>Tells a caller who the hub thinks it is (see identity.proto).</summary>
+public sealed class IdentityGrpcService : IdentityService.IdentityServiceBase
+{
+    /// <inheritdoc />
+    public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var response = new WhoAmIResponse { Operator = caller.IsOperator, CredentialId = caller.CredentialId };
+        if (caller.Party is { } party)
+        {
+            response.Party = party.ToProto();
+        }
+
+        return Task.FromResult(response);
+    }
+}

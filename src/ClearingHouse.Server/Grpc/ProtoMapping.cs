@@ -1,0 +1,153 @@
+using System.Text;
+using ClearingHouse.Contracts.V1;
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Credentials;
+using ClearingHouse.Grains.Errors;
+using ClearingHouse.Grains.Parties;
+using Google.Protobuf.WellKnownTypes;
+using PartyRole = ClearingHouse.Domain.Parties.PartyRole;
+using ProtoRole = ClearingHouse.Contracts.V1.PartyRole;
+
+namespace ClearingHouse.Server.Grpc;
+
+/// <summary>Conversions between protobuf messages and the domain, validating on the way in.</summary>
+public static class ProtoMapping
+{
+    /// <summary>Default and largest page sizes of every list.</summary>
+    public const int DefaultPageSize = 100, MaxPageSize = 1000;
+
+    /// <summary>The party key of a <see cref="PartyRef"/>; InvalidArgument naming <paramref name="field"/> when malformed.</summary>
+    public static PartyKey ToKey(PartyRef? party, string field)
+    {
+        if (party is null)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, $"{field} is required", field);
+        }
+
+        HubException.ThrowIfInvalid(PartyRules.ValidateCountryCode(party.CountryCode), $"{field}.country_code");
+        HubException.ThrowIfInvalid(PartyRules.ValidatePartyId(party.PartyId), $"{field}.party_id");
+        return new PartyKey(party.CountryCode, party.PartyId, ToRole(party.Role, $"{field}.role"));
+    }
+
+    /// <summary>The domain role; InvalidArgument when unspecified or unknown.</summary>
+    public static PartyRole ToRole(ProtoRole role, string field) => role switch
+    {
+        ProtoRole.Cpo => PartyRole.Cpo,
+        ProtoRole.Emsp => PartyRole.Emsp,
+        _ => throw new HubException(HubErrorCode.InvalidArgument, $"{field} must be PARTY_ROLE_CPO or PARTY_ROLE_EMSP", field),
+    };
+
+    /// <summary>The wire form of a party key.</summary>
+    public static PartyRef ToProto(this PartyKey key) => new()
+    {
+        CountryCode = key.CountryCode,
+        PartyId = key.PartyId,
+        Role = key.Role == PartyRole.Cpo ? ProtoRole.Cpo : ProtoRole.Emsp,
+    };
+
+    /// <summary>The wire form of a party.</summary>
+    public static Party ToProto(this PartyRecord party) => new()
+    {
+        Ref = party.Key.ToProto(),
+        Name = party.Name,
+        Status = party.Status == Grains.Parties.PartyStatus.Active ? Contracts.V1.PartyStatus.Active : Contracts.V1.PartyStatus.Suspended,
+        RegisteredAt = Timestamp.FromDateTimeOffset(party.RegisteredAt),
+        UpdatedAt = Timestamp.FromDateTimeOffset(party.UpdatedAt),
+    };
+
+    /// <summary>The wire form of a credential (never its secret or hash).</summary>
+    public static Credential ToProto(this CredentialRecord credential, DateTimeOffset now)
+    {
+        var proto = new Credential
+        {
+            CredentialId = credential.Id,
+            Party = credential.Party.ToProto(),
+            Status = credential.StatusAt(now) switch
+            {
+                Grains.Credentials.CredentialStatus.Active => Contracts.V1.CredentialStatus.Active,
+                Grains.Credentials.CredentialStatus.Rotating => Contracts.V1.CredentialStatus.Rotating,
+                Grains.Credentials.CredentialStatus.Expired => Contracts.V1.CredentialStatus.Expired,
+                _ => Contracts.V1.CredentialStatus.Revoked,
+            },
+            IssuedAt = Timestamp.FromDateTimeOffset(credential.IssuedAt),
+            ReplacedBy = credential.ReplacedBy ?? string.Empty,
+        };
+        if (credential.ExpiresAt is { } expires)
+        {
+            proto.ExpiresAt = Timestamp.FromDateTimeOffset(expires);
+        }
+
+        if (credential.RevokedAt is { } revoked)
+        {
+            proto.RevokedAt = Timestamp.FromDateTimeOffset(revoked);
+        }
+
+        return proto;
+    }
+
+    /// <summary>The wire form of an agreement, with its state at <paramref name="now"/>.</summary>
+    public static Agreement ToProto(this AgreementRecord agreement, DirectoryView view, DateTimeOffset now)
+    {
+        var proto = new Agreement
+        {
+            Cpo = agreement.Cpo.ToProto(),
+            Emsp = agreement.Emsp.ToProto(),
+            ValidFrom = Timestamp.FromDateTimeOffset(agreement.ValidFrom),
+            UpdatedAt = Timestamp.FromDateTimeOffset(agreement.UpdatedAt),
+            Status = view.StateOf(agreement, now) switch
+            {
+                AgreementState.Active => AgreementStatus.Active,
+                AgreementState.Pending => AgreementStatus.Pending,
+                AgreementState.Ended => AgreementStatus.Ended,
+                _ => AgreementStatus.Suspended,
+            },
+        };
+        if (agreement.ValidUntil is { } until)
+        {
+            proto.ValidUntil = Timestamp.FromDateTimeOffset(until);
+        }
+
+        return proto;
+    }
+
+    /// <summary>A timestamp as UTC; InvalidArgument naming the field when out of range.</summary>
+    public static DateTimeOffset ToInstant(Timestamp timestamp, string field)
+    {
+        if (timestamp.Seconds < -62135596800 || timestamp.Seconds > 253402300799 || timestamp.Nanos is < 0 or > 999_999_999)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, $"{field} is not a valid timestamp", field);
+        }
+
+        return timestamp.ToDateTimeOffset();
+    }
+
+    /// <summary>The page size asked for, defaulted and clamped; InvalidArgument when negative.</summary>
+    public static int PageSize(PageRequest? page)
+    {
+        var size = page?.PageSize ?? 0;
+        return size < 0
+            ? throw new HubException(HubErrorCode.InvalidArgument, "page.page_size must not be negative", "page.page_size")
+            : size == 0 ? DefaultPageSize : Math.Min(size, MaxPageSize);
+    }
+
+    /// <summary>Encodes a keyset position as an opaque page token.</summary>
+    public static string EncodePageToken(string position) => Convert.ToBase64String(Encoding.UTF8.GetBytes(position));
+
+    /// <summary>Decodes a page token, or null for the first page; InvalidArgument when it was not made by the hub.</summary>
+    public static string? DecodePageToken(PageRequest? page)
+    {
+        if (string.IsNullOrEmpty(page?.PageToken))
+        {
+            return null;
+        }
+
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(page.PageToken));
+        }
+        catch (FormatException)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, "page.page_token is not a token this hub returned", "page.page_token");
+        }
+    }
+}

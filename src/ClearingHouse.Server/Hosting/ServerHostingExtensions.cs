@@ -1,0 +1,124 @@
+using System.Net;
+using ClearingHouse.Grains.Hosting;
+using ClearingHouse.Server.Diagnostics;
+using ClearingHouse.Server.Grpc;
+using ClearingHouse.Server.Identity;
+using ClearingHouse.Server.Options;
+using ClearingHouse.Storage.Postgres;
+using ClearingHouse.Storage.Sqlite;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Orleans.Configuration;
+using OpenTelemetry.Metrics;
+
+namespace ClearingHouse.Server.Hosting;
+
+/// <summary>The only place that wires the hub together: options, Orleans, gRPC, identity, telemetry.</summary>
+public static class ServerHostingExtensions
+{
+    /// <summary>Reads and validates the settings, then registers everything the hub runs.</summary>
+    public static WebApplicationBuilder AddClearingHouse(this WebApplicationBuilder builder)
+    {
+        var settings = HubSettings.Load(builder.Configuration);
+        builder.Services.AddSingleton(settings);
+        builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection(IdentityOptions.Section));
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = settings.Hub.ShutdownTimeout);
+
+        ConfigureKestrel(builder, settings.Hub);
+        ConfigureOrleans(builder, settings);
+
+        builder.Services.AddClearingHouseGrains(builder.Configuration);
+        builder.Services.AddSingleton<HubMetrics>();
+        builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
+        builder.Services.AddSingleton<IdentityResolver>();
+
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = settings.Hub.MaxReceiveMessageBytes;
+            o.EnableDetailedErrors = false;
+            o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.Interceptors.Add<AuthenticationInterceptor>();
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
+
+        builder.Services.AddOpenTelemetry().WithMetrics(m => m
+            .AddMeter(HubMetrics.MeterName)
+            .AddAspNetCoreInstrumentation()
+            .AddRuntimeInstrumentation()
+            .AddPrometheusExporter());
+        return builder;
+    }
+
+    /// <summary>Maps the gRPC services, health, reflection and the metrics endpoint.</summary>
+    public static WebApplication MapClearingHouse(this WebApplication app)
+    {
+        var settings = app.Services.GetRequiredService<HubSettings>();
+        // Create the operator credential (and log where it is) at start, not on the first call.
+        _ = app.Services.GetRequiredService<OperatorCredential>();
+
+        app.MapGrpcService<PartyAdminGrpcService>();
+        app.MapGrpcService<IdentityGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        if (settings.Hub.MetricsPort > 0)
+        {
+            app.MapPrometheusScrapingEndpoint().RequireHost($"*:{settings.Hub.MetricsPort}");
+        }
+
+        return app;
+    }
+
+    private static void ConfigureKestrel(WebApplicationBuilder builder, HubOptions hub)
+    {
+        var address = IPAddress.Parse(hub.ListenAddress);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Listen(address, hub.GrpcPort, listen =>
+            {
+                if (hub.TlsCertificatePath is { Length: > 0 } certificate)
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(certificate, hub.TlsCertificatePassword);
+                }
+                else
+                {
+                    // Plain-text HTTP/2 (h2c): gRPC clients connect with prior knowledge.
+                    listen.Protocols = HttpProtocols.Http2;
+                }
+            });
+            if (hub.MetricsPort > 0)
+            {
+                kestrel.Listen(address, hub.MetricsPort, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+        });
+    }
+
+    private static void ConfigureOrleans(WebApplicationBuilder builder, HubSettings settings)
+    {
+        builder.UseOrleans(silo =>
+        {
+            var s = settings.Silo;
+            if (settings.Hub.Profile == HubProfile.Embedded)
+            {
+                silo.UseLocalhostClustering(s.SiloPort, s.GatewayPort, serviceId: s.ServiceId, clusterId: s.ClusterId);
+                var dataDirectory = Path.GetFullPath(settings.Hub.DataDirectory);
+                Directory.CreateDirectory(dataDirectory);
+                var connectionString = settings.Storage.Sqlite.ConnectionString
+                    ?? $"Data Source={Path.Combine(dataDirectory, "clearinghouse.db")}";
+                silo.AddClearingHouseSqliteStorage(o => o.ConnectionString = connectionString);
+            }
+            else
+            {
+                silo.Configure<ClusterOptions>(o =>
+                {
+                    o.ClusterId = s.ClusterId;
+                    o.ServiceId = s.ServiceId;
+                });
+                silo.ConfigureEndpoints(IPAddress.Parse(s.AdvertisedAddress), s.SiloPort, s.GatewayPort, listenOnAnyHostAddress: false);
+                silo.UseRedisClustering(settings.Redis.ConnectionString!);
+                silo.AddClearingHousePostgresStorage(o => o.ConnectionString = settings.Storage.Postgres.ConnectionString!);
+            }
+        });
+    }
+}

@@ -1,0 +1,54 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+
+namespace ClearingHouse.Server.Identity;
+
+/// <summary>
+/// Authenticates every call except health checks and reflection, and puts the caller on the call
+/// (<see cref="CallerIdentityExtensions.GetCaller"/>). Services then check role and ownership.
+/// </summary>
+public sealed class AuthenticationInterceptor(IdentityResolver resolver) : Interceptor
+{
+    /// <inheritdoc />
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthenticateAsync(context);
+        return await continuation(request, context);
+    }
+
+    /// <inheritdoc />
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthenticateAsync(context);
+        return await continuation(requestStream, context);
+    }
+
+    /// <inheritdoc />
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthenticateAsync(context);
+        await continuation(request, responseStream, context);
+    }
+
+    /// <inheritdoc />
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        await AuthenticateAsync(context);
+        await continuation(requestStream, responseStream, context);
+    }
+
+    private async ValueTask AuthenticateAsync(ServerCallContext context)
+    {
+        if (IsPublic(context.Method))
+        {
+            return;
+        }
+
+        var caller = await resolver.ResolveAsync(context.RequestHeaders.GetValue("authorization"));
+        context.SetCaller(caller);
+    }
+
+    private static bool IsPublic(string method) =>
+        method.StartsWith("/grpc.health.v1.Health/", StringComparison.Ordinal)
+        || method.StartsWith("/grpc.reflection.", StringComparison.Ordinal);
+}

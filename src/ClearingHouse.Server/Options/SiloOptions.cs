@@ -1,0 +1,60 @@
+namespace ClearingHouse.Server.Options;
+
+/// <summary>The co-hosted Orleans silo (configuration section <c>Silo</c>).</summary>
+public sealed class SiloOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Silo";
+
+    /// <summary>The cluster this silo joins; silos with the same id form one cluster (default <c>clearinghouse</c>).</summary>
+    public string ClusterId { get; set; } = "clearinghouse";
+
+    /// <summary>The service id; grain state belongs to it and survives new cluster ids (default <c>clearinghouse</c>).</summary>
+    public string ServiceId { get; set; } = "clearinghouse";
+
+    /// <summary>Silo-to-silo port (default 11111). Each silo on one machine needs its own.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Orleans client gateway port (default 30000). Each silo on one machine needs its own.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address other silos reach this one on (Cluster profile; default 127.0.0.1).</summary>
+    public string AdvertisedAddress { get; set; } = "127.0.0.1";
+}
+
+/// <summary>Redis, for cluster membership in the Cluster profile (configuration section <c>Redis</c>).</summary>
+public sealed class RedisOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Redis";
+
+    /// <summary>A StackExchange.Redis configuration string, for example <c>127.0.0.1:6379</c>. Required in the Cluster profile.</summary>
+    public string? ConnectionString { get; set; }
+}
+
+/// <summary>Durable storage settings (configuration section <c>Storage</c>).</summary>
+public sealed class StorageOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Storage";
+
+    /// <summary>Settings of the SQLite store (Embedded profile).</summary>
+    public SqliteSettings Sqlite { get; set; } = new();
+
+    /// <summary>Settings of the PostgreSQL store (Cluster profile).</summary>
+    public PostgresSettings Postgres { get; set; } = new();
+
+    /// <summary>SQLite settings.</summary>
+    public sealed class SqliteSettings
+    {
+        /// <summary>A Microsoft.Data.Sqlite connection string; default: <c>clearinghouse.db</c> in the data directory.</summary>
+        public string? ConnectionString { get; set; }
+    }
+
+    /// <summary>PostgreSQL settings.</summary>
+    public sealed class PostgresSettings
+    {
+        /// <summary>An Npgsql connection string. Required in the Cluster profile.</summary>
+        public string? ConnectionString { get; set; }
+    }
+}
