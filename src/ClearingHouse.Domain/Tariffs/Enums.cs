@@ -1,0 +1,89 @@
+namespace ClearingHouse.Domain.Tariffs;
+
+/// <summary>OCPI 2.2.1 <c>TariffType</c>: which kind of session a tariff is meant for.</summary>
+public enum TariffType
+{
+    /// <summary>Ad-hoc payment at the charge point (debit or credit card terminal).</summary>
+    AdHocPayment,
+
+    /// <summary>Valid when the charging preference CHEAP is set for the session.</summary>
+    ProfileCheap,
+
+    /// <summary>Valid when the charging preference FAST is set for the session.</summary>
+    ProfileFast,
+
+    /// <summary>Valid when the charging preference GREEN is set for the session.</summary>
+    ProfileGreen,
+
+    /// <summary>RFID without charging preference, or charging preference REGULAR.</summary>
+    Regular,
+}
+
+/// <summary>OCPI 2.2.1 <c>TariffDimensionType</c>: what a <see cref="PriceComponent"/> prices.</summary>
+public enum TariffDimensionType
+{
+    /// <summary>Energy in kWh; <c>step_size</c> is in Wh.</summary>
+    Energy,
+
+    /// <summary>A fixed fee without unit, charged once per session.</summary>
+    Flat,
+
+    /// <summary>Time not charging, in hours; <c>step_size</c> is in seconds.</summary>
+    ParkingTime,
+
+    /// <summary>Time charging (or reserved, in a reservation element), in hours; <c>step_size</c> is in seconds.</summary>
+    Time,
+}
+
+/// <summary>OCPI 2.2.1 <c>ReservationRestrictionType</c>.</summary>
+public enum ReservationRestrictionType
+{
+    /// <summary>The element prices a reservation.</summary>
+    Reservation,
+
+    /// <summary>The element prices a reservation that expired without a charging session.</summary>
+    ReservationExpires,
+}
+
+/// <summary>OCPI 2.2.1 <c>CdrDimensionType</c>: what a <see cref="CdrDimension"/> measures.</summary>
+public enum CdrDimensionType
+{
+    /// <summary>Average charging current in A.</summary>
+    Current,
+
+    /// <summary>Energy charged in kWh.</summary>
+    Energy,
+
+    /// <summary>Energy exported from the EV in kWh.</summary>
+    EnergyExport,
+
+    /// <summary>Energy imported into the EV in kWh.</summary>
+    EnergyImport,
+
+    /// <summary>Maximum current reached during the period, in A.</summary>
+    MaxCurrent,
+
+    /// <summary>Minimum current used during the period, in A.</summary>
+    MinCurrent,
+
+    /// <summary>Maximum power reached during the period, in kW.</summary>
+    MaxPower,
+
+    /// <summary>Minimum power used during the period, in kW.</summary>
+    MinPower,
+
+    /// <summary>Time not charging, in hours.</summary>
+    ParkingTime,
+
+    /// <summary>Average power in kW.</summary>
+    Power,
+
+    /// <summary>Time reserved, in hours.</summary>
+    ReservationTime,
+
+    /// <summary>State of charge of the EV battery, in percent.</summary>
+    StateOfCharge,
+
+    /// <summary>Time charging, in hours.</summary>
+    Time,
+}

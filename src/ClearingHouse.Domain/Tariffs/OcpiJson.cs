@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace ClearingHouse.Domain.Tariffs;
+
+/// <summary>
+/// Reads OCPI 2.2.1 Tariff and CDR JSON into the <see cref="Tariff"/> and <see cref="Cdr"/> model.
+/// Property names are snake_case, enum values SCREAMING_SNAKE_CASE as in OCPI. Unknown properties
+/// (energy_mix, cdr_token, ...) are ignored; a missing required property, an explicit null where the
+/// model does not allow one, or an unknown enum value throws <see cref="JsonException"/>.
+/// Timestamps without an offset are read as UTC, as OCPI requires.
+/// </summary>
+public static class OcpiJson
+{
+    /// <summary>The serializer options used by this reader; also usable to write the model back as OCPI JSON.</summary>
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
+
+    /// <summary>Reads one OCPI Tariff object.</summary>
+    /// <exception cref="JsonException">The JSON is not a readable tariff.</exception>
+    public static Tariff ReadTariff(string json) =>
+        JsonSerializer.Deserialize<Tariff>(json, Options) ?? throw new JsonException("The tariff JSON is null.");
+
+    /// <summary>Reads one OCPI Tariff object from UTF-8 JSON.</summary>
+    /// <exception cref="JsonException">The JSON is not a readable tariff.</exception>
+    public static Tariff ReadTariff(Stream utf8Json) =>
+        JsonSerializer.Deserialize<Tariff>(utf8Json, Options) ?? throw new JsonException("The tariff JSON is null.");
+
+    /// <summary>Reads one OCPI CDR object: its session, charging periods and declared totals.</summary>
+    /// <exception cref="JsonException">The JSON is not a readable CDR.</exception>
+    public static Cdr ReadCdr(string json) =>
+        JsonSerializer.Deserialize<Cdr>(json, Options) ?? throw new JsonException("The CDR JSON is null.");
+
+    /// <summary>Reads one OCPI CDR object from UTF-8 JSON.</summary>
+    /// <exception cref="JsonException">The JSON is not a readable CDR.</exception>
+    public static Cdr ReadCdr(Stream utf8Json) =>
+        JsonSerializer.Deserialize<Cdr>(utf8Json, Options) ?? throw new JsonException("The CDR JSON is null.");
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            RespectNullableAnnotations = true,
+            NumberHandling = JsonNumberHandling.Strict,
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper, allowIntegerValues: false));
+        options.Converters.Add(new UtcDateTimeOffsetConverter());
+        options.MakeReadOnly();
+        return options;
+    }
+
+    /// <summary>OCPI DateTime: ISO 8601, UTC; a value without offset or 'Z' is UTC, never machine-local.</summary>
+    private sealed class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var text = reader.GetString();
+            if (!DateTimeOffset.TryParse(
+                    text,
+                    CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
+                    out var value))
+            {
+                throw new JsonException($"'{text}' is not an OCPI DateTime.");
+            }
+
+            return value;
+        }
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+    }
+}
