@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts (or stops) the real Redis and PostgreSQL servers the backend tests talk to, on 127.0.0.1,
-# with their own data folders under .ci-services/. Debian's service scripts do not start daemons on
+# with their own data folders (default /tmp/clearinghouse-services-UID). Debian's service scripts do not start daemons on
 # these machines, so this script starts them by hand.
 #
 #   scripts/services.sh start   # prints the environment the tests read
@@ -9,7 +9,9 @@
 # Ports: CH_REDIS_PORT (default 6390), CH_PG_PORT (default 5439).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dir="${CH_SERVICES_DIR:-$here/.ci-services}"
+# Outside the checkout by default: the postgres user must be able to reach it, and a clone under
+# /root is not reachable for it.
+dir="${CH_SERVICES_DIR:-/tmp/clearinghouse-services-$(id -u)}"
 redis_port="${CH_REDIS_PORT:-6390}"
 pg_port="${CH_PG_PORT:-5439}"
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"

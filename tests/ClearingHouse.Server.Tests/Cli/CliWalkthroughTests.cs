@@ -1,0 +1,73 @@
+using System.Text.Json;
+using ClearingHouse.Cli;
+using ClearingHouse.Server.Tests.Infrastructure;
+
+namespace ClearingHouse.Server.Tests.Cli;
+
+/// <summary>The README's walkthrough, run with the real CLI against a real hub.</summary>
+public sealed class CliWalkthroughTests(EmbeddedHubFixture fixture) : IClassFixture<EmbeddedHubFixture>
+{
+    [Fact]
+    public async Task Walkthrough_RegisterIssueAgree_AllowedAndDeniedCalls()
+    {
+        var op = new[] { "--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret };
+
+        var (code, output, _) = await Run([.. op, "parties", "register", "NL-WLK-CPO", "--name", "Walk Charging"]);
+        Assert.Equal(0, code);
+        Assert.Contains("NL-WLK-CPO", output, StringComparison.Ordinal);
+        Assert.Equal(0, (await Run([.. op, "parties", "register", "DE-WLK-EMSP", "--name", "Walk Mobility"])).Code);
+
+        (code, output, _) = await Run([.. op, "credentials", "issue", "NL-WLK-CPO", "--json"]);
+        Assert.Equal(0, code);
+        var secret = JsonDocument.Parse(output).RootElement.GetProperty("secret").GetString()!;
+
+        (code, output, _) = await Run([.. op, "agreements", "set", "--cpo", "NL-WLK-CPO", "--emsp", "DE-WLK-EMSP"]);
+        Assert.Equal(0, code);
+        Assert.Contains("ACTIVE", output, StringComparison.Ordinal);
+
+        var cpo = new[] { "--hub", fixture.Hub.Address.ToString(), "--credential", secret };
+        (code, output, _) = await Run([.. cpo, "whoami"]);
+        Assert.Equal(0, code);
+        Assert.Contains("NL-WLK-CPO", output, StringComparison.Ordinal);
+
+        (code, output, _) = await Run([.. cpo, "agreements", "list"]);
+        Assert.Equal(0, code);
+        Assert.Contains("DE-WLK-EMSP", output, StringComparison.Ordinal);
+
+        var (deniedCode, _, error) = await Run([.. cpo, "parties", "list"]);
+        Assert.Equal(1, deniedCode);
+        Assert.Contains("PermissionDenied", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Health_NoCredential_Serving()
+    {
+        var (code, output, _) = await Run(["--hub", fixture.Hub.Address.ToString(), "health"]);
+        Assert.Equal(0, code);
+        Assert.Contains("SERVING", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Register_BadParty_UsageErrorExit2()
+    {
+        var (code, _, error) = await Run(["--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret, "parties", "register", "nl-x-CPO", "--name", "x"]);
+        Assert.Equal(2, code);
+        Assert.Contains("COUNTRY-PARTY-ROLE", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnyCommand_HubDown_Exit3WithMessage()
+    {
+        var (code, _, error) = await Run(["--hub", "http://127.0.0.1:1", "--credential", fixture.Hub.OperatorSecret, "whoami"]);
+        Assert.Equal(3, code);
+        Assert.Contains("cannot reach the hub", error, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> Run(string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await new CliApp(output, error).RunAsync(args);
+        return (code, output.ToString(), error.ToString());
+    }
+}

@@ -1,0 +1,96 @@
+using ClearingHouse.Contracts.V1;
+using ClearingHouse.Domain.Credentials;
+using ClearingHouse.Server.Tests.Infrastructure;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+using static ClearingHouse.Server.Tests.Infrastructure.Parties;
+
+namespace ClearingHouse.Server.Tests.Hosting;
+
+/// <summary>
+/// The Cluster profile on real Redis (membership) and PostgreSQL (state): two silos in one cluster,
+/// each a gRPC endpoint, and state that survives a restart of both.
+/// </summary>
+public sealed class ClusterProfileTests : IAsyncLifetime
+{
+    private readonly string _clusterId = $"ch-test-{Guid.NewGuid():N}";
+    private readonly string _operatorSecret = CredentialSecret.Generate(party: null).Text;
+    private string _postgres = null!;
+
+    public async Task InitializeAsync() => _postgres = await TestServices.CreateDatabaseAsync();
+
+    public Task DisposeAsync() => TestServices.DropDatabaseAsync(_postgres);
+
+    [Fact]
+    public async Task TwoSilos_PartyRegisteredThroughOne_AuthenticatesThroughTheOther()
+    {
+        await using var a = await HubHost.StartClusterAsync(_clusterId, _postgres, _operatorSecret);
+        await using var b = await HubHost.StartClusterAsync(_clusterId, _postgres, _operatorSecret);
+        var (cpo, emsp) = (Unique(PartyRole.Cpo, "DE"), Unique(PartyRole.Emsp, "DE"));
+        Assert.Equal(2, await ActiveSilosAsync(a, expected: 2));
+        Assert.Equal(2, await ActiveSilosAsync(b, expected: 2));
+
+        var cpoSecret = await RegisterWithCredentialAsync(a.Channel(_operatorSecret), cpo);
+        await RegisterWithCredentialAsync(a.Channel(_operatorSecret), emsp);
+        await new PartyAdminService.PartyAdminServiceClient(a.Channel(_operatorSecret)).SetAgreementAsync(new SetAgreementRequest { Cpo = cpo, Emsp = emsp });
+
+        var me = await new IdentityService.IdentityServiceClient(b.Channel(cpoSecret)).WhoAmIAsync(new WhoAmIRequest());
+        Assert.Equal(cpo, me.Party);
+        var listed = await new PartyAdminService.PartyAdminServiceClient(b.Channel(cpoSecret)).ListAgreementsAsync(new ListAgreementsRequest());
+        Assert.Equal(emsp, Assert.Single(listed.Agreements).Emsp);
+
+        // A duplicate registration through the other silo meets the same single registry.
+        await AssertFails(StatusCode.AlreadyExists, () => new PartyAdminService.PartyAdminServiceClient(b.Channel(_operatorSecret))
+            .RegisterPartyAsync(new RegisterPartyRequest { Party = cpo, Name = "again" }).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task BothSilosRestarted_StateSurvives()
+    {
+        var party = Unique(PartyRole.Cpo, "FR");
+        string secret;
+        await using (var a = await HubHost.StartClusterAsync(_clusterId, _postgres, _operatorSecret))
+        await using (var b = await HubHost.StartClusterAsync(_clusterId, _postgres, _operatorSecret))
+        {
+            secret = await RegisterWithCredentialAsync(b.Channel(_operatorSecret), party, "Survivor");
+            Assert.Equal(party, (await new IdentityService.IdentityServiceClient(a.Channel(secret)).WhoAmIAsync(new WhoAmIRequest())).Party);
+        }
+
+        await using (var a = await HubHost.StartClusterAsync(_clusterId, _postgres, _operatorSecret))
+        await using (var b = await HubHost.StartClusterAsync(_clusterId, _postgres, _operatorSecret))
+        {
+            Assert.Equal(party, (await new IdentityService.IdentityServiceClient(a.Channel(secret)).WhoAmIAsync(new WhoAmIRequest())).Party);
+            var got = await new PartyAdminService.PartyAdminServiceClient(b.Channel(_operatorSecret)).GetPartyAsync(new GetPartyRequest { Party = party });
+            Assert.Equal("Survivor", got.Party.Name);
+        }
+    }
+
+    // Membership converges within seconds; poll the management grain until it does or time runs out.
+    private static async Task<int> ActiveSilosAsync(HubHost host, int expected)
+    {
+        var management = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var count = 0;
+        while (!timeout.IsCancellationRequested)
+        {
+            count = (await management.GetHosts(onlyActive: true)).Count;
+            if (count == expected)
+            {
+                break;
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+
+        return count;
+    }
+
+    [Fact]
+    public async Task ClusterSilo_WrongOperatorSecret_Unauthenticated()
+    {
+        await using var a = await HubHost.StartClusterAsync(_clusterId, _postgres, _operatorSecret);
+        var other = CredentialSecret.Generate(party: null).Text;
+
+        await AssertFails(StatusCode.Unauthenticated, () => new IdentityService.IdentityServiceClient(a.Channel(other)).WhoAmIAsync(new WhoAmIRequest()).ResponseAsync);
+    }
+}

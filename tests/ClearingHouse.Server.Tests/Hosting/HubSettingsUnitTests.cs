@@ -1,0 +1,51 @@
+using ClearingHouse.Server.Options;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace ClearingHouse.Server.Tests.Hosting;
+
+/// <summary>Settings are validated at start, with messages that name the setting.</summary>
+public sealed class HubSettingsUnitTests
+{
+    [Fact]
+    public void Load_Defaults_AreValidEmbedded()
+    {
+        var settings = HubSettings.Load(Config([]));
+        Assert.Equal(HubProfile.Embedded, settings.Hub.Profile);
+        Assert.Equal(5080, settings.Hub.GrpcPort);
+    }
+
+    [Theory]
+    [InlineData("Hub:GrpcPort", "70000", "Hub:GrpcPort")]
+    [InlineData("Hub:MetricsPort", "-1", "Hub:MetricsPort")]
+    [InlineData("Hub:ListenAddress", "localhost-ish", "Hub:ListenAddress")]
+    [InlineData("Hub:MaxReceiveMessageBytes", "10", "Hub:MaxReceiveMessageBytes")]
+    [InlineData("Hub:TlsCertificatePath", "/no/such/cert.pfx", "Hub:TlsCertificatePath")]
+    [InlineData("Silo:SiloPort", "0", "Silo:SiloPort")]
+    [InlineData("Identity:OperatorSecretSha256", "abc", "Identity:OperatorSecretSha256")]
+    [InlineData("Identity:CacheTtl", "01:00:00", "Identity:CacheTtl")]
+    [InlineData("Hub:DataDirectory", "", "Hub:DataDirectory")]
+    public void Rejects_BadSetting_NamingIt(string key, string value, string named)
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => HubSettings.Load(Config(new() { [key] = value })));
+        Assert.Contains(ex.Failures, f => f.Contains(named, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Rejects_ClusterProfile_WithoutItsServices_NamingEachSetting()
+    {
+        var ex = Assert.Throws<OptionsValidationException>(() => HubSettings.Load(Config(new() { ["Hub:Profile"] = "Cluster" })));
+        Assert.Contains(ex.Failures, f => f.Contains("Redis:ConnectionString", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("Storage:Postgres:ConnectionString", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("Identity:OperatorSecretSha256", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Rejects_UnknownProfile()
+    {
+        Assert.ThrowsAny<Exception>(() => HubSettings.Load(Config(new() { ["Hub:Profile"] = "Galaxy" })));
+    }
+
+    private static IConfiguration Config(Dictionary<string, string?> values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+}
