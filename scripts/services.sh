@@ -20,9 +20,19 @@ as_postgres() {
   if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-start() {
+install_if_missing() {
+  if command -v redis-server >/dev/null 2>&1 && [ -n "$pg_bin" ]; then return; fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing redis-server and postgresql with apt-get" >&2
+    { apt-get install -y -qq redis-server postgresql || { apt-get update -qq && apt-get install -y -qq redis-server postgresql; }; } >/dev/null 2>&1
+    pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  fi
   command -v redis-server >/dev/null || { echo "redis-server is not installed (apt-get install -y redis-server)" >&2; exit 1; }
   [ -n "$pg_bin" ] || { echo "PostgreSQL is not installed (apt-get install -y postgresql)" >&2; exit 1; }
+}
+
+start() {
+  install_if_missing
   mkdir -p "$dir/redis" "$dir/pg-run"
 
   if ! redis-cli -h 127.0.0.1 -p "$redis_port" ping >/dev/null 2>&1; then

@@ -6,8 +6,12 @@
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# Stop the services at the end only if this run started them (others may be using them).
+already_running=0
+redis-cli -h 127.0.0.1 -p "${CH_REDIS_PORT:-6390}" ping >/dev/null 2>&1 && already_running=1
+stop_services() { [ "$already_running" = 1 ] || scripts/services.sh stop; }
 eval "$(scripts/services.sh start)" || { echo "could not start Redis/PostgreSQL"; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
-trap 'scripts/services.sh stop' EXIT
+trap stop_services EXIT
 
 results="artifacts/test-results"
 rm -rf "$results"
@@ -49,7 +53,7 @@ done
 [ "$failed" -gt 0 ] && status=1
 [ "$skipped" -gt 0 ] && { echo "skipped tests are failures here: every backend test must run"; status=1; }
 [ "$passed" -eq 0 ] && status=1
-scripts/services.sh stop
+stop_services
 trap - EXIT
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

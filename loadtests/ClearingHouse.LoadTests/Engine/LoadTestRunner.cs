@@ -1,0 +1,162 @@
+using System.Runtime.InteropServices;
+using ClearingHouse.LoadTests.Cli;
+using ClearingHouse.LoadTests.Hub;
+using ClearingHouse.LoadTests.Reporting;
+using ClearingHouse.LoadTests.Scenarios;
+
+namespace ClearingHouse.LoadTests.Engine;
+
+/// <summary>One invocation: check the hub, calibrate if asked, set up, load, report, and return the exit code.</summary>
+public static class LoadTestRunner
+{
+    /// <summary>The open run of a --calibrate beside a scenario is short; it only has to give p99 at R/2.</summary>
+    private static readonly TimeSpan CalibrationOpenRun = TimeSpan.FromSeconds(10);
+
+    public static async Task<int> RunAsync(IScenario scenario, RunOptions options, CancellationToken cancellationToken)
+    {
+        var log = Console.Out;
+        var startedAt = DateTimeOffset.UtcNow;
+        try
+        {
+            string? operatorCredential = null;
+            if (scenario.UsesHub)
+            {
+                operatorCredential = CredentialResolver.Resolve(options);
+                await HubProbe.CheckOperatorAsync(options.Hub, operatorCredential, log, cancellationToken);
+            }
+
+            var context = new ScenarioContext(options, operatorCredential, log);
+            CalibrationResult? calibration = null;
+            if (options.Calibrate && scenario is not CalibrateScenario)
+            {
+                await log.WriteLineAsync("calibration: empty in-process gRPC handler, same connections, same engine");
+                var calibrationOptions = options with { Duration = options.Duration < CalibrationOpenRun ? options.Duration : CalibrationOpenRun };
+                var (calibrationSaturation, calibrationRun) = await LoadAsync(
+                    new CalibrateScenario(), new ScenarioContext(calibrationOptions, null, log), calibrationOptions, findMax: true, cancellationToken);
+                calibration = new CalibrationResult { RawCapacity = calibrationSaturation!.Throughput, HalfLoad = calibrationRun };
+            }
+
+            var (saturation, run) = await LoadAsync(scenario, context, options, options.FindMax, cancellationToken);
+            if (scenario is CalibrateScenario && saturation is not null)
+            {
+                calibration = new CalibrationResult { RawCapacity = saturation.Throughput, HalfLoad = run };
+            }
+
+            var thresholds = ThresholdEvaluator.Evaluate(options, run);
+            var report = new RunReport
+            {
+                Scenario = scenario.Name,
+                Description = scenario.Description,
+                StartedAt = startedAt,
+                Machine = $"{Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, " +
+                          $"{(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC",
+                Options = Describe(options),
+                Saturation = saturation,
+                Run = run,
+                Calibration = calibration,
+                Ratios = calibration is null ? null : Ratios(scenario, saturation, run, calibration),
+                Thresholds = thresholds,
+                Passed = thresholds.All(t => t.Passed),
+            };
+
+            var folder = ReportWriter.Write(report, options.OutputDirectory);
+            ConsoleProgress.PrintSummary(report, folder);
+            if (run.Interrupted)
+            {
+                return ExitCodes.Interrupted;
+            }
+
+            return report.Passed ? ExitCodes.Passed : ExitCodes.ThresholdFailed;
+        }
+        catch (LoadTestSetupException e)
+        {
+            await Console.Error.WriteLineAsync("error: " + e.Message);
+            return ExitCodes.Usage;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync("interrupted during set-up: nothing measured.");
+            return ExitCodes.Interrupted;
+        }
+    }
+
+    private static async Task<(PhaseResult? Saturation, PhaseResult Run)> LoadAsync(
+        IScenario scenario, ScenarioContext context, RunOptions options, bool findMax, CancellationToken cancellationToken)
+    {
+        var progress = new ConsoleProgress(options.Quiet);
+        await using var run = await scenario.StartAsync(context, cancellationToken);
+        await context.Log.WriteLineAsync($"target: {run.Target}; {options.Connections} connection(s)");
+
+        PhaseResult? saturation = null;
+        RateProfile profile;
+        if (findMax)
+        {
+            await context.Log.WriteLineAsync(
+                $"[{scenario.Name}] closed-loop saturation: {options.Concurrency} in flight per connection, " +
+                $"{DurationParser.Format(options.Warmup)} warm-up + {DurationParser.Format(options.Saturation)}");
+            progress.Begin($"{scenario.Name}/saturation");
+            saturation = await ClosedLoopRunner.RunAsync(
+                run,
+                options.Concurrency,
+                Plan("saturation", options, options.Saturation, progress),
+                cancellationToken);
+            var half = Math.Max(1, Math.Round(saturation.Throughput / 2));
+            await context.Log.WriteLineAsync($"[{scenario.Name}] maximum rate R = {saturation.Throughput:0}/s; open run at R/2 = {half:0}/s");
+            profile = RateProfile.Constant(half, options.Duration);
+        }
+        else
+        {
+            profile = new RateProfile(options.Profile, options.RateStart, options.Rate!.Value, options.Duration, options.Steps);
+        }
+
+        await context.Log.WriteLineAsync(
+            $"[{scenario.Name}] open run: {profile}, {DurationParser.Format(options.Warmup)} warm-up + {DurationParser.Format(options.Duration)}");
+        progress.Begin($"{scenario.Name}/open");
+        var result = await OpenLoopRunner.RunAsync(run, profile, Plan("open", options, options.Duration, progress), cancellationToken);
+        return (saturation, result);
+    }
+
+    private static LoadPlan Plan(string name, RunOptions options, TimeSpan measured, ConsoleProgress progress) =>
+        new(name, options.Warmup, measured, options.Grace, options.CallTimeout, options.Connections, options.MaxInFlight, progress.OnInterval);
+
+    private static Dictionary<string, double> Ratios(IScenario scenario, PhaseResult? saturation, PhaseResult run, CalibrationResult calibration)
+    {
+        var r = calibration.RawCapacity;
+        var ratios = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (r > 0)
+        {
+            ratios["throughput / R"] = Math.Round(run.Throughput / r, 4);
+            if (saturation is not null && scenario is not CalibrateScenario)
+            {
+                ratios["max rate / R"] = Math.Round(saturation.Throughput / r, 4);
+            }
+        }
+
+        if (run.Latency is { } latency && calibration.HalfLoad.Latency is { } baseline && baseline.P99Ms > 0 && scenario is not CalibrateScenario)
+        {
+            ratios["p99 / calibrate p99 at R/2"] = Math.Round(latency.P99Ms / baseline.P99Ms, 3);
+        }
+
+        return ratios;
+    }
+
+    private static Dictionary<string, string> Describe(RunOptions o) => new(StringComparer.Ordinal)
+    {
+        ["hub"] = o.Scenario == "calibrate" ? "(in-process)" : o.Hub.ToString(),
+        ["rate"] = o.FindMax ? "max" : $"{o.Rate}",
+        ["profile"] = o.FindMax ? "constant" : o.Profile.ToString().ToLowerInvariant(),
+        ["rate-start"] = o.Profile == RateProfileKind.Constant ? "-" : $"{o.RateStart}",
+        ["steps"] = o.Profile == RateProfileKind.Step ? $"{o.Steps}" : "-",
+        ["duration"] = DurationParser.Format(o.Duration),
+        ["warmup"] = DurationParser.Format(o.Warmup),
+        ["grace"] = DurationParser.Format(o.Grace),
+        ["call-timeout"] = DurationParser.Format(o.CallTimeout),
+        ["connections"] = $"{o.Connections}",
+        ["streams"] = $"{o.Streams}",
+        ["max-in-flight"] = $"{o.MaxInFlight}",
+        ["concurrency"] = o.FindMax || o.Calibrate ? $"{o.Concurrency} per connection" : "-",
+        ["saturation"] = o.FindMax || o.Calibrate ? DurationParser.Format(o.Saturation) : "-",
+        ["calibrate"] = o.Calibrate ? "yes" : "no",
+        ["calibration-server"] = o.CalibrationHost == Calibration.CalibrationHost.Process ? "process" : "in-process",
+    };
+}

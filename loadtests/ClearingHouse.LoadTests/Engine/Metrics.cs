@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using Grpc.Core;
+using HdrHistogram;
+
+namespace ClearingHouse.LoadTests.Engine;
+
+/// <summary>
+/// What the workers record, lock-free: latency from the intended send time (the headline figure,
+/// free of coordinated omission), service time from the actual send, and counters. The reporter
+/// reads it once per interval.
+/// </summary>
+public sealed class Metrics
+{
+    /// <summary>Latencies are recorded in microseconds, up to 10 minutes.</summary>
+    public const long HighestMicros = 600_000_000;
+
+    private static readonly int CodeCount = Enum.GetValues<StatusCode>().Max(c => (int)c) + 1;
+
+    private readonly Recorder _latency = NewRecorder();
+    private readonly Recorder _service = NewRecorder();
+    private readonly long[] _errors = new long[CodeCount];
+    private long _arrivals;
+    private long _dropped;
+    private long _ok;
+    private long _inFlight;
+
+    public long InFlight => Volatile.Read(ref _inFlight);
+
+    public static HistogramBase NewHistogram() => new LongHistogram(1, HighestMicros, 3);
+
+    /// <summary>Counts an arrival and takes an in-flight slot; false (and counted as dropped) when none is free.</summary>
+    public bool TryAdmit(int maxInFlight)
+    {
+        Interlocked.Increment(ref _arrivals);
+        if (Interlocked.Increment(ref _inFlight) > maxInFlight)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            Interlocked.Increment(ref _dropped);
+            return false;
+        }
+
+        return true;
+    }
+
+    public void RecordSuccess(long intendedTimestamp, long startTimestamp, long endTimestamp)
+    {
+        _latency.RecordValue(ToMicros(endTimestamp - intendedTimestamp));
+        _service.RecordValue(ToMicros(endTimestamp - startTimestamp));
+        Interlocked.Increment(ref _ok);
+        Interlocked.Decrement(ref _inFlight);
+    }
+
+    public void RecordFailure(StatusCode code)
+    {
+        Interlocked.Increment(ref _errors[(int)code]);
+        Interlocked.Decrement(ref _inFlight);
+    }
+
+    /// <summary>Totals since the start, for the reporter to take differences of.</summary>
+    public Totals ReadTotals()
+    {
+        var errors = new long[CodeCount];
+        for (var i = 0; i < CodeCount; i++)
+        {
+            errors[i] = Volatile.Read(ref _errors[i]);
+        }
+
+        return new Totals(Volatile.Read(ref _arrivals), Volatile.Read(ref _dropped), Volatile.Read(ref _ok), errors);
+    }
+
+    /// <summary>The latencies recorded since the last call (and resets the interval).</summary>
+    public (HistogramBase Latency, HistogramBase Service) TakeIntervalHistograms() =>
+        (_latency.GetIntervalHistogram(), _service.GetIntervalHistogram());
+
+    private static long ToMicros(long ticks) =>
+        Math.Clamp(ticks * 1_000_000 / Stopwatch.Frequency, 1, HighestMicros);
+
+    private static Recorder NewRecorder() =>
+        new(1, HighestMicros, 3, (id, low, high, digits) => new LongConcurrentHistogram(id, low, high, digits));
+
+    /// <summary>Counters since the start of a run.</summary>
+    public sealed record Totals(long Arrivals, long Dropped, long Ok, long[] ErrorsByCode)
+    {
+        public long Errors => ErrorsByCode.Sum();
+    }
+}

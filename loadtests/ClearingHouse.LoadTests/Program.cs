@@ -1,0 +1,3 @@
+using ClearingHouse.LoadTests.Cli;
+
+return await LoadTestCommand.RunAsync(args);
