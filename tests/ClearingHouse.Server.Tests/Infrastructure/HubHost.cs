@@ -136,7 +136,8 @@ public sealed class HubHost : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>A TCP port free on 127.0.0.1 right now.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

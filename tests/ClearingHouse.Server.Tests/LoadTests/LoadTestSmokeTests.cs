@@ -1,0 +1,42 @@
+using ClearingHouse.LoadTests.Cli;
+using ClearingHouse.Server.Tests.Infrastructure;
+
+namespace ClearingHouse.Server.Tests.LoadTests;
+
+/// <summary>
+/// A short run of each load-test scenario against a real hub, asserting that it completes with no
+/// error (exit code 0 with --max-error-rate 0). Speed is measured by the tool itself, never here.
+/// </summary>
+public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixture<EmbeddedHubFixture>
+{
+    [Fact]
+    public async Task Calibrate_ShortRun_CompletesWithoutErrors()
+    {
+        using var output = new TempDirectory();
+        var code = await LoadTestCommand.RunAsync(["calibrate", "--rate", "300", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+
+        Assert.Equal(0, code);
+        Assert.True(File.Exists(Path.Combine(output.Path, "report.json")));
+    }
+
+    [Fact]
+    public async Task WhoAmI_ShortRunAgainstHub_CompletesWithoutErrors()
+    {
+        using var output = new TempDirectory();
+        var code = await LoadTestCommand.RunAsync(["whoami", "--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret,
+            "--rate", "300", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+
+        Assert.Equal(0, code);
+        Assert.True(File.Exists(Path.Combine(output.Path, "report.md")));
+    }
+
+    [Fact]
+    public async Task WhoAmI_BadCredential_ExitsTwoQuickly()
+    {
+        using var output = new TempDirectory();
+        var code = await LoadTestCommand.RunAsync(["whoami", "--hub", fixture.Hub.Address.ToString(), "--credential", "not-a-credential",
+            "--rate", "100", "--duration", "2s", "--quiet", "--out", output.Path]).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(2, code);
+    }
+}
