@@ -54,7 +54,7 @@ public sealed class AuthorizeBurstScenario : IScenario
                     {
                         CountryCode = pair.Emsp.Party.Ref.CountryCode,
                         PartyId = pair.Emsp.Party.Ref.PartyId,
-                        Uid = Uid(never, never ? i - tokens : i),
+                        Uid = Uid(pair.Emsp.Party.Ref.PartyId, never, never ? i - tokens : i),
                         Type = TokenType.Rfid,
                         ContractId = $"NL-{pair.Emsp.Party.Ref.PartyId}-C{i:D8}",
                         Issuer = "load test",
@@ -111,7 +111,9 @@ public sealed class AuthorizeBurstScenario : IScenario
         }
     }
 
-    private static string Uid(bool never, int i) => (never ? "LTN" : "LTA") + i.ToString("D8", CultureInfo.InvariantCulture);
+    // Prefixed with the run's EMSP: a uid + type stays owned by the EMSP of an earlier run (the hub
+    // never moves tokens between EMSPs), so each run needs uids of its own.
+    private static string Uid(string emsp, bool never, int i) => $"{emsp}{(never ? "N" : "A")}{i.ToString("D8", CultureInfo.InvariantCulture)}";
 
     private static T Env<T>(string name, T fallback) where T : IParsable<T> =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } text
@@ -149,7 +151,7 @@ public sealed class AuthorizeBurstScenario : IScenario
         public async Task ExecuteAsync(int connection, DateTime deadline, CancellationToken cancellationToken)
         {
             var viaMsp = mspShare > 0 && Random.Shared.NextDouble() < mspShare;
-            var request = new AuthorizeRequest { Uid = Uid(viaMsp, Random.Shared.Next(tokens)), Type = TokenType.Rfid };
+            var request = new AuthorizeRequest { Uid = Uid(pair.Emsp.Party.Ref.PartyId, viaMsp, Random.Shared.Next(tokens)), Type = TokenType.Rfid };
             var response = await _clients[connection].AuthorizeAsync(request, _cpo, deadline, cancellationToken);
             var expected = viaMsp ? DecisionSource.MspRealTime : DecisionSource.HubCopy;
             if (response.Authorization.Allowed != AllowedType.Allowed || response.Source != expected)
