@@ -25,6 +25,9 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(AgreementsCommands.Create(context));
         root.Subcommands.Add(HealthCommands.CreateHealth(context));
         root.Subcommands.Add(HealthCommands.CreateWhoAmI(context));
+        root.Subcommands.Add(TokensCommands.Create(context));
+        root.Subcommands.Add(TokensCommands.CreateAuthorize(context));
+        root.Subcommands.Add(MspCommands.Create(context));
 
         var parse = root.Parse(args);
         try

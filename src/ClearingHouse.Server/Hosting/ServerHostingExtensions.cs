@@ -27,6 +27,7 @@ public static class ServerHostingExtensions
         ConfigureOrleans(builder, settings);
 
         builder.Services.AddClearingHouseGrains(builder.Configuration);
+        builder.Services.AddClearingHouseTokens(builder.Configuration, settings);
         builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
         builder.Services.AddSingleton<IdentityResolver>();
@@ -58,6 +59,7 @@ public static class ServerHostingExtensions
 
         app.MapGrpcService<PartyAdminGrpcService>();
         app.MapGrpcService<IdentityGrpcService>();
+        app.MapGrpcService<TokenGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (settings.Hub.MetricsPort > 0)

@@ -1,0 +1,227 @@
+using System.Globalization;
+using ClearingHouse.Contracts.V1;
+using ClearingHouse.LoadTests.Cli;
+using ClearingHouse.LoadTests.Hub;
+using Grpc.Core;
+
+namespace ClearingHouse.LoadTests.Scenarios;
+
+/// <summary>
+/// Loads <c>TokenService.Authorize</c> as a CPO. Set-up provisions a roaming pair, uploads
+/// <c>AUTHORIZE_TOKENS</c> (default 100,000) whitelist-ALWAYS tokens (hub-answered) and as many
+/// whitelist-NEVER tokens (only the EMSP's answer counts), and opens one EMSP channel per connection
+/// answering ALLOWED after <c>AUTHORIZE_MSP_LATENCY_MS</c> (default 0). Each arrival authorizes a
+/// random token; <c>AUTHORIZE_MSP_SHARE</c> (0..1, default 0) of them are MSP-answered. An arrival
+/// fails when the decision is not ALLOWED from the expected source, so a fallback counts as an error.
+/// </summary>
+public sealed class AuthorizeBurstScenario : IScenario
+{
+    public string Name => "authorize-burst";
+
+    public string Description => "TokenService.Authorize as a CPO: hub-answered (ALWAYS) and MSP-answered (NEVER) tokens, env AUTHORIZE_MSP_SHARE / AUTHORIZE_MSP_LATENCY_MS / AUTHORIZE_TOKENS";
+
+    public bool UsesHub => true;
+
+    public async Task<IScenarioRun> StartAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        var hub = context.Options.Hub;
+        var tokens = Env("AUTHORIZE_TOKENS", 100_000);
+        var mspShare = Env("AUTHORIZE_MSP_SHARE", 0.0);
+        var latency = TimeSpan.FromMilliseconds(Env("AUTHORIZE_MSP_LATENCY_MS", 0.0));
+        if (tokens < 1 || mspShare is < 0 or > 1 || latency < TimeSpan.Zero)
+        {
+            throw new LoadTestSetupException("AUTHORIZE_TOKENS must be >= 1, AUTHORIZE_MSP_SHARE within 0..1, AUTHORIZE_MSP_LATENCY_MS >= 0");
+        }
+
+        var provisioner = new TestPartyProvisioner(hub, context.RequireOperatorCredential(), Name, context.Log);
+        ConnectionSet? connections = null;
+        Run? run = null;
+        try
+        {
+            var pair = await provisioner.ProvisionRoamingPairAsync(cancellationToken);
+            connections = context.OpenConnections(hub);
+            var emsp = Bearer.Headers(pair.Emsp.Secret);
+            var upload = new TokenService.TokenServiceClient(connections[0]);
+            await context.Log.WriteLineAsync($"uploading {tokens} ALWAYS and {tokens} NEVER tokens for {pair.Emsp.Party}");
+            var started = DateTime.UtcNow;
+            using (var call = upload.PutTokens(emsp, DateTime.UtcNow.AddMinutes(30), cancellationToken))
+            {
+                var message = new PutTokensRequest();
+                for (var i = 0; i < tokens * 2; i++)
+                {
+                    var never = i >= tokens;
+                    message.Tokens.Add(new Token
+                    {
+                        CountryCode = pair.Emsp.Party.Ref.CountryCode,
+                        PartyId = pair.Emsp.Party.Ref.PartyId,
+                        Uid = Uid(pair.Emsp.Party.Ref.PartyId, never, never ? i - tokens : i),
+                        Type = TokenType.Rfid,
+                        ContractId = $"NL-{pair.Emsp.Party.Ref.PartyId}-C{i:D8}",
+                        Issuer = "load test",
+                        Valid = true,
+                        Whitelist = never ? WhitelistType.Never : WhitelistType.Always,
+                    });
+                    if (message.Tokens.Count == 2000)
+                    {
+                        await call.RequestStream.WriteAsync(message, cancellationToken);
+                        message = new PutTokensRequest();
+                    }
+                }
+
+                if (message.Tokens.Count > 0)
+                {
+                    await call.RequestStream.WriteAsync(message, cancellationToken);
+                }
+
+                await call.RequestStream.CompleteAsync();
+                var stored = await call;
+                var seconds = (DateTime.UtcNow - started).TotalSeconds;
+                await context.Log.WriteLineAsync($"stored {stored.Stored} tokens in {seconds:0.00} s ({stored.Stored / seconds:0} tokens/s durable)");
+            }
+
+            run = new Run(provisioner, connections, pair, tokens, mspShare, latency, context.Log);
+            await run.OpenChannelsAsync(cancellationToken);
+            for (var i = 0; i < connections.Count; i++)
+            {
+                try
+                {
+                    await run.ExecuteAsync(i, DateTime.UtcNow.AddSeconds(10), cancellationToken);
+                }
+                catch (RpcException e)
+                {
+                    throw HubErrors.Explain(e, hub, "TokenService.Authorize with the test CPO's credential");
+                }
+            }
+
+            return run;
+        }
+        catch
+        {
+            if (run is not null)
+            {
+                await run.DisposeAsync();
+            }
+            else
+            {
+                connections?.Dispose();
+                await provisioner.DisposeAsync();
+            }
+
+            throw;
+        }
+    }
+
+    // Prefixed with the run's EMSP: a uid + type stays owned by the EMSP of an earlier run (the hub
+    // never moves tokens between EMSPs), so each run needs uids of its own.
+    private static string Uid(string emsp, bool never, int i) => $"{emsp}{(never ? "N" : "A")}{i.ToString("D8", CultureInfo.InvariantCulture)}";
+
+    private static T Env<T>(string name, T fallback) where T : IParsable<T> =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } text
+            ? T.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value : throw new LoadTestSetupException($"{name}='{text}' is not a number")
+            : fallback;
+
+    private sealed class Run(TestPartyProvisioner provisioner, ConnectionSet connections, RoamingPair pair, int tokens, double mspShare, TimeSpan latency, TextWriter log) : IScenarioRun
+    {
+        private readonly Metadata _cpo = Bearer.Headers(pair.Cpo.Secret);
+        private readonly TokenService.TokenServiceClient[] _clients = connections.CreateClients(c => new TokenService.TokenServiceClient(c));
+        private readonly CancellationTokenSource _stop = new();
+        private readonly List<Task> _channels = [];
+
+        public string Target => $"TokenService.Authorize as {pair.Cpo.Party} ({mspShare:P0} MSP-answered after {latency.TotalMilliseconds} ms, {tokens} tokens each) at {connections.Address}";
+
+        public async Task OpenChannelsAsync(CancellationToken cancellationToken)
+        {
+            if (mspShare <= 0)
+            {
+                return;
+            }
+
+            var ready = new List<Task>();
+            for (var i = 0; i < connections.Count; i++)
+            {
+                var opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                ready.Add(opened.Task);
+                _channels.Add(AnswerAsync(_clients[i], opened));
+            }
+
+            await Task.WhenAll(ready).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+            await log.WriteLineAsync($"opened {connections.Count} EMSP channels answering after {latency.TotalMilliseconds} ms");
+        }
+
+        public async Task ExecuteAsync(int connection, DateTime deadline, CancellationToken cancellationToken)
+        {
+            var viaMsp = mspShare > 0 && Random.Shared.NextDouble() < mspShare;
+            var request = new AuthorizeRequest { Uid = Uid(pair.Emsp.Party.Ref.PartyId, viaMsp, Random.Shared.Next(tokens)), Type = TokenType.Rfid };
+            var response = await _clients[connection].AuthorizeAsync(request, _cpo, deadline, cancellationToken);
+            var expected = viaMsp ? DecisionSource.MspRealTime : DecisionSource.HubCopy;
+            if (response.Authorization.Allowed != AllowedType.Allowed || response.Source != expected)
+            {
+                throw new RpcException(new Status(StatusCode.Aborted, $"expected ALLOWED from {expected}, got {response.Authorization.Allowed} from {response.Source}"));
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            try
+            {
+                await Task.WhenAll(_channels).WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (Exception)
+            {
+                // The channels end with the run; their status is of no interest.
+            }
+
+            _stop.Dispose();
+            connections.Dispose();
+            await provisioner.DisposeAsync();
+        }
+
+        private async Task AnswerAsync(TokenService.TokenServiceClient client, TaskCompletionSource opened)
+        {
+            using var call = client.AuthorizationChannel(Bearer.Headers(pair.Emsp.Secret), cancellationToken: _stop.Token);
+            var gate = new SemaphoreSlim(1, 1);
+            try
+            {
+                await foreach (var message in call.ResponseStream.ReadAllAsync(_stop.Token))
+                {
+                    if (message.Ready is not null)
+                    {
+                        opened.TrySetResult();
+                        continue;
+                    }
+
+                    _ = AnswerOneAsync(message.Request.RequestId);
+                }
+            }
+            catch (Exception ex)
+            {
+                opened.TrySetException(ex);
+            }
+
+            async Task AnswerOneAsync(string requestId)
+            {
+                try
+                {
+                    if (latency > TimeSpan.Zero)
+                    {
+                        await Task.Delay(latency, _stop.Token);
+                    }
+
+                    await gate.WaitAsync(_stop.Token);
+                    try
+                    {
+                        await call.RequestStream.WriteAsync(new AuthorizationChannelRequest { Answer = new AuthorizationAnswer { RequestId = requestId, Allowed = AllowedType.Allowed } });
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or RpcException or InvalidOperationException)
+                {
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+using ClearingHouse.Grains.Options;
+using ClearingHouse.Grains.Tokens;
+using ClearingHouse.Server.Options;
+using ClearingHouse.Server.Tokens;
+using ClearingHouse.Storage.Postgres.Tokens;
+using ClearingHouse.Storage.Sqlite.Tokens;
+using Microsoft.Extensions.Options;
+
+namespace ClearingHouse.Server.Hosting;
+
+/// <summary>Registers tokens and real-time authorization.</summary>
+public static class TokensHostingExtensions
+{
+    /// <summary>
+    /// Adds the token store of the profile (SQLite or PostgreSQL, sharing the profile's connection
+    /// factory), the channel hub, the authorization journal, their metrics and the validated
+    /// <see cref="TokensOptions"/> (section <c>Tokens</c>).
+    /// </summary>
+    public static IServiceCollection AddClearingHouseTokens(this IServiceCollection services, IConfiguration configuration, HubSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        services.AddOptions<TokensOptions>()
+            .Bind(configuration.GetSection(TokensOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TokensOptions>>(new TokensOptionsValidator());
+        if (settings.Hub.Profile == HubProfile.Embedded)
+        {
+            services.AddSingleton<SqliteTokenStore>();
+            services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<SqliteTokenStore>());
+            services.AddSingleton<IAuthorizationStore>(sp => sp.GetRequiredService<SqliteTokenStore>());
+        }
+        else
+        {
+            services.AddSingleton<PostgresTokenStore>();
+            services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<PostgresTokenStore>());
+            services.AddSingleton<IAuthorizationStore>(sp => sp.GetRequiredService<PostgresTokenStore>());
+        }
+
+        services.AddSingleton<TokenMetrics>();
+        services.AddSingleton<MspChannelHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<MspChannelHub>());
+        services.AddSingleton<AuthorizationJournal>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuthorizationJournal>());
+        return services;
+    }
+
+    private sealed class TokensOptionsValidator : IValidateOptions<TokensOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, TokensOptions options) =>
+            options.Validate() is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
+    }
+}

@@ -1,0 +1,250 @@
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Domain.Tokens;
+using ClearingHouse.Grains.Tokens;
+using Microsoft.Data.Sqlite;
+
+namespace ClearingHouse.Storage.Sqlite.Tokens;
+
+/// <summary>
+/// Tokens and authorization records in the Embedded profile's SQLite file: table <c>tokens</c> keyed by
+/// (type, uid) with the owning EMSP, and table <c>authorizations</c> keyed by authorization_reference.
+/// A batch is one transaction (one fsync), which is what makes bulk uploads fast.
+/// </summary>
+public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITokenStore, IAuthorizationStore, IDisposable
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS tokens (
+            type INTEGER NOT NULL,
+            uid TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            contract_id TEXT NOT NULL,
+            visual_number TEXT,
+            issuer TEXT NOT NULL,
+            group_id TEXT,
+            valid INTEGER NOT NULL,
+            whitelist INTEGER NOT NULL,
+            language TEXT,
+            default_profile_type INTEGER,
+            energy_supplier_name TEXT,
+            energy_contract_id TEXT,
+            last_updated INTEGER NOT NULL,
+            PRIMARY KEY (type, uid)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS authorizations (
+            reference TEXT NOT NULL PRIMARY KEY,
+            cpo TEXT NOT NULL,
+            emsp TEXT,
+            type INTEGER NOT NULL,
+            uid TEXT NOT NULL,
+            location_id TEXT,
+            evse_uids TEXT NOT NULL,
+            allowed INTEGER NOT NULL,
+            source INTEGER NOT NULL,
+            decided_at INTEGER NOT NULL) WITHOUT ROWID;
+        """;
+
+    // Replaces the row only when the same EMSP owns it: another EMSP's token is never overwritten,
+    // and the statement then changes no row, which is how a conflict is detected.
+    private const string Upsert = """
+        INSERT INTO tokens (type, uid, owner, contract_id, visual_number, issuer, group_id, valid, whitelist,
+                            language, default_profile_type, energy_supplier_name, energy_contract_id, last_updated)
+        VALUES ($type, $uid, $owner, $contract_id, $visual_number, $issuer, $group_id, $valid, $whitelist,
+                $language, $default_profile_type, $energy_supplier_name, $energy_contract_id, $last_updated)
+        ON CONFLICT (type, uid) DO UPDATE SET
+            contract_id = excluded.contract_id, visual_number = excluded.visual_number, issuer = excluded.issuer,
+            group_id = excluded.group_id, valid = excluded.valid, whitelist = excluded.whitelist,
+            language = excluded.language, default_profile_type = excluded.default_profile_type,
+            energy_supplier_name = excluded.energy_supplier_name, energy_contract_id = excluded.energy_contract_id,
+            last_updated = excluded.last_updated
+        WHERE tokens.owner = excluded.owner
+        """;
+
+    private readonly SemaphoreSlim _schemaGate = new(1, 1);
+    private volatile bool _schemaReady;
+
+    /// <inheritdoc />
+    public async Task<TokenRecord?> GetAsync(TokenType type, string uid, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT owner, contract_id, visual_number, issuer, group_id, valid, whitelist, language,
+                   default_profile_type, energy_supplier_name, energy_contract_id, last_updated
+            FROM tokens WHERE type = $type AND uid = $uid
+            """;
+        command.Parameters.AddWithValue("$type", (int)type);
+        command.Parameters.AddWithValue("$uid", uid);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new TokenRecord
+        {
+            Owner = ParseParty(reader.GetString(0)),
+            Uid = uid,
+            Type = type,
+            ContractId = reader.GetString(1),
+            VisualNumber = reader.IsDBNull(2) ? null : reader.GetString(2),
+            Issuer = reader.GetString(3),
+            GroupId = reader.IsDBNull(4) ? null : reader.GetString(4),
+            Valid = reader.GetInt64(5) != 0,
+            Whitelist = (WhitelistType)reader.GetInt32(6),
+            Language = reader.IsDBNull(7) ? null : reader.GetString(7),
+            DefaultProfileType = reader.IsDBNull(8) ? null : (ProfileType)reader.GetInt32(8),
+            EnergySupplierName = reader.IsDBNull(9) ? null : reader.GetString(9),
+            EnergyContractId = reader.IsDBNull(10) ? null : reader.GetString(10),
+            LastUpdated = new DateTimeOffset(reader.GetInt64(11), TimeSpan.Zero),
+        };
+    }
+
+    /// <inheritdoc />
+    public async Task<TokenWriteResult> UpsertAsync(IReadOnlyList<TokenRecord> tokens, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        await EnsureSchemaAsync(cancellationToken);
+        return await connections.ExecuteWriteAsync(async (connection, ct) =>
+        {
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = Upsert;
+            var p = new[]
+            {
+                "$type", "$uid", "$owner", "$contract_id", "$visual_number", "$issuer", "$group_id", "$valid", "$whitelist",
+                "$language", "$default_profile_type", "$energy_supplier_name", "$energy_contract_id", "$last_updated",
+            }.Select(name => command.Parameters.Add(name, SqliteType.Text)).ToArray();
+            command.Prepare();
+            var stored = 0;
+            List<(TokenType, string)>? conflicts = null;
+            foreach (var t in tokens)
+            {
+                p[0].Value = (int)t.Type;
+                p[1].Value = t.Uid;
+                p[2].Value = t.Owner.ToString();
+                p[3].Value = t.ContractId;
+                p[4].Value = (object?)t.VisualNumber ?? DBNull.Value;
+                p[5].Value = t.Issuer;
+                p[6].Value = (object?)t.GroupId ?? DBNull.Value;
+                p[7].Value = t.Valid ? 1 : 0;
+                p[8].Value = (int)t.Whitelist;
+                p[9].Value = (object?)t.Language ?? DBNull.Value;
+                p[10].Value = t.DefaultProfileType is { } profile ? (int)profile : DBNull.Value;
+                p[11].Value = (object?)t.EnergySupplierName ?? DBNull.Value;
+                p[12].Value = (object?)t.EnergyContractId ?? DBNull.Value;
+                p[13].Value = t.LastUpdated.UtcTicks;
+                if (await command.ExecuteNonQueryAsync(ct) == 1)
+                {
+                    stored++;
+                }
+                else
+                {
+                    (conflicts ??= []).Add((t.Type, t.Uid));
+                }
+            }
+
+            await transaction.CommitAsync(ct);
+            return new TokenWriteResult(stored, (IReadOnlyList<(TokenType, string)>?)conflicts ?? []);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task AppendAsync(IReadOnlyList<AuthorizationRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        await EnsureSchemaAsync(cancellationToken);
+        await connections.ExecuteWriteAsync(async (connection, ct) =>
+        {
+            await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = """
+                INSERT OR IGNORE INTO authorizations (reference, cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at)
+                VALUES ($reference, $cpo, $emsp, $type, $uid, $location_id, $evse_uids, $allowed, $source, $decided_at)
+                """;
+            var p = new[] { "$reference", "$cpo", "$emsp", "$type", "$uid", "$location_id", "$evse_uids", "$allowed", "$source", "$decided_at" }
+                .Select(name => command.Parameters.Add(name, SqliteType.Text)).ToArray();
+            command.Prepare();
+            foreach (var r in records)
+            {
+                p[0].Value = r.Reference;
+                p[1].Value = r.Cpo.ToString();
+                p[2].Value = r.Emsp?.ToString() ?? (object)DBNull.Value;
+                p[3].Value = (int)r.Type;
+                p[4].Value = r.Uid;
+                p[5].Value = (object?)r.LocationId ?? DBNull.Value;
+                p[6].Value = string.Join(' ', r.EvseUids);
+                p[7].Value = (int)r.Allowed;
+                p[8].Value = (int)r.Source;
+                p[9].Value = r.DecidedAt.UtcTicks;
+                await command.ExecuteNonQueryAsync(ct);
+            }
+
+            await transaction.CommitAsync(ct);
+            return 0;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<AuthorizationRecord?> GetAsync(string reference, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at FROM authorizations WHERE reference = $reference";
+        command.Parameters.AddWithValue("$reference", reference);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new AuthorizationRecord
+        {
+            Reference = reference,
+            Cpo = ParseParty(reader.GetString(0)),
+            Emsp = reader.IsDBNull(1) ? null : ParseParty(reader.GetString(1)),
+            Type = (TokenType)reader.GetInt32(2),
+            Uid = reader.GetString(3),
+            LocationId = reader.IsDBNull(4) ? null : reader.GetString(4),
+            EvseUids = reader.GetString(5).Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            Allowed = (AllowedType)reader.GetInt32(6),
+            Source = (DecisionSource)reader.GetInt32(7),
+            DecidedAt = new DateTimeOffset(reader.GetInt64(8), TimeSpan.Zero),
+        };
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _schemaGate.Dispose();
+
+    private static PartyKey ParseParty(string text) =>
+        PartyKey.TryParse(text, out var key) ? key.Value : throw new InvalidDataException($"bad party key '{text}' in the tokens store");
+
+    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_schemaReady)
+        {
+            return;
+        }
+
+        await _schemaGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_schemaReady)
+            {
+                await connections.ExecuteWriteAsync(async (connection, ct) =>
+                {
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = Schema;
+                    return await command.ExecuteNonQueryAsync(ct);
+                }, cancellationToken);
+                _schemaReady = true;
+            }
+        }
+        finally
+        {
+            _schemaGate.Release();
+        }
+    }
+}
