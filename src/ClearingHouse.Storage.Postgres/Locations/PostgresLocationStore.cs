@@ -207,7 +207,8 @@ public sealed class PostgresLocationStore(PostgresConnectionFactory connections)
                     BatchCommands =
                     {
                         new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@key)") { Parameters = { new("key", SchemaLockKey) } },
-                        new NpgsqlBatchCommand(SchemaSql),
+                        new NpgsqlBatchCommand(SchemaSql.Split(");", 2)[0] + ")"),
+                        new NpgsqlBatchCommand(SchemaSql.Split(");", 2)[1].Trim().TrimEnd(';')),
                     },
                 };
                 await batch.ExecuteNonQueryAsync(cancellationToken);

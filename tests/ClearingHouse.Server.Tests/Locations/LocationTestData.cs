@@ -7,7 +7,7 @@ using static ClearingHouse.Server.Tests.Infrastructure.Parties;
 namespace ClearingHouse.Server.Tests.Locations;
 
 /// <summary>A CPO and an EMSP with an agreement, their clients, and location builders.</summary>
-public sealed record Roaming(PartyRef Cpo, PartyRef Emsp, LocationService.LocationServiceClient CpoClient, LocationService.LocationServiceClient EmspClient)
+public sealed record Roaming(PartyRef Cpo, PartyRef Emsp, string CpoSecret, LocationService.LocationServiceClient CpoClient, LocationService.LocationServiceClient EmspClient)
 {
     /// <summary>Registers a CPO and an EMSP (with an agreement unless <paramref name="agreement"/> is false) on a hub.</summary>
     public static async Task<Roaming> SetUpAsync(HubHost hub, bool agreement = true, string country = "NL", HubHost? emspHub = null)
@@ -22,7 +22,7 @@ public sealed record Roaming(PartyRef Cpo, PartyRef Emsp, LocationService.Locati
             await new PartyAdminService.PartyAdminServiceClient(admin).SetAgreementAsync(new SetAgreementRequest { Cpo = cpo, Emsp = emsp });
         }
 
-        return new Roaming(cpo, emsp, new LocationService.LocationServiceClient(hub.Channel(cpoSecret)),
+        return new Roaming(cpo, emsp, cpoSecret, new LocationService.LocationServiceClient(hub.Channel(cpoSecret)),
             new LocationService.LocationServiceClient((emspHub ?? hub).Channel(emspSecret)));
     }
 }
@@ -31,7 +31,7 @@ public sealed record Roaming(PartyRef Cpo, PartyRef Emsp, LocationService.Locati
 public static class LocationTestData
 {
     /// <summary>A base instant in the past, so updates are never "in the future".</summary>
-    public static readonly DateTimeOffset T0 = DateTimeOffset.UtcNow.AddHours(-1);
+    public static readonly DateTimeOffset T0 = DateTimeOffset.UtcNow.AddDays(-1);
 
     /// <summary>A valid location with <paramref name="evses"/> EVSEs named E1..En, all AVAILABLE at T0.</summary>
     public static Location Location(string id, int evses = 2)
