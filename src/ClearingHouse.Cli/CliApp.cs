@@ -23,6 +23,8 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(PartiesCommands.Create(context));
         root.Subcommands.Add(CredentialsCommands.Create(context));
         root.Subcommands.Add(AgreementsCommands.Create(context));
+        root.Subcommands.Add(LocationsCommands.Create(context));
+        root.Subcommands.Add(StatusCommands.Create(context));
         root.Subcommands.Add(HealthCommands.CreateHealth(context));
         root.Subcommands.Add(HealthCommands.CreateWhoAmI(context));
         root.Subcommands.Add(TokensCommands.Create(context));

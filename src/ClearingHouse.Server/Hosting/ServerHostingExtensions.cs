@@ -3,6 +3,7 @@ using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Server.Diagnostics;
 using ClearingHouse.Server.Grpc;
 using ClearingHouse.Server.Identity;
+using ClearingHouse.Server.Locations;
 using ClearingHouse.Server.Options;
 using ClearingHouse.Storage.Postgres;
 using ClearingHouse.Storage.Sqlite;
@@ -28,6 +29,7 @@ public static class ServerHostingExtensions
 
         builder.Services.AddClearingHouseGrains(builder.Configuration);
         builder.Services.AddClearingHouseTokens(builder.Configuration, settings);
+        builder.Services.AddClearingHouseLocations(builder.Configuration, settings);
         builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
         builder.Services.AddSingleton<IdentityResolver>();
@@ -60,6 +62,7 @@ public static class ServerHostingExtensions
         app.MapGrpcService<PartyAdminGrpcService>();
         app.MapGrpcService<IdentityGrpcService>();
         app.MapGrpcService<TokenGrpcService>();
+        app.MapGrpcService<LocationGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (settings.Hub.MetricsPort > 0)

@@ -1,0 +1,30 @@
+namespace ClearingHouse.Grains.Locations;
+
+/// <summary>
+/// One location of one CPO (key <see cref="KeyOf"/>): the OCPI object, durable before a write returns,
+/// and its EVSEs' current statuses, applied newer-only and written behind (bounded, seconds) through
+/// the silo's status writer. Refusals throw <see cref="Errors.HubException"/> with nothing applied.
+/// </summary>
+public interface ILocationGrain : IGrainWithStringKey
+{
+    /// <summary>The grain key of a CPO's location: <c>NL-ABC-CPO/LOC1</c> (ids never contain '/').</summary>
+    static string KeyOf(Domain.Parties.PartyKey cpo, string locationId) => $"{cpo}/{locationId}";
+
+    /// <summary>Creates or replaces the location; not applied when the held one is newer.</summary>
+    Task<LocationWriteResult> Put(LocationData location);
+
+    /// <summary>Patches the location's own fields. NotFound when there is no location.</summary>
+    Task<LocationWriteResult> Patch(LocationPatch patch);
+
+    /// <summary>Patches one EVSE. NotFound when there is no location or no such EVSE.</summary>
+    Task<LocationWriteResult> PatchEvse(EvsePatch patch);
+
+    /// <summary>The location with current statuses, or null when unknown.</summary>
+    Task<LocationData?> Get();
+
+    /// <summary>
+    /// Applies a batch of status updates for this location in order, newer-only. An unknown location
+    /// answers UnknownLocation for every update.
+    /// </summary>
+    Task<StatusBatchResult> ApplyStatuses(StatusBatch batch);
+}

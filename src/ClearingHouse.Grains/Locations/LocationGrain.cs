@@ -1,0 +1,201 @@
+using ClearingHouse.Domain.Locations;
+using ClearingHouse.Grains.Errors;
+
+namespace ClearingHouse.Grains.Locations;
+
+/// <inheritdoc cref="ILocationGrain" />
+public sealed class LocationGrain(
+    [PersistentState("location", StorageProviders.Durable)] IPersistentState<LocationState> state,
+    StatusWriteBehind writeBehind,
+    ILocationStore store) : Grain, ILocationGrain
+{
+    private EvseStatusBoard? _board;
+    private StatusUpdate[] _scratch = [];
+    private StatusOutcome[] _outcomes = [];
+    private EvseStatusRow[] _rows = [];
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Location is { } location)
+        {
+            // Statuses live in the write-behind table (and the silo's queue), newer than the object's
+            // EVSEs whenever a status update arrived after the last put.
+            var written = await store.ReadStatusesAsync(this.GetPrimaryKeyString(), cancellationToken);
+            _board = BuildBoard(location);
+            foreach (var row in written.Concat(writeBehind.PendingFor(this.GetPrimaryKeyString())))
+            {
+                _board.Apply(new StatusUpdate(location.Id, row.EvseUid, row.Status, row.LastUpdatedTicks));
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // A clean shutdown deactivates every grain: make this location's statuses durable first.
+        await writeBehind.FlushAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<LocationWriteResult> Put(LocationData location)
+    {
+        var held = state.State.Location;
+        if (held is not null && held.LastUpdated > location.LastUpdated)
+        {
+            return new LocationWriteResult { Applied = false, Location = Current()! };
+        }
+
+        // Per EVSE, a status the hub holds that is newer than the put's stays (newer-only).
+        var merged = location with { Evses = [.. location.Evses.Select(KeepNewerStatus)] };
+        await CommitAsync(merged);
+        return new LocationWriteResult { Applied = true, Location = Current()! };
+    }
+
+    /// <inheritdoc />
+    public async Task<LocationWriteResult> Patch(LocationPatch patch)
+    {
+        var held = Require();
+        if (held.LastUpdated > patch.LastUpdated)
+        {
+            return new LocationWriteResult { Applied = false, Location = Current()! };
+        }
+
+        var updated = held with
+        {
+            Publish = patch.Publish ?? held.Publish,
+            Name = patch.Name ?? held.Name,
+            Address = patch.Address ?? held.Address,
+            City = patch.City ?? held.City,
+            PostalCode = patch.PostalCode ?? held.PostalCode,
+            State = patch.State ?? held.State,
+            Country = patch.Country ?? held.Country,
+            Latitude = patch.Latitude ?? held.Latitude,
+            Longitude = patch.Longitude ?? held.Longitude,
+            TimeZone = patch.TimeZone ?? held.TimeZone,
+            OpeningTimes = patch.OpeningTimes ?? held.OpeningTimes,
+            Facilities = patch.Facilities ?? held.Facilities,
+            Evses = [.. held.Evses.Select(KeepNewerStatus)],
+            LastUpdated = patch.LastUpdated,
+        };
+        await CommitAsync(updated);
+        return new LocationWriteResult { Applied = true, Location = Current()! };
+    }
+
+    /// <inheritdoc />
+    public async Task<LocationWriteResult> PatchEvse(EvsePatch patch)
+    {
+        var held = Require();
+        var index = Array.FindIndex(held.Evses, e => e.Uid == patch.Uid);
+        if (index < 0)
+        {
+            throw new HubException(HubErrorCode.NotFound, $"location {held.Id} has no EVSE {patch.Uid}");
+        }
+
+        var evse = KeepNewerStatus(held.Evses[index]);
+        if (evse.LastUpdated > patch.LastUpdated)
+        {
+            return new LocationWriteResult { Applied = false, Location = Current()! };
+        }
+
+        var evses = held.Evses.Select(KeepNewerStatus).ToArray();
+        evses[index] = evse with
+        {
+            Status = patch.Status ?? evse.Status,
+            EvseId = patch.EvseId ?? evse.EvseId,
+            FloorLevel = patch.FloorLevel ?? evse.FloorLevel,
+            PhysicalReference = patch.PhysicalReference ?? evse.PhysicalReference,
+            Connectors = patch.Connectors ?? evse.Connectors,
+            LastUpdated = patch.LastUpdated,
+        };
+        var location = held with { Evses = evses, LastUpdated = Max(held.LastUpdated, patch.LastUpdated) };
+        await CommitAsync(location);
+        return new LocationWriteResult { Applied = true, Location = Current()! };
+    }
+
+    /// <inheritdoc />
+    public Task<LocationData?> Get() => Task.FromResult(Current());
+
+    /// <inheritdoc />
+    public Task<StatusBatchResult> ApplyStatuses(StatusBatch batch)
+    {
+        var n = batch.EvseUids.Length;
+        var outcomes = new StatusOutcome[n];
+        if (_board is null || state.State.Location is not { } location)
+        {
+            Array.Fill(outcomes, StatusOutcome.UnknownLocation);
+            DeactivateOnIdle();
+            return Task.FromResult(new StatusBatchResult { Outcomes = outcomes });
+        }
+
+        if (_scratch.Length < n)
+        {
+            _scratch = new StatusUpdate[n];
+            _rows = new EvseStatusRow[n];
+        }
+
+        for (var i = 0; i < n; i++)
+        {
+            _scratch[i] = new StatusUpdate(location.Id, batch.EvseUids[i], batch.Statuses[i], batch.LastUpdatedTicks[i]);
+        }
+
+        _board.ApplyAll(_scratch.AsSpan(0, n), outcomes);
+        var key = this.GetPrimaryKeyString();
+        var accepted = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (outcomes[i] == StatusOutcome.Accepted)
+            {
+                _rows[accepted++] = new EvseStatusRow(key, batch.EvseUids[i], batch.Statuses[i], batch.LastUpdatedTicks[i]);
+            }
+        }
+
+        if (accepted > 0)
+        {
+            writeBehind.Enqueue(key, _rows.AsSpan(0, accepted));
+        }
+
+        return Task.FromResult(new StatusBatchResult { Outcomes = outcomes });
+    }
+
+    private LocationData Require() =>
+        state.State.Location ?? throw new HubException(HubErrorCode.NotFound, $"location {this.GetPrimaryKeyString()} is not known; put it first");
+
+    // The location with the statuses the board holds now.
+    private LocationData? Current() =>
+        state.State.Location is { } location && _board is not null
+            ? location with { Evses = [.. location.Evses.Select(KeepNewerStatus)] }
+            : state.State.Location;
+
+    private EvseData KeepNewerStatus(EvseData evse) =>
+        _board is not null && _board.TryGet(evse.Uid, out var status, out var at) && at > evse.LastUpdated
+            ? evse with { Status = status, LastUpdated = at }
+            : evse;
+
+    private static EvseStatusBoard BuildBoard(LocationData location) =>
+        new([.. location.Evses.Select(e => (e.Uid, e.Status, e.LastUpdated))]);
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    // Writes the object, then the index row; on a failed write the state is reloaded so the
+    // activation never serves a change that is not durable.
+    private async Task CommitAsync(LocationData location)
+    {
+        var previous = state.State.Location;
+        state.State.Location = location;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State.Location = previous;
+            await state.ReadStateAsync();
+            throw;
+        }
+
+        _board = BuildBoard(location);
+        var latest = Max(location.LastUpdated, _board.LatestChange());
+        await store.UpsertIndexAsync(new LocationIndexEntry(location.Cpo.ToString(), location.Id, location.Cpo.CountryCode, latest.UtcTicks));
+    }
+}

@@ -1,0 +1,123 @@
+using ClearingHouse.Grains.Options;
+using Microsoft.Extensions.Options;
+
+namespace ClearingHouse.Grains.Locations;
+
+/// <inheritdoc cref="IStatusFeedGrain" />
+public sealed class StatusFeedGrain(IOptions<LocationsOptions> options, HubClock clock) : Grain, IStatusFeedGrain
+{
+    // Observers not renewed within this time are dropped (silos renew every 30 s).
+    private static readonly TimeSpan ObserverLease = TimeSpan.FromSeconds(90);
+
+    private readonly Queue<FeedBatch> _retained = new();
+    private readonly Dictionary<IStatusFeedObserver, DateTimeOffset> _observers = [];
+    private readonly string _epoch = Guid.NewGuid().ToString("N")[..12];
+    private long _head;
+    private long _retainedEvents;
+
+    /// <inheritdoc />
+    public Task<long> Publish(FeedEvent[] events)
+    {
+        if (events.Length == 0)
+        {
+            return Task.FromResult(_head + 1);
+        }
+
+        var now = clock.UtcNow;
+        var batch = new FeedBatch
+        {
+            Cpo = this.GetPrimaryKeyString(),
+            Epoch = _epoch,
+            FirstSequence = _head + 1,
+            Events = events,
+            PublishedTicks = now.UtcTicks,
+        };
+        _head += events.Length;
+        _retained.Enqueue(batch);
+        _retainedEvents += events.Length;
+        Trim(now);
+
+        List<IStatusFeedObserver>? expired = null;
+        foreach (var (observer, renewed) in _observers)
+        {
+            if (now - renewed > ObserverLease)
+            {
+                (expired ??= []).Add(observer);
+                continue;
+            }
+
+            // One-way: a slow or gone silo never holds up the publisher. Gaps are detected by sequence.
+            _ = observer.OnBatch(batch);
+        }
+
+        foreach (var observer in expired ?? [])
+        {
+            _observers.Remove(observer);
+        }
+
+        return Task.FromResult(batch.FirstSequence);
+    }
+
+    /// <inheritdoc />
+    public Task<FeedPosition> Subscribe(IStatusFeedObserver observer)
+    {
+        _observers[observer] = clock.UtcNow;
+        return Task.FromResult(Position);
+    }
+
+    /// <inheritdoc />
+    public Task Unsubscribe(IStatusFeedObserver observer)
+    {
+        _observers.Remove(observer);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<FeedReplay> Replay(string epoch, long afterSequence)
+    {
+        Trim(clock.UtcNow);
+        if (epoch != _epoch || afterSequence > _head)
+        {
+            return Task.FromResult(new FeedReplay { ResyncRequired = true, Position = Position });
+        }
+
+        if (afterSequence == _head)
+        {
+            return Task.FromResult(new FeedReplay { Position = Position });
+        }
+
+        var oldest = _retained.Count > 0 ? _retained.Peek().FirstSequence : _head + 1;
+        if (afterSequence + 1 < oldest)
+        {
+            return Task.FromResult(new FeedReplay { ResyncRequired = true, Position = Position });
+        }
+
+        var batches = new List<FeedBatch>();
+        foreach (var batch in _retained)
+        {
+            if (batch.LastSequence <= afterSequence)
+            {
+                continue;
+            }
+
+            batches.Add(batch.FirstSequence > afterSequence
+                ? batch
+                : batch with { FirstSequence = afterSequence + 1, Events = batch.Events[(int)(afterSequence + 1 - batch.FirstSequence)..] });
+        }
+
+        return Task.FromResult(new FeedReplay { Batches = [.. batches], Position = Position });
+    }
+
+    private FeedPosition Position => new() { Epoch = _epoch, Head = _head };
+
+    private void Trim(DateTimeOffset now)
+    {
+        var o = options.Value;
+        var oldestKept = (now - o.FeedRetention).UtcTicks;
+        while (_retained.Count > 0
+            && (_retainedEvents - _retained.Peek().Events.Length >= o.FeedRetentionMaxEvents || _retained.Peek().PublishedTicks < oldestKept))
+        {
+            _retainedEvents -= _retained.Dequeue().Events.Length;
+        }
+    }
+}

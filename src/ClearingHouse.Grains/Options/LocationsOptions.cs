@@ -1,0 +1,79 @@
+namespace ClearingHouse.Grains.Options;
+
+/// <summary>Locations and status routing, bound from configuration section <c>Locations</c>.</summary>
+public sealed record LocationsOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string Section = "Locations";
+
+    /// <summary>How often EVSE statuses are written behind to the durable store. Default 1 s; at most 30 s.</summary>
+    public TimeSpan StatusFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a CPO feed keeps events for resuming subscribers. Default 5 minutes.</summary>
+    public TimeSpan FeedRetention { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How many events a CPO feed keeps at most for resuming subscribers. Default 200,000.</summary>
+    public int FeedRetentionMaxEvents { get; init; } = 200_000;
+
+    /// <summary>
+    /// How many events may wait for one subscriber. When a batch would exceed it the subscriber is cut
+    /// with ResourceExhausted (it resumes with its last cursor). Default 50,000.
+    /// </summary>
+    public int SubscriberQueueEvents { get; init; } = 50_000;
+
+    /// <summary>How far in the future a <c>last_updated</c> may be (clock skew). Default 5 minutes.</summary>
+    public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Most updates in one status stream message. Default 1,000.</summary>
+    public int MaxUpdatesPerMessage { get; init; } = 1000;
+
+    /// <summary>A status stream that sends nothing for this long is cut with DeadlineExceeded. Default 60 s.</summary>
+    public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Rejected messages after which a status stream is cut as garbage. Default 1,000.</summary>
+    public int MaxRejectedMessages { get; init; } = 1000;
+
+    /// <summary>The problems with these options (empty when valid).</summary>
+    public IEnumerable<string> Validate()
+    {
+        if (StatusFlushInterval <= TimeSpan.Zero || StatusFlushInterval > TimeSpan.FromSeconds(30))
+        {
+            yield return "Locations:StatusFlushInterval must be between 0 and 30 seconds";
+        }
+
+        if (FeedRetention <= TimeSpan.Zero || FeedRetention > TimeSpan.FromHours(24))
+        {
+            yield return "Locations:FeedRetention must be between 0 and 24 hours";
+        }
+
+        if (FeedRetentionMaxEvents is < 1000 or > 10_000_000)
+        {
+            yield return "Locations:FeedRetentionMaxEvents must be between 1,000 and 10,000,000";
+        }
+
+        if (SubscriberQueueEvents is < 100 or > 10_000_000)
+        {
+            yield return "Locations:SubscriberQueueEvents must be between 100 and 10,000,000";
+        }
+
+        if (MaxClockSkew < TimeSpan.Zero || MaxClockSkew > TimeSpan.FromDays(1))
+        {
+            yield return "Locations:MaxClockSkew must be between 0 and 1 day";
+        }
+
+        if (MaxUpdatesPerMessage is < 1 or > 100_000)
+        {
+            yield return "Locations:MaxUpdatesPerMessage must be between 1 and 100,000";
+        }
+
+        if (StreamIdleTimeout <= TimeSpan.Zero)
+        {
+            yield return "Locations:StreamIdleTimeout must be positive";
+        }
+
+        if (MaxRejectedMessages < 1)
+        {
+            yield return "Locations:MaxRejectedMessages must be positive";
+        }
+    }
+}

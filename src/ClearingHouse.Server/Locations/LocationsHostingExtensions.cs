@@ -1,0 +1,47 @@
+using ClearingHouse.Grains.Locations;
+using ClearingHouse.Grains.Options;
+using ClearingHouse.Server.Options;
+using ClearingHouse.Storage.Postgres;
+using ClearingHouse.Storage.Postgres.Locations;
+using ClearingHouse.Storage.Sqlite;
+using ClearingHouse.Storage.Sqlite.Locations;
+using Microsoft.Extensions.Options;
+
+namespace ClearingHouse.Server.Locations;
+
+/// <summary>Registers locations and status routing.</summary>
+public static class LocationsHostingExtensions
+{
+    /// <summary>Adds the location store of the profile, the status write-behind, the subscription hub and their options.</summary>
+    public static IServiceCollection AddClearingHouseLocations(this IServiceCollection services, IConfiguration configuration, HubSettings settings)
+    {
+        services.AddOptions<LocationsOptions>()
+            .Bind(configuration.GetSection(LocationsOptions.Section))
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LocationsOptions>, LocationsOptionsValidator>();
+        if (settings.Hub.Profile == HubProfile.Embedded)
+        {
+            services.AddSingleton<ILocationStore>(sp => new SqliteLocationStore(sp.GetRequiredService<SqliteConnectionFactory>()));
+        }
+        else
+        {
+            services.AddSingleton<ILocationStore>(sp => new PostgresLocationStore(sp.GetRequiredService<PostgresConnectionFactory>()));
+        }
+
+        services.AddSingleton<LocationMetrics>();
+        services.AddSingleton<StatusWriteBehind>();
+        services.AddHostedService(sp => sp.GetRequiredService<StatusWriteBehind>());
+        services.AddSingleton<StatusSubscriptionHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<StatusSubscriptionHub>());
+        return services;
+    }
+
+    private sealed class LocationsOptionsValidator : IValidateOptions<LocationsOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, LocationsOptions options)
+        {
+            var errors = options.Validate().ToList();
+            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+using ClearingHouse.Domain.Locations;
+using ClearingHouse.Grains.Locations;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ClearingHouse.Storage.Postgres.Locations;
+
+/// <summary>The location index and written-behind EVSE statuses in the Cluster profile's PostgreSQL database.</summary>
+public sealed class PostgresLocationStore(PostgresConnectionFactory connections) : ILocationStore, IDisposable
+{
+    /// <summary>The tables; idempotent.</summary>
+    public const string SchemaSql =
+        """
+        CREATE TABLE IF NOT EXISTS location_index (
+            cpo          text   NOT NULL,
+            location_id  text   NOT NULL,
+            country_code text   NOT NULL,
+            last_updated bigint NOT NULL,
+            PRIMARY KEY (cpo, location_id)
+        );
+        CREATE TABLE IF NOT EXISTS evse_status (
+            location_key text     NOT NULL,
+            evse_uid     text     NOT NULL,
+            status       smallint NOT NULL,
+            last_updated bigint   NOT NULL,
+            PRIMARY KEY (location_key, evse_uid)
+        );
+        """;
+
+    private const long SchemaLockKey = 0x436C_6561_724C_6F63; // "ClearLoc"
+    private readonly SemaphoreSlim _schemaGate = new(1, 1);
+    private volatile bool _schemaReady;
+
+    /// <inheritdoc />
+    public async Task UpsertIndexAsync(LocationIndexEntry entry, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            INSERT INTO location_index (cpo, location_id, country_code, last_updated) VALUES (@cpo, @id, @cc, @lu)
+            ON CONFLICT (cpo, location_id) DO UPDATE SET country_code = excluded.country_code, last_updated = excluded.last_updated
+            """,
+            connection);
+        command.Parameters.AddWithValue("cpo", entry.Cpo);
+        command.Parameters.AddWithValue("id", entry.LocationId);
+        command.Parameters.AddWithValue("cc", entry.CountryCode);
+        command.Parameters.AddWithValue("lu", entry.LastUpdatedTicks);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<LocationIndexEntry>> PageAsync(LocationIndexQuery query, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        var where = new List<string>();
+        if (query.Cpos is { } cpos)
+        {
+            if (cpos.Count == 0)
+            {
+                return [];
+            }
+
+            where.Add("cpo = ANY(@cpos)");
+            command.Parameters.AddWithValue("cpos", cpos.ToArray());
+        }
+
+        if (query.CountryCode is { } cc)
+        {
+            where.Add("country_code = @cc");
+            command.Parameters.AddWithValue("cc", cc);
+        }
+
+        if (query.UpdatedSinceTicks is { } since)
+        {
+            where.Add("last_updated >= @since");
+            command.Parameters.AddWithValue("since", since);
+        }
+
+        if (query.After is { } after)
+        {
+            where.Add("(cpo, location_id) > (@acpo, @aid)");
+            command.Parameters.AddWithValue("acpo", after.Cpo);
+            command.Parameters.AddWithValue("aid", after.LocationId);
+        }
+
+        // COLLATE "C": byte order, the same order as the ordinal keyset comparison the tokens encode.
+        command.CommandText = "SELECT cpo, location_id, country_code, last_updated FROM location_index"
+            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + " ORDER BY cpo COLLATE \"C\", location_id COLLATE \"C\" LIMIT @limit";
+        command.Parameters.AddWithValue("limit", query.Limit);
+        var result = new List<LocationIndexEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new LocationIndexEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<EvseStatusRow>> ReadStatusesAsync(string locationKey, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT evse_uid, status, last_updated FROM evse_status WHERE location_key = @k", connection);
+        command.Parameters.AddWithValue("k", locationKey);
+        var result = new List<EvseStatusRow>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new EvseStatusRow(locationKey, reader.GetString(0), (EvseStatus)reader.GetInt16(1), reader.GetInt64(2)));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task WriteStatusesAsync(IReadOnlyCollection<EvseStatusRow> rows, CancellationToken cancellationToken = default)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        await EnsureSchemaAsync(cancellationToken);
+        // One round trip: arrays unnested into a newer-only upsert, then the index rows moved forward.
+        var keys = new string[rows.Count];
+        var uids = new string[rows.Count];
+        var statuses = new short[rows.Count];
+        var ticks = new long[rows.Count];
+        var i = 0;
+        foreach (var row in rows)
+        {
+            (keys[i], uids[i], statuses[i], ticks[i]) = (row.LocationKey, row.EvseUid, (short)row.Status, row.LastUpdatedTicks);
+            i++;
+        }
+
+        var latest = rows.GroupBy(r => r.LocationKey)
+            .Select(g => (Ok: LocationKeys.TryParse(g.Key, out var cpo, out var id), Cpo: cpo.ToString(), Id: id, Ticks: g.Max(r => r.LastUpdatedTicks)))
+            .Where(x => x.Ok)
+            .ToArray();
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand(
+                    """
+                    INSERT INTO evse_status (location_key, evse_uid, status, last_updated)
+                    SELECT * FROM unnest(@k, @u, @s, @t)
+                    ON CONFLICT (location_key, evse_uid) DO UPDATE SET status = excluded.status, last_updated = excluded.last_updated
+                    WHERE excluded.last_updated > evse_status.last_updated
+                    """)
+                {
+                    Parameters =
+                    {
+                        new("k", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = keys },
+                        new("u", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = uids },
+                        new("s", NpgsqlDbType.Array | NpgsqlDbType.Smallint) { Value = statuses },
+                        new("t", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = ticks },
+                    },
+                },
+                new NpgsqlBatchCommand(
+                    """
+                    UPDATE location_index i SET last_updated = v.t
+                    FROM unnest(@c, @l, @t) AS v(c, l, t)
+                    WHERE i.cpo = v.c AND i.location_id = v.l AND i.last_updated < v.t
+                    """)
+                {
+                    Parameters =
+                    {
+                        new("c", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = latest.Select(x => x.Cpo).ToArray() },
+                        new("l", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = latest.Select(x => x.Id).ToArray() },
+                        new("t", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = latest.Select(x => x.Ticks).ToArray() },
+                    },
+                },
+            },
+        };
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _schemaGate.Dispose();
+
+    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_schemaReady)
+        {
+            return;
+        }
+
+        await _schemaGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_schemaReady)
+            {
+                await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await using var batch = new NpgsqlBatch(connection, transaction)
+                {
+                    BatchCommands =
+                    {
+                        new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@key)") { Parameters = { new("key", SchemaLockKey) } },
+                        new NpgsqlBatchCommand(SchemaSql.Split(");", 2)[0] + ")"),
+                        new NpgsqlBatchCommand(SchemaSql.Split(");", 2)[1].Trim().TrimEnd(';')),
+                    },
+                };
+                await batch.ExecuteNonQueryAsync(cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                _schemaReady = true;
+            }
+        }
+        finally
+        {
+            _schemaGate.Release();
+        }
+    }
+}

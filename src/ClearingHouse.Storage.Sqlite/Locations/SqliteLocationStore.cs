@@ -1,0 +1,213 @@
+using ClearingHouse.Domain.Locations;
+using ClearingHouse.Grains.Locations;
+using Microsoft.Data.Sqlite;
+
+namespace ClearingHouse.Storage.Sqlite.Locations;
+
+/// <summary>The location index and written-behind EVSE statuses in the Embedded profile's SQLite file.</summary>
+public sealed class SqliteLocationStore(SqliteConnectionFactory connections) : ILocationStore, IDisposable
+{
+    /// <summary>The tables; idempotent.</summary>
+    public const string SchemaSql =
+        """
+        CREATE TABLE IF NOT EXISTS location_index (
+            cpo          TEXT    NOT NULL,
+            location_id  TEXT    NOT NULL,
+            country_code TEXT    NOT NULL,
+            last_updated INTEGER NOT NULL,
+            PRIMARY KEY (cpo, location_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS evse_status (
+            location_key TEXT    NOT NULL,
+            evse_uid     TEXT    NOT NULL,
+            status       INTEGER NOT NULL,
+            last_updated INTEGER NOT NULL,
+            PRIMARY KEY (location_key, evse_uid)
+        ) WITHOUT ROWID;
+        """;
+
+    private readonly SemaphoreSlim _schemaGate = new(1, 1);
+    private volatile bool _schemaReady;
+
+    /// <inheritdoc />
+    public async Task UpsertIndexAsync(LocationIndexEntry entry, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await connections.ExecuteWriteAsync(
+            async (connection, ct) =>
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText =
+                    """
+                    INSERT INTO location_index (cpo, location_id, country_code, last_updated) VALUES ($cpo, $id, $cc, $lu)
+                    ON CONFLICT (cpo, location_id) DO UPDATE SET country_code = excluded.country_code, last_updated = excluded.last_updated
+                    """;
+                command.Parameters.AddWithValue("$cpo", entry.Cpo);
+                command.Parameters.AddWithValue("$id", entry.LocationId);
+                command.Parameters.AddWithValue("$cc", entry.CountryCode);
+                command.Parameters.AddWithValue("$lu", entry.LastUpdatedTicks);
+                return await command.ExecuteNonQueryAsync(ct);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<LocationIndexEntry>> PageAsync(LocationIndexQuery query, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        using var command = connection.CreateCommand();
+        var where = new List<string>();
+        if (query.Cpos is { } cpos)
+        {
+            if (cpos.Count == 0)
+            {
+                return [];
+            }
+
+            var names = cpos.Select((c, i) => { command.Parameters.AddWithValue($"$c{i}", c); return $"$c{i}"; });
+            where.Add($"cpo IN ({string.Join(",", names)})");
+        }
+
+        if (query.CountryCode is { } cc)
+        {
+            where.Add("country_code = $cc");
+            command.Parameters.AddWithValue("$cc", cc);
+        }
+
+        if (query.UpdatedSinceTicks is { } since)
+        {
+            where.Add("last_updated >= $since");
+            command.Parameters.AddWithValue("$since", since);
+        }
+
+        if (query.After is { } after)
+        {
+            where.Add("(cpo, location_id) > ($acpo, $aid)");
+            command.Parameters.AddWithValue("$acpo", after.Cpo);
+            command.Parameters.AddWithValue("$aid", after.LocationId);
+        }
+
+        command.CommandText = "SELECT cpo, location_id, country_code, last_updated FROM location_index"
+            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
+            + " ORDER BY cpo, location_id LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", query.Limit);
+        var result = new List<LocationIndexEntry>();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new LocationIndexEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<EvseStatusRow>> ReadStatusesAsync(string locationKey, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT evse_uid, status, last_updated FROM evse_status WHERE location_key = $k";
+        command.Parameters.AddWithValue("$k", locationKey);
+        var result = new List<EvseStatusRow>();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new EvseStatusRow(locationKey, reader.GetString(0), (EvseStatus)reader.GetInt32(1), reader.GetInt64(2)));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    public async Task WriteStatusesAsync(IReadOnlyCollection<EvseStatusRow> rows, CancellationToken cancellationToken = default)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        await EnsureSchemaAsync(cancellationToken);
+        await connections.ExecuteWriteAsync(
+            async (connection, ct) =>
+            {
+                using var transaction = connection.BeginTransaction();
+                using var upsert = connection.CreateCommand();
+                upsert.Transaction = transaction;
+                upsert.CommandText =
+                    """
+                    INSERT INTO evse_status (location_key, evse_uid, status, last_updated) VALUES ($k, $u, $s, $t)
+                    ON CONFLICT (location_key, evse_uid) DO UPDATE SET status = excluded.status, last_updated = excluded.last_updated
+                    WHERE excluded.last_updated > evse_status.last_updated
+                    """;
+                var k = upsert.Parameters.Add("$k", SqliteType.Text);
+                var u = upsert.Parameters.Add("$u", SqliteType.Text);
+                var s = upsert.Parameters.Add("$s", SqliteType.Integer);
+                var t = upsert.Parameters.Add("$t", SqliteType.Integer);
+                using var index = connection.CreateCommand();
+                index.Transaction = transaction;
+                index.CommandText = "UPDATE location_index SET last_updated = $t WHERE cpo = $cpo AND location_id = $id AND last_updated < $t";
+                var icpo = index.Parameters.Add("$cpo", SqliteType.Text);
+                var iid = index.Parameters.Add("$id", SqliteType.Text);
+                var it = index.Parameters.Add("$t", SqliteType.Integer);
+                upsert.Prepare();
+                index.Prepare();
+                foreach (var row in rows)
+                {
+                    k.Value = row.LocationKey;
+                    u.Value = row.EvseUid;
+                    s.Value = (int)row.Status;
+                    t.Value = row.LastUpdatedTicks;
+                    await upsert.ExecuteNonQueryAsync(ct);
+                }
+
+                foreach (var group in rows.GroupBy(r => r.LocationKey))
+                {
+                    if (LocationKeys.TryParse(group.Key, out var cpo, out var id))
+                    {
+                        icpo.Value = cpo.ToString();
+                        iid.Value = id;
+                        it.Value = group.Max(r => r.LastUpdatedTicks);
+                        await index.ExecuteNonQueryAsync(ct);
+                    }
+                }
+
+                await transaction.CommitAsync(ct);
+                return 0;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _schemaGate.Dispose();
+
+    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_schemaReady)
+        {
+            return;
+        }
+
+        await _schemaGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_schemaReady)
+            {
+                await connections.ExecuteWriteAsync(
+                    async (connection, ct) =>
+                    {
+                        using var command = connection.CreateCommand();
+                        command.CommandText = SchemaSql;
+                        return await command.ExecuteNonQueryAsync(ct);
+                    },
+                    cancellationToken);
+                _schemaReady = true;
+            }
+        }
+        finally
+        {
+            _schemaGate.Release();
+        }
+    }
+}
