@@ -1,5 +1,6 @@
 using System.Net;
 using ClearingHouse.Grains.Hosting;
+using ClearingHouse.Server.Cdrs;
 using ClearingHouse.Server.Diagnostics;
 using ClearingHouse.Server.Grpc;
 using ClearingHouse.Server.Identity;
@@ -27,6 +28,7 @@ public static class ServerHostingExtensions
         ConfigureOrleans(builder, settings);
 
         builder.Services.AddClearingHouseGrains(builder.Configuration);
+        builder.Services.AddClearingHouseCdrs(builder.Configuration, settings.Hub.Profile);
         builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
         builder.Services.AddSingleton<IdentityResolver>();
@@ -58,6 +60,8 @@ public static class ServerHostingExtensions
 
         app.MapGrpcService<PartyAdminGrpcService>();
         app.MapGrpcService<IdentityGrpcService>();
+        app.MapGrpcService<TariffGrpcService>();
+        app.MapGrpcService<CdrGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (settings.Hub.MetricsPort > 0)
