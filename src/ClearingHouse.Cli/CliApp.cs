@@ -23,6 +23,8 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(PartiesCommands.Create(context));
         root.Subcommands.Add(CredentialsCommands.Create(context));
         root.Subcommands.Add(AgreementsCommands.Create(context));
+        root.Subcommands.Add(TariffsCommands.Create(context));
+        root.Subcommands.Add(CdrsCommands.Create(context));
         root.Subcommands.Add(HealthCommands.CreateHealth(context));
         root.Subcommands.Add(HealthCommands.CreateWhoAmI(context));
 
