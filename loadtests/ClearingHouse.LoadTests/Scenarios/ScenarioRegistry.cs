@@ -7,6 +7,7 @@ public static class ScenarioRegistry
     [
         new CalibrateScenario(),
         new WhoAmIScenario(),
+        new CdrFloodScenario(),
     ];
 
     public static IScenario? Find(string name) =>
