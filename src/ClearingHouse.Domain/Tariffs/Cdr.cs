@@ -26,14 +26,36 @@ public sealed record ChargingPeriod
     public string? TariffId { get; init; }
 }
 
-/// <summary>The part of OCPI 2.2.1 <c>CdrLocation</c> that pricing may use.</summary>
+/// <summary>The part of OCPI 2.2.1 <c>CdrLocation</c> that pricing and routing use.</summary>
 public sealed record CdrLocation
 {
+    /// <summary>The CPO's location id (<c>id</c>).</summary>
+    public string? Id { get; init; }
+
     /// <summary>ISO 3166 alpha-3 country code (<c>country</c>).</summary>
     public string? Country { get; init; }
 
     /// <summary>IANA time zone (<c>time_zone</c>); not in OCPI 2.2.1's CdrLocation, accepted when present.</summary>
     public string? TimeZone { get; init; }
+}
+
+/// <summary>OCPI 2.2.1 <c>CdrToken</c>: the token used, and the EMSP that issued it.</summary>
+public sealed record CdrToken
+{
+    /// <summary>Country code of the EMSP that issued the token (<c>country_code</c>).</summary>
+    public string? CountryCode { get; init; }
+
+    /// <summary>Party id of the EMSP that issued the token (<c>party_id</c>).</summary>
+    public string? PartyId { get; init; }
+
+    /// <summary>The token's unique id (<c>uid</c>).</summary>
+    public string? Uid { get; init; }
+
+    /// <summary>The kind of token (<c>type</c>), as OCPI text (RFID, APP_USER, ...).</summary>
+    public string? Type { get; init; }
+
+    /// <summary>The driver's contract id (<c>contract_id</c>).</summary>
+    public string? ContractId { get; init; }
 }
 
 /// <summary>
@@ -50,6 +72,21 @@ public sealed record Cdr
 
     /// <summary>Party id of the CPO (<c>party_id</c>).</summary>
     public string? PartyId { get; init; }
+
+    /// <summary>The token that started the session (<c>cdr_token</c>): its issuer is the EMSP the CDR goes to.</summary>
+    public CdrToken? CdrToken { get; init; }
+
+    /// <summary>The CPO's session id (<c>session_id</c>).</summary>
+    public string? SessionId { get; init; }
+
+    /// <summary>Reference of the authorization the session ran under (<c>authorization_reference</c>).</summary>
+    public string? AuthorizationReference { get; init; }
+
+    /// <summary>Whether this is a credit CDR (<c>credit</c>) that corrects an earlier one.</summary>
+    public bool? Credit { get; init; }
+
+    /// <summary>Id of the CDR a credit CDR corrects (<c>credit_reference_id</c>).</summary>
+    public string? CreditReferenceId { get; init; }
 
     /// <summary>Session start, UTC (<c>start_date_time</c>).</summary>
     public required DateTimeOffset StartDateTime { get; init; }

@@ -1,5 +1,6 @@
 using System.Net;
 using ClearingHouse.Grains.Hosting;
+using ClearingHouse.Server.Cdrs;
 using ClearingHouse.Server.Diagnostics;
 using ClearingHouse.Server.Grpc;
 using ClearingHouse.Server.Identity;
@@ -30,6 +31,7 @@ public static class ServerHostingExtensions
         builder.Services.AddClearingHouseGrains(builder.Configuration);
         builder.Services.AddClearingHouseTokens(builder.Configuration, settings);
         builder.Services.AddClearingHouseLocations(builder.Configuration, settings);
+        builder.Services.AddClearingHouseCdrs(builder.Configuration, settings.Hub.Profile);
         builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
         builder.Services.AddSingleton<IdentityResolver>();
@@ -63,6 +65,8 @@ public static class ServerHostingExtensions
         app.MapGrpcService<IdentityGrpcService>();
         app.MapGrpcService<TokenGrpcService>();
         app.MapGrpcService<LocationGrpcService>();
+        app.MapGrpcService<TariffGrpcService>();
+        app.MapGrpcService<CdrGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (settings.Hub.MetricsPort > 0)

@@ -1,0 +1,106 @@
+using ClearingHouse.Contracts.V1;
+using ClearingHouse.LoadTests.Hub;
+using Grpc.Core;
+
+namespace ClearingHouse.LoadTests.Scenarios;
+
+/// <summary>
+/// A CPO floods the hub with CDRs: each request is one CdrService.SubmitCdrBatch of <see cref="BatchSize"/> new
+/// CDRs (unique ids) priced against a stored tariff, so the latency measured is the per-batch acknowledgement
+/// (validated, re-priced and durably stored). CDRs/s = requests/s x batch size. Batch size from the environment
+/// variable CDR_FLOOD_BATCH (default 200).
+/// </summary>
+public sealed class CdrFloodScenario : IScenario
+{
+    private const string Tariff = """
+        { "id": "FLOOD", "currency": "EUR",
+          "elements": [ { "price_components": [
+            { "type": "FLAT", "price": 0.50, "vat": 21.0, "step_size": 1 },
+            { "type": "ENERGY", "price": 0.25, "vat": 21.0, "step_size": 1 },
+            { "type": "TIME", "price": 1.20, "vat": 21.0, "step_size": 60 } ] } ] }
+        """;
+
+    /// <summary>CDRs per request.</summary>
+    public static int BatchSize { get; } = int.TryParse(Environment.GetEnvironmentVariable("CDR_FLOOD_BATCH"), out var n) && n is > 0 and <= 1000 ? n : 200;
+
+    /// <inheritdoc />
+    public string Name => "cdr-flood";
+
+    /// <inheritdoc />
+    public string Description => $"CdrService.SubmitCdrBatch of {BatchSize} new CDRs per request (CDR_FLOOD_BATCH), validated, re-priced and stored";
+
+    /// <inheritdoc />
+    public bool UsesHub => true;
+
+    /// <inheritdoc />
+    public async Task<IScenarioRun> StartAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        var hub = context.Options.Hub;
+        var provisioner = new TestPartyProvisioner(hub, context.RequireOperatorCredential(), Name, context.Log);
+        ConnectionSet? connections = null;
+        try
+        {
+            var pair = await provisioner.ProvisionRoamingPairAsync(cancellationToken);
+            connections = context.OpenConnections(hub);
+            var headers = Bearer.Headers(pair.Cpo.Secret);
+            try
+            {
+                await new TariffService.TariffServiceClient(connections[0]).PutTariffAsync(new PutTariffRequest { OcpiJson = Tariff }, headers, DateTime.UtcNow.AddSeconds(10), cancellationToken);
+            }
+            catch (RpcException e)
+            {
+                throw HubErrors.Explain(e, hub, "TariffService.PutTariff as the test CPO");
+            }
+
+            return new Run(provisioner, connections, pair, headers);
+        }
+        catch
+        {
+            connections?.Dispose();
+            await provisioner.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed class Run(TestPartyProvisioner provisioner, ConnectionSet connections, RoamingPair pair, Metadata headers) : IScenarioRun
+    {
+        private readonly CdrService.CdrServiceClient[] _clients = connections.CreateClients(c => new CdrService.CdrServiceClient(c));
+        private readonly string _prefix = Guid.NewGuid().ToString("N")[..8];
+        private readonly string _head = "{\"id\":\"";
+        private readonly string _tail =
+            "\",\"start_date_time\":\"2026-01-13T14:30:00Z\",\"end_date_time\":\"2026-01-13T15:30:00Z\"," +
+            $"\"cdr_token\":{{\"country_code\":\"{pair.Emsp.Party.Ref.CountryCode}\",\"party_id\":\"{pair.Emsp.Party.Ref.PartyId}\",\"uid\":\"TOKEN-1\",\"type\":\"RFID\"}}," +
+            "\"currency\":\"EUR\",\"tariffs\":[{\"id\":\"FLOOD\",\"currency\":\"EUR\",\"elements\":[]}]," +
+            "\"charging_periods\":[{\"start_date_time\":\"2026-01-13T14:30:00Z\",\"dimensions\":[{\"type\":\"ENERGY\",\"volume\":12},{\"type\":\"TIME\",\"volume\":1}]}]," +
+            "\"total_cost\":{\"excl_vat\":4.7,\"incl_vat\":5.687},\"total_energy\":12,\"total_time\":1}";
+
+        private long _next;
+
+        public string Target => $"CdrService.SubmitCdrBatch x{BatchSize} as {pair.Cpo.Party} at {connections.Address}";
+
+        public async Task ExecuteAsync(int connection, DateTime deadline, CancellationToken cancellationToken)
+        {
+            var request = new SubmitCdrBatchRequest();
+            var first = Interlocked.Add(ref _next, BatchSize) - BatchSize;
+            for (var i = 0; i < BatchSize; i++)
+            {
+                request.Cdrs.Add(string.Concat(_head, _prefix, "-", (first + i).ToString(System.Globalization.CultureInfo.InvariantCulture), _tail));
+            }
+
+            var response = await _clients[connection].SubmitCdrBatchAsync(request, headers, deadline, cancellationToken);
+            foreach (var ack in response.Acks)
+            {
+                if (ack.Status != CdrAckStatus.Accepted)
+                {
+                    throw new InvalidOperationException($"CDR {ack.CdrId} was {ack.Status}: {string.Join("; ", ack.Reasons.Select(r => r.Field + " " + r.Description))}");
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            connections.Dispose();
+            await provisioner.DisposeAsync();
+        }
+    }
+}

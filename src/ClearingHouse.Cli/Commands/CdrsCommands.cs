@@ -1,0 +1,162 @@
+using System.CommandLine;
+using System.Text.Json;
+using ClearingHouse.Cli.Output;
+using ClearingHouse.Contracts.V1;
+
+namespace ClearingHouse.Cli.Commands;
+
+/// <summary><c>cdrs submit|get|list</c>.</summary>
+public static class CdrsCommands
+{
+    private const int BatchSize = 500;
+
+    /// <summary>Builds the command group.</summary>
+    public static Command Create(CommandContext ctx)
+    {
+        var cdrs = new Command("cdrs", "Charge Detail Records (OCPI 2.2.1 CDR JSON)");
+
+        var files = new Argument<string[]>("files") { Description = "OCPI CDR JSON files: each one CDR object or an array of them", Arity = ArgumentArity.OneOrMore };
+        var submit = new Command("submit", "Submit CDRs (CPO); every CDR is acknowledged on its own: ACCEPTED, DUPLICATE or REJECTED") { files };
+        submit.SetAction(async (r, ct) =>
+        {
+            var documents = new List<(string Source, string Json)>();
+            foreach (var file in r.GetValue(files)!)
+            {
+                documents.AddRange(Split(file, TariffsCommands.ReadFile(file)));
+            }
+
+            using var channel = ctx.Channel(r);
+            var client = new CdrService.CdrServiceClient(channel);
+            var response = new SubmitCdrBatchResponse();
+            var rows = new List<(string Source, CdrAck Ack)>();
+            for (var offset = 0; offset < documents.Count; offset += BatchSize)
+            {
+                var batch = documents.Skip(offset).Take(BatchSize).ToList();
+                var request = new SubmitCdrBatchRequest();
+                request.Cdrs.AddRange(batch.Select(d => d.Json));
+                var acks = await client.SubmitCdrBatchAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
+                response.Acks.AddRange(acks.Acks);
+                rows.AddRange(acks.Acks.Select(a => (batch[a.Index].Source, a)));
+            }
+
+            var printer = ctx.Printer(r);
+            printer.Table(response, rows, ["SOURCE", "CDR", "STATUS", "PRICE CHECK", "HUB TOTAL", "REASONS"], x =>
+            [
+                x.Source,
+                x.Ack.CdrId,
+                x.Ack.Status.ToString().ToUpperInvariant(),
+                x.Ack.PriceCheck == PriceCheckStatus.Unspecified ? "" : x.Ack.PriceCheck.ToString().ToUpperInvariant(),
+                x.Ack.HubTotalCost is { } t ? $"{t.ExclVat}/{t.InclVat} {t.Currency}" : "",
+                string.Join("; ", x.Ack.Reasons.Select(reason => $"{reason.Field} {reason.Description}".Trim())),
+            ]);
+            var counts = response.Acks.GroupBy(a => a.Status).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
+            printer.Line(string.Join(", ", counts));
+            return 0;
+        });
+
+        var getId = new Argument<string>("cdr-id") { Description = "The CDR id" };
+        var getCpo = new Option<string?>("--cpo") { Description = "The CPO that submitted it, e.g. NL-ABC-CPO (a CPO may omit it)" };
+        var get = new Command("get", "Show one CDR with the hub's price check") { getId, getCpo };
+        get.SetAction(async (r, ct) =>
+        {
+            var request = new GetCdrRequest { CdrId = r.GetValue(getId)! };
+            if (r.GetValue(getCpo) is { } c)
+            {
+                request.Cpo = CommandContext.ParseParty(c, "--cpo");
+            }
+
+            using var channel = ctx.Channel(r);
+            var response = await new CdrService.CdrServiceClient(channel).GetCdrAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
+            var cdr = response.Cdr;
+            var printer = ctx.Printer(r);
+            printer.Message(response,
+                ("cdr", cdr.Id), ("cpo", Format.Party(cdr.Cpo)), ("emsp", Format.Party(cdr.Emsp)),
+                ("start", Format.Time(cdr.StartDateTime)), ("end", Format.Time(cdr.EndDateTime)),
+                ("total cost", $"{cdr.TotalCost.ExclVat} / {cdr.TotalCost.InclVat} {cdr.TotalCost.Currency} (declared, excl. / incl. VAT)"),
+                ("credit", cdr.Credit ? $"yes, corrects {cdr.CreditReferenceId}" : "no"),
+                ("tariff", cdr.TariffId), ("price check", cdr.PriceCheck.ToString().ToUpperInvariant()),
+                ("received", Format.Time(cdr.ReceivedAt)));
+            if (!printer.Json && cdr.HubPrice is { } hub)
+            {
+                printer.Line("hub price:");
+                TariffsCommands.PrintBreakdown(printer, hub);
+            }
+
+            return 0;
+        });
+
+        var cpo = new Option<string?>("--cpo") { Description = "Only CDRs of this CPO" };
+        var emsp = new Option<string?>("--emsp") { Description = "Only CDRs of this EMSP" };
+        var from = new Option<string?>("--from") { Description = "Only CDRs ending at or after (ISO 8601 UTC)" };
+        var to = new Option<string?>("--to") { Description = "Only CDRs ending before (ISO 8601 UTC)" };
+        var pageSize = new Option<int>("--page-size") { Description = "Items per page (default 100, at most 1000)" };
+        var pageToken = new Option<string?>("--page-token") { Description = "The next-page token printed by the previous page" };
+        var list = new Command("list", "List CDRs you may see, by end time (a CPO its own, an EMSP its tokens')") { cpo, emsp, from, to, pageSize, pageToken };
+        list.SetAction(async (r, ct) =>
+        {
+            var request = new ListCdrsRequest { Page = new PageRequest { PageSize = r.GetValue(pageSize), PageToken = r.GetValue(pageToken) ?? "" } };
+            if (r.GetValue(cpo) is { } c)
+            {
+                request.Cpo = CommandContext.ParseParty(c, "--cpo");
+            }
+
+            if (r.GetValue(emsp) is { } e)
+            {
+                request.Emsp = CommandContext.ParseParty(e, "--emsp");
+            }
+
+            if (r.GetValue(from) is { } f)
+            {
+                request.From = Format.ParseTime(f, "--from");
+            }
+
+            if (r.GetValue(to) is { } t)
+            {
+                request.To = Format.ParseTime(t, "--to");
+            }
+
+            using var channel = ctx.Channel(r);
+            var response = await new CdrService.CdrServiceClient(channel).ListCdrsAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
+            var printer = ctx.Printer(r);
+            printer.Table(response, response.Cdrs, ["CPO", "CDR", "EMSP", "END", "TOTAL", "PRICE CHECK", "HUB TOTAL"], x =>
+            [
+                Format.Party(x.Cpo), x.Id, Format.Party(x.Emsp), Format.Time(x.EndDateTime),
+                $"{x.TotalCost.ExclVat} {x.TotalCost.Currency}", x.PriceCheck.ToString().ToUpperInvariant(),
+                x.HubPrice is { } h ? $"{h.Total.ExclVat} {h.Currency}" : "",
+            ]);
+            if (response.Page?.NextPageToken is { Length: > 0 } next)
+            {
+                printer.Line($"next page: --page-token {next}");
+            }
+
+            return 0;
+        });
+
+        cdrs.Subcommands.Add(submit);
+        cdrs.Subcommands.Add(get);
+        cdrs.Subcommands.Add(list);
+        return cdrs;
+    }
+
+    // A file holds one CDR object or an array of CDR objects; each is sent as its own JSON text.
+    private static IEnumerable<(string Source, string Json)> Split(string file, string text)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            // Let the hub say what is wrong with it, per CDR.
+            return [(file, text)];
+        }
+
+        using (document)
+        {
+            return document.RootElement.ValueKind == JsonValueKind.Array
+                ? document.RootElement.EnumerateArray().Select((e, i) => ($"{file}[{i}]", e.GetRawText())).ToList()
+                : [(file, text)];
+        }
+    }
+}

@@ -1,0 +1,37 @@
+using ClearingHouse.Grains.Cdrs;
+using ClearingHouse.Grains.Tariffs;
+using ClearingHouse.Server.Options;
+using ClearingHouse.Storage.Postgres.Cdrs;
+using ClearingHouse.Storage.Sqlite.Cdrs;
+
+namespace ClearingHouse.Server.Cdrs;
+
+/// <summary>Registers tariffs and CDR ingestion: the tariff catalog, the CDR store of the profile, the ingestor.</summary>
+public static class CdrsHostingExtensions
+{
+    /// <summary>
+    /// Adds <see cref="CdrOptions"/> (validated at start), the silo-local <see cref="TariffCatalog"/>, the
+    /// <see cref="ICdrStore"/> of the profile (Embedded: SQLite in the data folder's database file; Cluster:
+    /// PostgreSQL) on the storage provider's shared connection factory, and the <see cref="CdrIngestor"/>.
+    /// </summary>
+    public static IServiceCollection AddClearingHouseCdrs(this IServiceCollection services, IConfiguration configuration, HubProfile profile)
+    {
+        services.AddOptions<CdrOptions>()
+            .Bind(configuration.GetSection(CdrOptions.Section))
+            .Validate(o => o.PriceTolerance >= 0, "Cdrs:PriceTolerance must not be negative")
+            .Validate(o => o.MaxBatchSize is >= 1 and <= 10_000, "Cdrs:MaxBatchSize must be between 1 and 10000")
+            .ValidateOnStart();
+        services.AddSingleton<TariffCatalog>();
+        if (profile == HubProfile.Embedded)
+        {
+            services.AddSingleton<ICdrStore, SqliteCdrStore>();
+        }
+        else
+        {
+            services.AddSingleton<ICdrStore, PostgresCdrStore>();
+        }
+
+        services.AddSingleton<CdrIngestor>();
+        return services;
+    }
+}

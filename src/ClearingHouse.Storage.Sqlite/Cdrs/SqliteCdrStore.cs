@@ -1,0 +1,240 @@
+using System.Globalization;
+using System.Text;
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Cdrs;
+using Microsoft.Data.Sqlite;
+
+namespace ClearingHouse.Storage.Sqlite.Cdrs;
+
+/// <summary>
+/// <see cref="ICdrStore"/> on the Embedded profile's SQLite file (WAL, synchronous=FULL): one table, unique on
+/// (CPO, CDR id); a batch is one transaction of prepared <c>INSERT OR IGNORE</c>s, so it is durable when the
+/// commit returns and a retried CDR is ignored, whatever its other fields say. Two indexes serve the lists:
+/// by CPO and by EMSP, each in time order.
+/// </summary>
+public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrStore
+{
+    private const string Columns =
+        "cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, start_time, end_time, currency, total_excl, total_incl, " +
+        "credit, credit_reference_id, tariff_id, price_check, hub_price, received_at, ocpi_json";
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS cdrs (
+            cpo_country TEXT NOT NULL,
+            cpo_party TEXT NOT NULL,
+            cdr_id TEXT NOT NULL,
+            emsp_country TEXT NOT NULL,
+            emsp_party TEXT NOT NULL,
+            start_time INTEGER NOT NULL,
+            end_time INTEGER NOT NULL,
+            currency TEXT NOT NULL,
+            total_excl TEXT NOT NULL,
+            total_incl TEXT NULL,
+            credit INTEGER NOT NULL,
+            credit_reference_id TEXT NULL,
+            tariff_id TEXT NULL,
+            price_check INTEGER NOT NULL,
+            hub_price TEXT NULL,
+            received_at INTEGER NOT NULL,
+            ocpi_json TEXT NOT NULL,
+            UNIQUE (cpo_country, cpo_party, cdr_id));
+        CREATE INDEX IF NOT EXISTS cdrs_by_cpo ON cdrs (cpo_country, cpo_party, end_time, cdr_id);
+        CREATE INDEX IF NOT EXISTS cdrs_by_emsp ON cdrs (emsp_country, emsp_party, end_time, cpo_country, cpo_party, cdr_id);
+        """;
+
+    private Task? _schema;
+
+    /// <inheritdoc />
+    public Task InitializeAsync(CancellationToken cancellationToken = default) =>
+        connections.ExecuteWriteAsync(
+            async (connection, ct) =>
+            {
+                using var command = connection.CreateCommand();
+                command.CommandText = Schema;
+                await command.ExecuteNonQueryAsync(ct);
+                return true;
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlySet<string>> InsertAsync(PartyKey cpo, IReadOnlyList<StoredCdr> cdrs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cdrs);
+        await EnsureSchemaAsync(cancellationToken);
+        if (cdrs.Count == 0)
+        {
+            return new HashSet<string>();
+        }
+
+        return await connections.ExecuteWriteAsync<IReadOnlySet<string>>(
+            async (connection, ct) =>
+            {
+                var inserted = new HashSet<string>(StringComparer.Ordinal);
+                using var transaction = connection.BeginTransaction();
+                using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = $"INSERT OR IGNORE INTO cdrs ({Columns}) VALUES " +
+                    "($cc, $cp, $id, $ec, $ep, $start, $end, $cur, $excl, $incl, $credit, $cref, $tariff, $check, $hub, $recv, $json)";
+                var p = new Dictionary<string, SqliteParameter>(StringComparer.Ordinal);
+                foreach (var name in new[] { "$cc", "$cp", "$id", "$ec", "$ep", "$start", "$end", "$cur", "$excl", "$incl", "$credit", "$cref", "$tariff", "$check", "$hub", "$recv", "$json" })
+                {
+                    p[name] = command.Parameters.Add(new SqliteParameter { ParameterName = name });
+                }
+
+                p["$cc"].Value = cpo.CountryCode;
+                p["$cp"].Value = cpo.PartyId;
+                command.Prepare();
+                foreach (var cdr in cdrs)
+                {
+                    p["$id"].Value = cdr.Id;
+                    p["$ec"].Value = cdr.Emsp.CountryCode;
+                    p["$ep"].Value = cdr.Emsp.PartyId;
+                    p["$start"].Value = cdr.StartDateTime.UtcTicks;
+                    p["$end"].Value = cdr.EndDateTime.UtcTicks;
+                    p["$cur"].Value = cdr.Currency;
+                    p["$excl"].Value = cdr.TotalCostExclVat.ToString(CultureInfo.InvariantCulture);
+                    p["$incl"].Value = (object?)cdr.TotalCostInclVat?.ToString(CultureInfo.InvariantCulture) ?? DBNull.Value;
+                    p["$credit"].Value = cdr.Credit ? 1 : 0;
+                    p["$cref"].Value = (object?)cdr.CreditReferenceId ?? DBNull.Value;
+                    p["$tariff"].Value = (object?)cdr.TariffId ?? DBNull.Value;
+                    p["$check"].Value = (int)cdr.PriceCheck;
+                    p["$hub"].Value = (object?)cdr.HubPriceJson ?? DBNull.Value;
+                    p["$recv"].Value = cdr.ReceivedAt.UtcTicks;
+                    p["$json"].Value = cdr.OcpiJson;
+                    if (await command.ExecuteNonQueryAsync(ct) == 1)
+                    {
+                        inserted.Add(cdr.Id);
+                    }
+                }
+
+                // Acknowledged only after this returns: synchronous=FULL fsyncs the WAL on commit.
+                await transaction.CommitAsync(ct);
+                return inserted;
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<StoredCdr?> GetAsync(PartyKey cpo, string id, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM cdrs WHERE cpo_country = $cc AND cpo_party = $cp AND cdr_id = $id";
+        command.Parameters.AddWithValue("$cc", cpo.CountryCode);
+        command.Parameters.AddWithValue("$cp", cpo.PartyId);
+        command.Parameters.AddWithValue("$id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlySet<string>> FindExistingAsync(PartyKey cpo, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        await EnsureSchemaAsync(cancellationToken);
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT 1 FROM cdrs WHERE cpo_country = $cc AND cpo_party = $cp AND cdr_id = $id";
+        command.Parameters.AddWithValue("$cc", cpo.CountryCode);
+        command.Parameters.AddWithValue("$cp", cpo.PartyId);
+        var idParameter = command.Parameters.Add(new SqliteParameter { ParameterName = "$id" });
+        foreach (var id in ids)
+        {
+            idParameter.Value = id;
+            if (await command.ExecuteScalarAsync(cancellationToken) is not null)
+            {
+                found.Add(id);
+            }
+        }
+
+        return found;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<StoredCdr>> ListAsync(CdrQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        using var command = connection.CreateCommand();
+        var sql = new StringBuilder($"SELECT {Columns} FROM cdrs WHERE 1 = 1");
+        if (query.Cpo is { } cpo)
+        {
+            sql.Append(" AND cpo_country = $cc AND cpo_party = $cp");
+            command.Parameters.AddWithValue("$cc", cpo.CountryCode);
+            command.Parameters.AddWithValue("$cp", cpo.PartyId);
+        }
+
+        if (query.Emsp is { } emsp)
+        {
+            sql.Append(" AND emsp_country = $ec AND emsp_party = $ep");
+            command.Parameters.AddWithValue("$ec", emsp.CountryCode);
+            command.Parameters.AddWithValue("$ep", emsp.PartyId);
+        }
+
+        if (query.From is { } from)
+        {
+            sql.Append(" AND end_time >= $from");
+            command.Parameters.AddWithValue("$from", from.UtcTicks);
+        }
+
+        if (query.To is { } to)
+        {
+            sql.Append(" AND end_time < $to");
+            command.Parameters.AddWithValue("$to", to.UtcTicks);
+        }
+
+        if (query.After is { } after)
+        {
+            sql.Append(" AND (end_time, cpo_country, cpo_party, cdr_id) > ($at, $ac, $ap, $aid)");
+            command.Parameters.AddWithValue("$at", after.EndDateTime.UtcTicks);
+            command.Parameters.AddWithValue("$ac", after.CpoCountryCode);
+            command.Parameters.AddWithValue("$ap", after.CpoPartyId);
+            command.Parameters.AddWithValue("$aid", after.Id);
+        }
+
+        sql.Append(" ORDER BY end_time, cpo_country, cpo_party, cdr_id LIMIT $limit");
+        command.Parameters.AddWithValue("$limit", query.Limit);
+        command.CommandText = sql.ToString();
+        var page = new List<StoredCdr>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            page.Add(Read(reader));
+        }
+
+        return page;
+    }
+
+    private Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        var schema = _schema;
+        if (schema is { IsCompletedSuccessfully: true })
+        {
+            return Task.CompletedTask;
+        }
+
+        return _schema = InitializeAsync(cancellationToken);
+    }
+
+    private static StoredCdr Read(SqliteDataReader r) => new()
+    {
+        Cpo = new PartyKey(r.GetString(0), r.GetString(1), PartyRole.Cpo),
+        Id = r.GetString(2),
+        Emsp = new PartyKey(r.GetString(3), r.GetString(4), PartyRole.Emsp),
+        StartDateTime = new DateTimeOffset(r.GetInt64(5), TimeSpan.Zero),
+        EndDateTime = new DateTimeOffset(r.GetInt64(6), TimeSpan.Zero),
+        Currency = r.GetString(7),
+        TotalCostExclVat = decimal.Parse(r.GetString(8), CultureInfo.InvariantCulture),
+        TotalCostInclVat = r.IsDBNull(9) ? null : decimal.Parse(r.GetString(9), CultureInfo.InvariantCulture),
+        Credit = r.GetInt64(10) != 0,
+        CreditReferenceId = r.IsDBNull(11) ? null : r.GetString(11),
+        TariffId = r.IsDBNull(12) ? null : r.GetString(12),
+        PriceCheck = (PriceCheck)r.GetInt32(13),
+        HubPriceJson = r.IsDBNull(14) ? null : r.GetString(14),
+        ReceivedAt = new DateTimeOffset(r.GetInt64(15), TimeSpan.Zero),
+        OcpiJson = r.GetString(16),
+    };
+}

@@ -1,0 +1,138 @@
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Cdrs;
+
+namespace ClearingHouse.Storage.Tests.Cdrs;
+
+/// <summary>The <see cref="ICdrStore"/> contract, run against each real backend.</summary>
+public abstract class CdrStoreTestBase
+{
+    private static int _counter;
+
+    protected abstract ICdrStore Store { get; }
+
+    protected static PartyKey NewCpo() => new("NL", Next(), PartyRole.Cpo);
+
+    protected static PartyKey NewEmsp() => new("DE", Next(), PartyRole.Emsp);
+
+    protected static StoredCdr Cdr(PartyKey cpo, PartyKey emsp, string id, DateTimeOffset end, decimal total = 1.5m) => new()
+    {
+        Cpo = cpo,
+        Id = id,
+        Emsp = emsp,
+        StartDateTime = end.AddHours(-1),
+        EndDateTime = end,
+        Currency = "EUR",
+        TotalCostExclVat = total,
+        TotalCostInclVat = total * 1.21m,
+        PriceCheck = PriceCheck.Matched,
+        HubPriceJson = "{\"total\":1}",
+        ReceivedAt = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
+        OcpiJson = $"{{\"id\":\"{id}\",\"total\":{total}}}",
+    };
+
+    [Fact]
+    public async Task InsertAsync_NewCdrs_StoresEveryFieldExactly()
+    {
+        var (cpo, emsp) = (NewCpo(), NewEmsp());
+        var end = new DateTimeOffset(2026, 3, 29, 1, 30, 0, 123, TimeSpan.Zero);
+        var cdr = Cdr(cpo, emsp, "CDR-1", end, 12.3456m) with { Credit = false, TariffId = "T1", PriceCheck = PriceCheck.Mismatch };
+
+        var inserted = await Store.InsertAsync(cpo, [cdr]);
+
+        Assert.Equal(["CDR-1"], inserted);
+        var read = await Store.GetAsync(cpo, "CDR-1");
+        Assert.Equal(cdr, read);
+    }
+
+    [Fact]
+    public async Task InsertAsync_SameIdOtherContent_DuplicateAndFirstKept()
+    {
+        var (cpo, emsp) = (NewCpo(), NewEmsp());
+        var end = new DateTimeOffset(2026, 2, 1, 10, 0, 0, TimeSpan.Zero);
+        await Store.InsertAsync(cpo, [Cdr(cpo, emsp, "A", end, 1m)]);
+
+        // Same id, other day (so another partition in PostgreSQL) and other amount: still the same CDR.
+        var again = await Store.InsertAsync(cpo, [Cdr(cpo, emsp, "A", end.AddDays(3), 9m), Cdr(cpo, emsp, "B", end, 2m)]);
+
+        Assert.Equal(["B"], again);
+        Assert.Equal(1m, (await Store.GetAsync(cpo, "A"))!.TotalCostExclVat);
+        Assert.Equal(2, (await Store.ListAsync(new CdrQuery { Cpo = cpo, Limit = 10 })).Count);
+    }
+
+    [Fact]
+    public async Task InsertAsync_SameIdOtherCpo_IsAnotherCdr()
+    {
+        var (a, b, emsp) = (NewCpo(), NewCpo(), NewEmsp());
+        var end = new DateTimeOffset(2026, 2, 1, 10, 0, 0, TimeSpan.Zero);
+
+        Assert.Single(await Store.InsertAsync(a, [Cdr(a, emsp, "X", end)]));
+        Assert.Single(await Store.InsertAsync(b, [Cdr(b, emsp, "X", end)]));
+    }
+
+    [Fact]
+    public async Task InsertAsync_ConcurrentRetriesOfOneBatch_EachCdrStoredOnce()
+    {
+        var (cpo, emsp) = (NewCpo(), NewEmsp());
+        var end = new DateTimeOffset(2026, 2, 2, 8, 0, 0, TimeSpan.Zero);
+        var batch = Enumerable.Range(0, 50).Select(i => Cdr(cpo, emsp, $"C{i:D3}", end.AddMinutes(i))).ToArray();
+
+        // 16 clients retry the same batch at once, in different orders.
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 16).Select(n =>
+            Task.Run(() => Store.InsertAsync(cpo, n % 2 == 0 ? batch : batch.Reverse().ToArray()))));
+
+        var winners = attempts.SelectMany(ids => ids).ToList();
+        Assert.Equal(50, winners.Count);
+        Assert.Equal(50, winners.Distinct().Count());
+        var stored = await Store.ListAsync(new CdrQuery { Cpo = cpo, Limit = 1000 });
+        Assert.Equal(50, stored.Count);
+    }
+
+    [Fact]
+    public async Task ListAsync_KeysetPages_CoverEveryCdrOnceInOrder()
+    {
+        var (cpo, other, emsp) = (NewCpo(), NewCpo(), NewEmsp());
+        var start = new DateTimeOffset(2026, 4, 1, 22, 0, 0, TimeSpan.Zero);
+        // Same end time for several CDRs (ties broken by CPO and id), spread over two days.
+        var mine = Enumerable.Range(0, 23).Select(i => Cdr(cpo, emsp, $"M{i:D2}", start.AddMinutes(i / 3 * 30))).ToArray();
+        await Store.InsertAsync(cpo, mine);
+        await Store.InsertAsync(other, Enumerable.Range(0, 5).Select(i => Cdr(other, emsp, $"O{i}", start.AddMinutes(i * 30))).ToArray());
+
+        var seen = new List<StoredCdr>();
+        CdrCursor? after = null;
+        while (true)
+        {
+            var page = await Store.ListAsync(new CdrQuery { Emsp = emsp, After = after, Limit = 4 });
+            seen.AddRange(page);
+            if (page.Count < 4)
+            {
+                break;
+            }
+
+            after = page[^1].Cursor;
+        }
+
+        Assert.Equal(28, seen.Count);
+        Assert.Equal(seen.OrderBy(c => c.EndDateTime).ThenBy(c => c.Cpo.PartyId, StringComparer.Ordinal).ThenBy(c => c.Id, StringComparer.Ordinal).Select(c => c.Id), seen.Select(c => c.Id));
+        var day = await Store.ListAsync(new CdrQuery { Cpo = cpo, Emsp = emsp, From = new DateTimeOffset(2026, 4, 2, 0, 0, 0, TimeSpan.Zero), To = new DateTimeOffset(2026, 4, 3, 0, 0, 0, TimeSpan.Zero), Limit = 100 });
+        Assert.Equal(mine.Where(c => c.EndDateTime.Day == 2).Select(c => c.Id), day.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task FindExistingAsync_MixedIds_ReturnsOnlyStoredOnes()
+    {
+        var (cpo, emsp) = (NewCpo(), NewEmsp());
+        await Store.InsertAsync(cpo, [Cdr(cpo, emsp, "HERE", DateTimeOffset.UnixEpoch.AddDays(20000))]);
+
+        var found = await Store.FindExistingAsync(cpo, ["HERE", "NOT-HERE"]);
+
+        Assert.Equal(["HERE"], found);
+        Assert.Null(await Store.GetAsync(cpo, "NOT-HERE"));
+    }
+
+    private static string Next()
+    {
+        var n = Interlocked.Increment(ref _counter) + (Environment.ProcessId % 1000 * 37);
+        const string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        return $"{chars[n / 36 / 36 % 36]}{chars[n / 36 % 36]}{chars[n % 36]}";
+    }
+}
