@@ -71,6 +71,7 @@ public static class ServerHostingExtensions
         app.MapGrpcService<CdrGrpcService>();
         app.MapGrpcService<SettlementGrpcService>();
         app.MapGrpcService<DisputeGrpcService>();
+        app.MapGrpcService<OpsGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (settings.Hub.MetricsPort > 0)

@@ -29,6 +29,7 @@ public static class SettlementHostingExtensions
 
         services.AddSingleton<StatementBuilder>();
         services.AddSingleton<OperatorAudit>();
+        services.AddSingleton<Operations.PartnerActivity>();
         return services;
     }
 }
