@@ -27,6 +27,9 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(StatusCommands.Create(context));
         root.Subcommands.Add(TariffsCommands.Create(context));
         root.Subcommands.Add(CdrsCommands.Create(context));
+        root.Subcommands.Add(StatementsCommands.Create(context));
+        root.Subcommands.Add(DisputesCommands.Create(context));
+        root.Subcommands.Add(OpsCommands.Create(context));
         root.Subcommands.Add(HealthCommands.CreateHealth(context));
         root.Subcommands.Add(HealthCommands.CreateWhoAmI(context));
         root.Subcommands.Add(TokensCommands.Create(context));

@@ -24,6 +24,9 @@ public sealed record TariffValidationError(string Field, string Message);
 /// </remarks>
 public static class TariffValidator
 {
+    /// <summary>Whether <paramref name="currency"/> is a known ISO 4217 code (upper case), as tariffs and CDRs require.</summary>
+    public static bool IsKnownCurrency(string? currency) => currency is { Length: 3 } && Currencies.Contains(currency);
+
     // Active ISO 4217 codes (Debian iso-codes 4.x, iso_4217.json).
     private static readonly FrozenSet<string> Currencies = (
         "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BOV BRL BSD BTN BWP BYN BZD " +

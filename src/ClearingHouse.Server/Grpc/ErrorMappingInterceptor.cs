@@ -1,3 +1,5 @@
+using ClearingHouse.Server.Identity;
+using ClearingHouse.Server.Operations;
 using ClearingHouse.Grains.Errors;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -12,7 +14,7 @@ namespace ClearingHouse.Server.Grpc;
 /// be reached maps to Unavailable, and anything unexpected is logged and returned as Internal with
 /// no stack trace.
 /// </summary>
-public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger) : Interceptor
+public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingInterceptor> logger, PartnerActivity activity) : Interceptor
 {
     /// <inheritdoc />
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -83,6 +85,11 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
 
     private RpcException Map(Exception ex, ServerCallContext context)
     {
+        if (context.UserState.TryGetValue(typeof(CallerIdentity), out var value) && value is CallerIdentity { Party: { } party })
+        {
+            activity.Failed(party);
+        }
+
         switch (ex)
         {
             case HubException hub:

@@ -6,6 +6,7 @@ using ClearingHouse.Server.Grpc;
 using ClearingHouse.Server.Identity;
 using ClearingHouse.Server.Locations;
 using ClearingHouse.Server.Options;
+using ClearingHouse.Server.Settlement;
 using ClearingHouse.Storage.Postgres;
 using ClearingHouse.Storage.Sqlite;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -32,6 +33,7 @@ public static class ServerHostingExtensions
         builder.Services.AddClearingHouseTokens(builder.Configuration, settings);
         builder.Services.AddClearingHouseLocations(builder.Configuration, settings);
         builder.Services.AddClearingHouseCdrs(builder.Configuration, settings.Hub.Profile);
+        builder.Services.AddClearingHouseSettlement(builder.Configuration, settings.Hub.Profile);
         builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
         builder.Services.AddSingleton<IdentityResolver>();
@@ -67,6 +69,9 @@ public static class ServerHostingExtensions
         app.MapGrpcService<LocationGrpcService>();
         app.MapGrpcService<TariffGrpcService>();
         app.MapGrpcService<CdrGrpcService>();
+        app.MapGrpcService<SettlementGrpcService>();
+        app.MapGrpcService<DisputeGrpcService>();
+        app.MapGrpcService<OpsGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (settings.Hub.MetricsPort > 0)

@@ -1,3 +1,5 @@
+using ClearingHouse.Grains;
+using ClearingHouse.Server.Operations;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -7,7 +9,7 @@ namespace ClearingHouse.Server.Identity;
 /// Authenticates every call except health checks and reflection, and puts the caller on the call
 /// (<see cref="CallerIdentityExtensions.GetCaller"/>). Services then check role and ownership.
 /// </summary>
-public sealed class AuthenticationInterceptor(IdentityResolver resolver) : Interceptor
+public sealed class AuthenticationInterceptor(IdentityResolver resolver, PartnerActivity activity, HubClock clock) : Interceptor
 {
     /// <inheritdoc />
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -46,6 +48,10 @@ public sealed class AuthenticationInterceptor(IdentityResolver resolver) : Inter
 
         var caller = await resolver.ResolveAsync(context.RequestHeaders.GetValue("authorization"));
         context.SetCaller(caller);
+        if (caller.Party is { } party)
+        {
+            activity.Called(party, clock.UtcNow.UtcTicks);
+        }
     }
 
     private static bool IsPublic(string method) =>

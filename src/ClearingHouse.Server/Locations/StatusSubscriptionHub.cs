@@ -24,6 +24,16 @@ public sealed partial class StatusSubscriptionHub(
     private IStatusFeedObserver? _self;
     private Timer? _renewal;
 
+    /// <summary>How many status subscriptions each EMSP has open on this silo (operator health view).</summary>
+    public IReadOnlyDictionary<PartyKey, int> SubscriptionCounts()
+    {
+        lock (_lock)
+        {
+            return _feeds.Values.SelectMany(f => f.Subscribers).Distinct().Where(s => s.Emsp is not null)
+                .GroupBy(s => s.Emsp!.Value).ToDictionary(g => g.Key, g => g.Count());
+        }
+    }
+
     /// <summary>
     /// Registers a subscriber and makes sure this silo receives its CPOs' feeds; returns each CPO
     /// feed's position at registration (everything after it reaches the subscriber's queue).

@@ -33,6 +33,10 @@ public sealed partial class MspChannelHub(
     private IMspChannelObserver? _reference;
     private long _sequence;
 
+    /// <summary>How many authorization channels each EMSP has open on this silo (operator health view).</summary>
+    public IReadOnlyDictionary<PartyKey, int> OpenChannelCounts() =>
+        _byEmsp.Where(e => e.Value.Channels.Length > 0).ToDictionary(e => e.Key, e => e.Value.Channels.Length);
+
     /// <summary>Opens a channel of <paramref name="emsp"/> on this silo and makes it reachable cluster-wide.</summary>
     public async Task<MspChannel> OpenAsync(PartyKey emsp)
     {

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using System.Globalization;
+using ClearingHouse.Cli.Output;
+using ClearingHouse.Contracts.V1;
+
+namespace ClearingHouse.Cli.Commands;
+
+/// <summary><c>ops health|findings|resend|audit</c> (hub operator).</summary>
+public static class OpsCommands
+{
+    /// <summary>Builds the command group.</summary>
+    public static Command Create(CommandContext ctx)
+    {
+        var ops = new Command("ops", "The hub operator's daily tools");
+
+        var health = new Command("health", "Per-partner connection health as seen by the answering silo");
+        health.SetAction(async (r, ct) =>
+        {
+            using var channel = ctx.Channel(r);
+            var response = await new OpsService.OpsServiceClient(channel).GetHealthAsync(new GetHealthRequest(), deadline: CommandContext.Deadline, cancellationToken: ct);
+            ctx.Printer(r).Table(response, response.Partners, ["PARTY", "MSP CHANNELS", "STATUS SUBSCRIPTIONS", "LAST SEEN", "CALLS", "ERRORS"], p =>
+            [
+                Format.Party(p.Party), N(p.MspChannels), N(p.StatusSubscriptions), p.LastSeen is null ? "never (this silo)" : Format.Time(p.LastSeen), N(p.Calls), N(p.Errors),
+            ]);
+            return 0;
+        });
+
+        var since = new Option<string?>("--since") { Description = "Look at CDRs ending at or after (ISO 8601 UTC; default 30 days ago)" };
+        var examples = new Option<int>("--examples") { Description = "Examples per finding (default 5)" };
+        var findings = new Command("findings", "Data-quality findings with counts and examples") { since, examples };
+        findings.SetAction(async (r, ct) =>
+        {
+            var request = new ListFindingsRequest { Examples = r.GetValue(examples) };
+            if (r.GetValue(since) is { } s)
+            {
+                request.Since = Format.ParseTime(s, "--since");
+            }
+
+            using var channel = ctx.Channel(r);
+            var response = await new OpsService.OpsServiceClient(channel).ListFindingsAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
+            ctx.Printer(r).Table(response, response.Findings, ["FINDING", "COUNT", "EXAMPLES", "NOTE"], f =>
+                [f.Kind, f.Checked ? N(f.Count) : "-", string.Join("; ", f.Examples), f.Note]);
+            return 0;
+        });
+
+        var cpo = new Option<string>("--cpo") { Description = "The CPO that submitted the CDR", Required = true };
+        var cdrId = new Argument<string>("cdr-id") { Description = "The CDR id" };
+        var resend = new Command("resend", "Resend a stored CDR to its EMSP (when the hub has a delivery path)") { cdrId, cpo };
+        resend.SetAction(async (r, ct) =>
+        {
+            using var channel = ctx.Channel(r);
+            var response = await new OpsService.OpsServiceClient(channel).ResendCdrAsync(
+                new ResendCdrRequest { Cpo = CommandContext.ParseParty(r.GetValue(cpo)!, "--cpo"), CdrId = r.GetValue(cdrId)! }, deadline: CommandContext.Deadline, cancellationToken: ct);
+            ctx.Printer(r).Message(response, ("outcome", response.Outcome));
+            return 0;
+        });
+
+        var limit = new Option<int>("--limit") { Description = "Entries (default 100)" };
+        var audit = new Command("audit", "The audit log of operator actions, newest first") { limit };
+        audit.SetAction(async (r, ct) =>
+        {
+            using var channel = ctx.Channel(r);
+            var response = await new OpsService.OpsServiceClient(channel).ListAuditLogAsync(new ListAuditLogRequest { Limit = r.GetValue(limit) }, deadline: CommandContext.Deadline, cancellationToken: ct);
+            ctx.Printer(r).Table(response, response.Entries, ["SEQ", "AT", "ACTOR", "ACTION", "TARGET", "DETAIL"], e =>
+                [N(e.Sequence), Format.Time(e.At), e.Actor, e.Action, e.Target, e.Detail]);
+            return 0;
+        });
+
+        ops.Subcommands.Add(health);
+        ops.Subcommands.Add(findings);
+        ops.Subcommands.Add(resend);
+        ops.Subcommands.Add(audit);
+        return ops;
+    }
+
+    private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,35 @@
+using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Server.Options;
+using ClearingHouse.Storage.Postgres.Settlement;
+using ClearingHouse.Storage.Sqlite.Settlement;
+
+namespace ClearingHouse.Server.Settlement;
+
+/// <summary>Registers settlement, disputes and the operator's tools.</summary>
+public static class SettlementHostingExtensions
+{
+    /// <summary>
+    /// Adds <see cref="SettlementOptions"/> (validated at start), the <see cref="ISettlementStore"/> of the profile
+    /// (beside the CDRs: SQLite file or PostgreSQL database), the <see cref="StatementBuilder"/> and the operator audit.
+    /// </summary>
+    public static IServiceCollection AddClearingHouseSettlement(this IServiceCollection services, IConfiguration configuration, HubProfile profile)
+    {
+        services.AddOptions<SettlementOptions>()
+            .Bind(configuration.GetSection(SettlementOptions.Section))
+            .Validate(o => o.MaxPeriodDays is >= 1 and <= 3660, "Settlement:MaxPeriodDays must be between 1 and 3660")
+            .ValidateOnStart();
+        if (profile == HubProfile.Embedded)
+        {
+            services.AddSingleton<ISettlementStore, SqliteSettlementStore>();
+        }
+        else
+        {
+            services.AddSingleton<ISettlementStore, PostgresSettlementStore>();
+        }
+
+        services.AddSingleton<StatementBuilder>();
+        services.AddSingleton<OperatorAudit>();
+        services.AddSingleton<Operations.PartnerActivity>();
+        return services;
+    }
+}
