@@ -28,6 +28,7 @@ public static class ServerHostingExtensions
 
         builder.Services.AddClearingHouseGrains(builder.Configuration);
         builder.Services.AddClearingHouseTokens(builder.Configuration, settings);
+        builder.Services.AddClearingHouseSessions(builder.Configuration, settings);
         builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
         builder.Services.AddSingleton<IdentityResolver>();
@@ -60,6 +61,8 @@ public static class ServerHostingExtensions
         app.MapGrpcService<PartyAdminGrpcService>();
         app.MapGrpcService<IdentityGrpcService>();
         app.MapGrpcService<TokenGrpcService>();
+        app.MapGrpcService<SessionGrpcService>();
+        app.MapGrpcService<CommandGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (settings.Hub.MetricsPort > 0)
