@@ -158,6 +158,8 @@ public sealed partial class CommandGrpcService(
         var subscription = await feeds.SubscribeAsync(emsp, FeedKind.CommandResults);
         try
         {
+            // Headers now: the client knows the subscription is live before the first result.
+            await context.WriteResponseHeadersAsync([]);
             await foreach (var command in subscription.Results.Reader.ReadAllAsync(context.CancellationToken))
             {
                 await responseStream.WriteAsync(new SubscribeCommandResultsResponse { Command = ToProto(command) }, context.CancellationToken);

@@ -113,6 +113,8 @@ public sealed partial class SessionGrpcService(
         try
         {
             var after = cursor ?? (request.FromStart ? 0 : await store.LastSequenceAsync(emsp, ct));
+            // Headers now: the client knows the subscription is live before the first event.
+            await context.WriteResponseHeadersAsync([]);
             while (!ct.IsCancellationRequested)
             {
                 var batch = await store.ChangesAsync(emsp, after, o.SubscriptionBatchSize, ct);
