@@ -128,6 +128,9 @@ public sealed record SessionPatch
     /// <summary>New meter id, or null (empty clears it).</summary>
     [Id(6)] public string? MeterId { get; init; }
 
+    /// <summary>The currency the new total cost was given in, or null: it must be the session's.</summary>
+    [Id(7)] public string? TotalCostCurrency { get; init; }
+
     /// <summary>The session with this patch applied.</summary>
     public SessionRecord ApplyTo(SessionRecord session)
     {

@@ -40,6 +40,11 @@ public sealed class SessionGrain(ISessionStore store, IAuthorizationStore author
             throw new HubException(HubErrorCode.NotFound, "no such session of the caller");
         }
 
+        if (patch.TotalCostCurrency is { Length: > 0 } currency && currency != current.Currency)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, $"total_cost.currency must be the session's currency {current.Currency}", "total_cost.currency");
+        }
+
         if (patch.LastUpdated > current.LastUpdated)
         {
             // Appended periods continue the stored ones: none may start before the last stored period.

@@ -121,6 +121,7 @@ public static class SessionProtoMapping
             AddChargingPeriods = ToPeriods(request.ChargingPeriods, DateTimeOffset.MinValue, "charging_periods"),
             TotalCost = request.TotalCost is { } cost ? ToPrice(cost, cost.Currency, "total_cost") : null,
             MeterId = request.HasMeterId ? request.MeterId : null,
+            TotalCostCurrency = request.TotalCost?.Currency,
         };
     }
 

@@ -51,9 +51,8 @@ public sealed class CommandServiceTests(CommandHubFixture fixture) : IClassFixtu
     {
         var pair = await RoamingPair.CreateAsync(Hub);
         using var results = pair.EmspCommands().SubscribeCommandResults(new SubscribeCommandResultsRequest());
+        await results.ResponseHeadersAsync.WaitAsync(TimeSpan.FromSeconds(20)); // the subscription is live
         await using var cpo = await CpoSimulator.OpenAsync(pair.CpoChannel, CpoBehaviour.AcceptAndSucceed);
-        // The subscription is live once a first result can reach it; a command sent before may be missed
-        // by the stream (GetCommand has it), so wait for this one by id.
         var response = await pair.StartAsync();
 
         Assert.Equal(CommandDelivery.Answered, response.Delivery);

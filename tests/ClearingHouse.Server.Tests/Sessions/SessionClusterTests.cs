@@ -60,6 +60,7 @@ public sealed class SessionClusterTests : IAsyncLifetime
         // The CPO's channel is on silo B; the EMSP calls silo A.
         var pair = await RoamingPair.CreateAsync(b, emspHub: a);
         using var results = pair.EmspCommands().SubscribeCommandResults(new SubscribeCommandResultsRequest());
+        await results.ResponseHeadersAsync.WaitAsync(TimeSpan.FromSeconds(20)); // the subscription is live
         await using (var cpo = await CpoSimulator.OpenAsync(pair.CpoChannel, CpoBehaviour.AcceptAndSucceed))
         {
             var response = await pair.StartAsync();

@@ -130,6 +130,8 @@ public sealed class SessionServiceTests(EmbeddedHubFixture fixture) : IClassFixt
         Assert.Equal(SessionStatus.Completed, patched.Session.Status);
         Assert.Single(patched.Session.ChargingPeriods);
         Assert.Equal("1.45", patched.Session.TotalCost.InclVat);
+        var currency = await AssertFails(StatusCode.InvalidArgument, () => pair.CpoSessions().PatchSessionAsync(new PatchSessionRequest { SessionId = "P1", LastUpdated = Timestamp.FromDateTime(SessionTestKit.T0.AddMinutes(7)), TotalCost = new Price { ExclVat = "2", Currency = "USD" } }).ResponseAsync);
+        Assert.Equal(["total_cost.currency"], ViolatedFields(currency));
         await AssertFails(StatusCode.NotFound, () => pair.CpoSessions().PatchSessionAsync(new PatchSessionRequest { SessionId = "NOPE", LastUpdated = Timestamp.FromDateTime(SessionTestKit.T0) }).ResponseAsync);
         await AssertFails(StatusCode.FailedPrecondition, () => pair.CpoSessions().PatchSessionAsync(new PatchSessionRequest { SessionId = "P1", LastUpdated = Timestamp.FromDateTime(SessionTestKit.T0.AddMinutes(6)), Status = SessionStatus.Active }).ResponseAsync);
     }
