@@ -25,6 +25,7 @@ public sealed partial class CommandGrpcService(
     PartyDirectory directory,
     CommandChannelHub channels,
     PartyFeedHub feeds,
+    SessionMetrics metrics,
     HubClock clock,
     IOptions<CommandsOptions> options,
     ILogger<CommandGrpcService> logger) : CommandService.CommandServiceBase
@@ -308,6 +309,7 @@ public sealed partial class CommandGrpcService(
             ? CommandReply.Timeout
             : await channels.SendAsync(new CommandAsk { Cpo = cpo, CommandId = id, Payload = request.ToByteArray(), Timeout = wait });
         await grain.SetResponse(reply);
+        metrics.CommandSent(kind.ToString(), reply.Delivery.ToString());
         LogCommand(logger, id, kind.ToString(), emsp.ToString(), cpo.ToString(), reply.Delivery.ToString(), reply.Response);
         return (id, reply);
     }

@@ -23,6 +23,7 @@ public sealed partial class SessionGrpcService(
     ISessionStore store,
     PartyDirectory directory,
     PartyFeedHub feeds,
+    SessionMetrics metrics,
     HubClock clock,
     IOptions<SessionsOptions> options,
     ILogger<SessionGrpcService> logger) : SessionService.SessionServiceBase
@@ -212,6 +213,7 @@ public sealed partial class SessionGrpcService(
 
     private void Log(SessionWrite write, PartyKey cpo)
     {
+        metrics.Written(write.Verdict.ToString().ToLowerInvariant());
         if (write.Verdict == SessionVerdict.Stale)
         {
             LogStale(logger, cpo.ToString(), write.Session.Id);

@@ -33,6 +33,9 @@ public static class SessionsHostingExtensions
             services.AddSingleton<ISessionStore, PostgresSessionStore>();
         }
 
+        services.AddSingleton<SessionMetrics>();
+        services.AddSingleton<StuckSessionMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<StuckSessionMonitor>());
         services.AddSingleton<PartyFeedHub>();
         services.AddHostedService(sp => sp.GetRequiredService<PartyFeedHub>());
         services.AddSingleton<CommandChannelHub>();

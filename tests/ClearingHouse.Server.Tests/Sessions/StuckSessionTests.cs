@@ -1,6 +1,8 @@
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Server.Tests.Infrastructure;
 using ClearingHouse.Server.Tests.Tokens;
+using ClearingHouse.Server.Sessions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace ClearingHouse.Server.Tests.Sessions;
@@ -35,11 +37,17 @@ public sealed class StuckSessionTests
         Assert.True((await pair.EmspSessions().GetSessionAsync(new GetSessionRequest { Cpo = pair.Cpo, SessionId = "PEND" })).Session.Stuck);
         Assert.False((await pair.EmspSessions().GetSessionAsync(new GetSessionRequest { Cpo = pair.Cpo, SessionId = "ACT" })).Session.Stuck);
 
+        // The monitor flags it on its own scan too (log + gauge).
+        var monitor = hub.Services.GetRequiredService<StuckSessionMonitor>();
+        Assert.Equal(1, await monitor.ScanAsync());
+        Assert.Equal(1, hub.Services.GetRequiredService<SessionMetrics>().StuckCount);
+
         time.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(["PEND", "ACT"], (await operatorSessions.ListStuckSessionsAsync(new ListStuckSessionsRequest())).Sessions.Select(s => s.Session.Id));
 
         // An update un-sticks a session.
         await pair.PutAsync(pair.Session("PEND", SessionStatus.Invalid, kwh: 0, minute: 30));
         Assert.Equal(["ACT"], (await operatorSessions.ListStuckSessionsAsync(new ListStuckSessionsRequest())).Sessions.Select(s => s.Session.Id));
+        Assert.Equal(1, await monitor.ScanAsync());
     }
 }
