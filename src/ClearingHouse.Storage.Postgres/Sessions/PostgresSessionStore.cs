@@ -147,8 +147,21 @@ public sealed class PostgresSessionStore(PostgresConnectionFactory connections, 
         {
             if (!_schemaReady)
             {
-                await using var command = connections.DataSource.CreateCommand(Schema);
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                // CREATE ... IF NOT EXISTS races with itself across silos (a unique violation in the
+                // catalog): silos starting together take a transaction-scoped lock around it.
+                await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('clearinghouse.sessions.schema'))", connection, transaction))
+                {
+                    await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using (var command = new NpgsqlCommand(Schema, connection, transaction))
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
                 _schemaReady = true;
             }
         }

@@ -52,6 +52,26 @@ public static class SessionTestKit
         return events;
     }
 
+    /// <summary>
+    /// Reads events until one matches <paramref name="last"/> (or fails after the timeout). Changes of one
+    /// session may be collapsed into its latest version, so tests wait for a state, not a count.
+    /// </summary>
+    public static async Task<List<SubscribeSessionsResponse>> ReadUntilAsync(this AsyncServerStreamingCall<SubscribeSessionsResponse> call, Func<Session, bool> last, int seconds = 20)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        var events = new List<SubscribeSessionsResponse>();
+        while (await call.ResponseStream.MoveNext(cts.Token))
+        {
+            events.Add(call.ResponseStream.Current);
+            if (last(call.ResponseStream.Current.Session))
+            {
+                return events;
+            }
+        }
+
+        throw new InvalidOperationException("the subscription ended early");
+    }
+
     /// <summary>Gives <paramref name="emsp"/> an agreement with <paramref name="cpo"/> as well.</summary>
     public static async Task AgreeAsync(HubHost hub, PartyRef cpo, PartyRef emsp) =>
         await new PartyAdminService.PartyAdminServiceClient(hub.Channel(hub.OperatorSecret)).SetAgreementAsync(new SetAgreementRequest { Cpo = cpo, Emsp = emsp });
