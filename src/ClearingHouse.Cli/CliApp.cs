@@ -35,6 +35,9 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(TokensCommands.Create(context));
         root.Subcommands.Add(TokensCommands.CreateAuthorize(context));
         root.Subcommands.Add(MspCommands.Create(context));
+        root.Subcommands.Add(SessionsCommands.Create(context));
+        root.Subcommands.Add(CommandsCommands.Create(context));
+        root.Subcommands.Add(CpoCommands.Create(context));
 
         var parse = root.Parse(args);
         try

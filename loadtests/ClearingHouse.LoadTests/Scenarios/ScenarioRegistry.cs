@@ -9,6 +9,7 @@ public static class ScenarioRegistry
         new WhoAmIScenario(),
         new AuthorizeBurstScenario(),
         new CdrFloodScenario(),
+        new SessionLifecycleScenario(),
     ];
 
     public static IScenario? Find(string name) =>

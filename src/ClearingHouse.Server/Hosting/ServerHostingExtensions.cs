@@ -34,6 +34,7 @@ public static class ServerHostingExtensions
         builder.Services.AddClearingHouseLocations(builder.Configuration, settings);
         builder.Services.AddClearingHouseCdrs(builder.Configuration, settings.Hub.Profile);
         builder.Services.AddClearingHouseSettlement(builder.Configuration, settings.Hub.Profile);
+        builder.Services.AddClearingHouseSessions(builder.Configuration, settings);
         builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
         builder.Services.AddSingleton<IdentityResolver>();
@@ -72,6 +73,8 @@ public static class ServerHostingExtensions
         app.MapGrpcService<SettlementGrpcService>();
         app.MapGrpcService<DisputeGrpcService>();
         app.MapGrpcService<OpsGrpcService>();
+        app.MapGrpcService<SessionGrpcService>();
+        app.MapGrpcService<CommandGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (settings.Hub.MetricsPort > 0)

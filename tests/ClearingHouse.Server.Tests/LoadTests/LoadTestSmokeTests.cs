@@ -31,6 +31,17 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task SessionLifecycle_ShortRunAgainstHub_CompletesWithoutErrors()
+    {
+        using var output = new TempDirectory();
+        var code = await LoadTestCommand.RunAsync(["session-lifecycle", "--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret,
+            "--rate", "20", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+
+        Assert.Equal(0, code);
+        Assert.True(File.Exists(Path.Combine(output.Path, "report.md")));
+    }
+
+    [Fact]
     public async Task WhoAmI_BadCredential_ExitsTwoQuickly()
     {
         using var output = new TempDirectory();

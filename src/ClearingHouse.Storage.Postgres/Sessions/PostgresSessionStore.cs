@@ -1,0 +1,173 @@
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Sessions;
+using Npgsql;
+using NpgsqlTypes;
+using Orleans.Serialization;
+
+namespace ClearingHouse.Storage.Postgres.Sessions;
+
+/// <summary>
+/// Sessions in the Cluster profile's PostgreSQL database: table <c>sessions</c> keyed by (cpo, id), the
+/// session in Orleans' binary form beside the columns the lists need. Each write takes the next value
+/// of <c>sessions_seq</c> under a transaction-scoped advisory lock on the EMSP, so one EMSP's
+/// sequences commit in increasing order and a subscriber resuming after a sequence never skips a
+/// change that committed late (writes for different EMSPs do not wait for each other).
+/// </summary>
+public sealed class PostgresSessionStore(PostgresConnectionFactory connections, Serializer<SessionRecord> serializer) : ISessionStore, IDisposable
+{
+    private const string Schema = """
+        CREATE SEQUENCE IF NOT EXISTS sessions_seq;
+        CREATE TABLE IF NOT EXISTS sessions (
+            cpo text NOT NULL,
+            id text NOT NULL,
+            emsp text NOT NULL,
+            status smallint NOT NULL,
+            last_updated timestamptz NOT NULL,
+            received_at timestamptz NOT NULL,
+            seq bigint NOT NULL,
+            body bytea NOT NULL,
+            PRIMARY KEY (cpo, id));
+        CREATE INDEX IF NOT EXISTS sessions_emsp_seq ON sessions (emsp, seq);
+        CREATE INDEX IF NOT EXISTS sessions_emsp_updated ON sessions (emsp, last_updated, cpo, id);
+        CREATE INDEX IF NOT EXISTS sessions_silent ON sessions (received_at, cpo, id) WHERE status IN (1, 4);
+        """;
+
+    private readonly SemaphoreSlim _schemaGate = new(1, 1);
+    private volatile bool _schemaReady;
+
+    /// <inheritdoc />
+    public async Task<SessionRecord?> GetAsync(PartyKey cpo, string id, CancellationToken cancellationToken = default)
+    {
+        var rows = await QueryAsync("SELECT seq, body FROM sessions WHERE cpo = $1 AND id = $2", [cpo.ToString(), id], cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <inheritdoc />
+    public async Task<long> SaveAsync(SessionRecord session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        await EnsureSchemaAsync(cancellationToken);
+        var body = serializer.SerializeToArray(session with { Sequence = 0 });
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext($1))", connection, transaction))
+        {
+            lockCommand.Parameters.Add(new NpgsqlParameter<string> { TypedValue = session.Emsp.ToString() });
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        long sequence;
+        await using (var upsert = new NpgsqlCommand("""
+            INSERT INTO sessions (cpo, id, emsp, status, last_updated, received_at, seq, body)
+            VALUES ($1, $2, $3, $4, $5, $6, nextval('sessions_seq'), $7)
+            ON CONFLICT (cpo, id) DO UPDATE SET
+                emsp = EXCLUDED.emsp, status = EXCLUDED.status, last_updated = EXCLUDED.last_updated,
+                received_at = EXCLUDED.received_at, seq = EXCLUDED.seq, body = EXCLUDED.body
+            RETURNING seq
+            """, connection, transaction))
+        {
+            upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = session.Cpo.ToString() });
+            upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = session.Id });
+            upsert.Parameters.Add(new NpgsqlParameter<string> { TypedValue = session.Emsp.ToString() });
+            upsert.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)session.Status });
+            upsert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = session.LastUpdated.ToUniversalTime() });
+            upsert.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = session.ReceivedAt.ToUniversalTime() });
+            upsert.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = body, NpgsqlDbType = NpgsqlDbType.Bytea });
+            sequence = (long)(await upsert.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return sequence;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SessionRecord>> ListAsync(PartyKey emsp, DateTimeOffset? updatedSince, SessionPosition? after, int limit, CancellationToken cancellationToken = default) =>
+        QueryAsync("""
+            SELECT seq, body FROM sessions
+            WHERE emsp = $1 AND last_updated >= $2 AND (last_updated, cpo, id) > ($3, $4, $5)
+            ORDER BY last_updated, cpo, id LIMIT $6
+            """,
+            [emsp.ToString(), (updatedSince ?? DateTimeOffset.MinValue).ToUniversalTime(), (after?.At ?? DateTimeOffset.MinValue).ToUniversalTime(), after?.Cpo ?? "", after?.Id ?? "", limit],
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SessionRecord>> ChangesAsync(PartyKey emsp, long afterSequence, int limit, CancellationToken cancellationToken = default) =>
+        QueryAsync("SELECT seq, body FROM sessions WHERE emsp = $1 AND seq > $2 ORDER BY seq LIMIT $3", [emsp.ToString(), afterSequence, limit], cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<long> LastSequenceAsync(PartyKey emsp, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var command = connections.DataSource.CreateCommand("SELECT COALESCE(MAX(seq), 0) FROM sessions WHERE emsp = $1");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = emsp.ToString() });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SessionRecord>> ListSilentAsync(DateTimeOffset receivedBefore, SessionPosition? after, int limit, CancellationToken cancellationToken = default) =>
+        QueryAsync("""
+            SELECT seq, body FROM sessions
+            WHERE status IN (1, 4) AND received_at < $1 AND (received_at, cpo, id) > ($2, $3, $4)
+            ORDER BY received_at, cpo, id LIMIT $5
+            """,
+            [receivedBefore.ToUniversalTime(), (after?.At ?? DateTimeOffset.MinValue).ToUniversalTime(), after?.Cpo ?? "", after?.Id ?? "", limit],
+            cancellationToken);
+
+    /// <inheritdoc />
+    public void Dispose() => _schemaGate.Dispose();
+
+    private async Task<IReadOnlyList<SessionRecord>> QueryAsync(string sql, object[] parameters, CancellationToken cancellationToken)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var command = connections.DataSource.CreateCommand(sql);
+        foreach (var p in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = p });
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<SessionRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((serializer.Deserialize(reader.GetFieldValue<byte[]>(1)) ?? throw new InvalidDataException("empty session row")) with { Sequence = reader.GetInt64(0) });
+        }
+
+        return rows;
+    }
+
+    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_schemaReady)
+        {
+            return;
+        }
+
+        await _schemaGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_schemaReady)
+            {
+                // CREATE ... IF NOT EXISTS races with itself across silos (a unique violation in the
+                // catalog): silos starting together take a transaction-scoped lock around it.
+                await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+                await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('clearinghouse.sessions.schema'))", connection, transaction))
+                {
+                    await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await using (var command = new NpgsqlCommand(Schema, connection, transaction))
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+
+                await transaction.CommitAsync(cancellationToken);
+                _schemaReady = true;
+            }
+        }
+        finally
+        {
+            _schemaGate.Release();
+        }
+    }
+}

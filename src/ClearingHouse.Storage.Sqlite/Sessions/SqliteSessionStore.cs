@@ -1,0 +1,174 @@
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Sessions;
+using Microsoft.Data.Sqlite;
+using Orleans.Serialization;
+
+namespace ClearingHouse.Storage.Sqlite.Sessions;
+
+/// <summary>
+/// Sessions in the Embedded profile's SQLite file: table <c>sessions</c> keyed by (cpo, id), the session
+/// in Orleans' binary form (version-tolerant through its [Id]s) beside the columns the lists need.
+/// Every write gets the next change sequence; the process's single writer makes sequences commit in order.
+/// </summary>
+public sealed class SqliteSessionStore(SqliteConnectionFactory connections, Serializer<SessionRecord> serializer) : ISessionStore, IDisposable
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS sessions (
+            cpo TEXT NOT NULL,
+            id TEXT NOT NULL,
+            emsp TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            last_updated INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            body BLOB NOT NULL,
+            PRIMARY KEY (cpo, id)) WITHOUT ROWID;
+        CREATE UNIQUE INDEX IF NOT EXISTS sessions_seq ON sessions (seq);
+        CREATE INDEX IF NOT EXISTS sessions_emsp_seq ON sessions (emsp, seq);
+        CREATE INDEX IF NOT EXISTS sessions_emsp_updated ON sessions (emsp, last_updated, cpo, id);
+        CREATE INDEX IF NOT EXISTS sessions_silent ON sessions (received_at, cpo, id) WHERE status IN (1, 4);
+        """;
+
+    private const string Columns = "seq, body";
+
+    private readonly SemaphoreSlim _schemaGate = new(1, 1);
+    private volatile bool _schemaReady;
+
+    /// <inheritdoc />
+    public async Task<SessionRecord?> GetAsync(PartyKey cpo, string id, CancellationToken cancellationToken = default)
+    {
+        var rows = await QueryAsync($"SELECT {Columns} FROM sessions WHERE cpo = $cpo AND id = $id", c =>
+        {
+            c.Parameters.AddWithValue("$cpo", cpo.ToString());
+            c.Parameters.AddWithValue("$id", id);
+        }, cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <inheritdoc />
+    public async Task<long> SaveAsync(SessionRecord session, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        await EnsureSchemaAsync(cancellationToken);
+        var body = serializer.SerializeToArray(session with { Sequence = 0 });
+        return await connections.ExecuteWriteAsync(async (connection, ct) =>
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = """
+                INSERT INTO sessions (cpo, id, emsp, status, last_updated, received_at, seq, body)
+                VALUES ($cpo, $id, $emsp, $status, $last_updated, $received_at, (SELECT COALESCE(MAX(seq), 0) + 1 FROM sessions), $body)
+                ON CONFLICT (cpo, id) DO UPDATE SET
+                    emsp = excluded.emsp, status = excluded.status, last_updated = excluded.last_updated,
+                    received_at = excluded.received_at, seq = excluded.seq, body = excluded.body
+                RETURNING seq
+                """;
+            command.Parameters.AddWithValue("$cpo", session.Cpo.ToString());
+            command.Parameters.AddWithValue("$id", session.Id);
+            command.Parameters.AddWithValue("$emsp", session.Emsp.ToString());
+            command.Parameters.AddWithValue("$status", (int)session.Status);
+            command.Parameters.AddWithValue("$last_updated", session.LastUpdated.UtcTicks);
+            command.Parameters.AddWithValue("$received_at", session.ReceivedAt.UtcTicks);
+            command.Parameters.AddWithValue("$body", body);
+            return (long)(await command.ExecuteScalarAsync(ct))!;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SessionRecord>> ListAsync(PartyKey emsp, DateTimeOffset? updatedSince, SessionPosition? after, int limit, CancellationToken cancellationToken = default) =>
+        QueryAsync($"""
+            SELECT {Columns} FROM sessions
+            WHERE emsp = $emsp AND last_updated >= $since AND (last_updated, cpo, id) > ($at, $cpo, $id)
+            ORDER BY last_updated, cpo, id LIMIT $limit
+            """, c =>
+        {
+            c.Parameters.AddWithValue("$emsp", emsp.ToString());
+            c.Parameters.AddWithValue("$since", updatedSince?.UtcTicks ?? long.MinValue);
+            c.Parameters.AddWithValue("$at", after?.At.UtcTicks ?? long.MinValue);
+            c.Parameters.AddWithValue("$cpo", after?.Cpo ?? "");
+            c.Parameters.AddWithValue("$id", after?.Id ?? "");
+            c.Parameters.AddWithValue("$limit", limit);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SessionRecord>> ChangesAsync(PartyKey emsp, long afterSequence, int limit, CancellationToken cancellationToken = default) =>
+        QueryAsync($"SELECT {Columns} FROM sessions WHERE emsp = $emsp AND seq > $after ORDER BY seq LIMIT $limit", c =>
+        {
+            c.Parameters.AddWithValue("$emsp", emsp.ToString());
+            c.Parameters.AddWithValue("$after", afterSequence);
+            c.Parameters.AddWithValue("$limit", limit);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<long> LastSequenceAsync(PartyKey emsp, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM sessions WHERE emsp = $emsp";
+        command.Parameters.AddWithValue("$emsp", emsp.ToString());
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SessionRecord>> ListSilentAsync(DateTimeOffset receivedBefore, SessionPosition? after, int limit, CancellationToken cancellationToken = default) =>
+        QueryAsync($"""
+            SELECT {Columns} FROM sessions
+            WHERE status IN (1, 4) AND received_at < $before AND (received_at, cpo, id) > ($at, $cpo, $id)
+            ORDER BY received_at, cpo, id LIMIT $limit
+            """, c =>
+        {
+            c.Parameters.AddWithValue("$before", receivedBefore.UtcTicks);
+            c.Parameters.AddWithValue("$at", after?.At.UtcTicks ?? long.MinValue);
+            c.Parameters.AddWithValue("$cpo", after?.Cpo ?? "");
+            c.Parameters.AddWithValue("$id", after?.Id ?? "");
+            c.Parameters.AddWithValue("$limit", limit);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public void Dispose() => _schemaGate.Dispose();
+
+    private async Task<IReadOnlyList<SessionRecord>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        bind(command);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<SessionRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var body = (byte[])reader.GetValue(1);
+            rows.Add((serializer.Deserialize(body) ?? throw new InvalidDataException("empty session row")) with { Sequence = reader.GetInt64(0) });
+        }
+
+        return rows;
+    }
+
+    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        if (_schemaReady)
+        {
+            return;
+        }
+
+        await _schemaGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_schemaReady)
+            {
+                await connections.ExecuteWriteAsync(async (connection, ct) =>
+                {
+                    await using var command = connection.CreateCommand();
+                    command.CommandText = Schema;
+                    return await command.ExecuteNonQueryAsync(ct);
+                }, cancellationToken);
+                _schemaReady = true;
+            }
+        }
+        finally
+        {
+            _schemaGate.Release();
+        }
+    }
+}
