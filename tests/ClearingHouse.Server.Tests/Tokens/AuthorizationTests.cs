@@ -158,11 +158,11 @@ public sealed class AuthorizationTests(AuthorizationHubFixture fixture) : IClass
         await using var msp = await MspSimulator.OpenAsync(pair.EmspChannel, MspBehaviour.Silent);
 
         var clock = Stopwatch.StartNew();
-        var response = await pair.AuthorizeAsync(uid, deadline: DateTime.UtcNow.AddMilliseconds(400));
+        var response = await pair.AuthorizeAsync(uid, deadline: DateTime.UtcNow.AddMilliseconds(1000));
 
         Assert.Equal(DecisionSource.FallbackTimeout, response.Source);
         Assert.Equal(AllowedType.Allowed, response.Authorization.Allowed);
-        Assert.True(clock.ElapsedMilliseconds < 400, $"took {clock.ElapsedMilliseconds} ms");
+        Assert.True(clock.ElapsedMilliseconds < 1000, $"took {clock.ElapsedMilliseconds} ms");
     }
 
     [Fact]
