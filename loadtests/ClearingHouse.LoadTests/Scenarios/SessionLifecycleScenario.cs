@@ -62,6 +62,13 @@ public sealed class SessionLifecycleScenario : IScenario
             }
 
             connections = context.OpenConnections(hub);
+            // Sessions must run at a location the CPO published: one location LOC1 with EVSE1 each.
+            var locations = new LocationService.LocationServiceClient(connections[0]);
+            foreach (var cpo in cpoParties)
+            {
+                await locations.PutLocationAsync(new PutLocationRequest { Location = LocationOf() }, Bearer.Headers(cpo.Secret), DateTime.UtcNow.AddSeconds(10), cancellationToken);
+            }
+
             var tokens = new TokenService.TokenServiceClient(connections[0]);
             foreach (var emsp in emspParties)
             {
@@ -98,6 +105,41 @@ public sealed class SessionLifecycleScenario : IScenario
 
             throw;
         }
+    }
+
+    private static Location LocationOf()
+    {
+        var now = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow.AddMinutes(-1));
+        return new Location
+        {
+            Id = "LOC1",
+            Publish = true,
+            Name = "Load test station",
+            Address = "Teststraat 1",
+            City = "Utrecht",
+            PostalCode = "3511AA",
+            Country = "NLD",
+            Coordinates = new GeoLocation { Latitude = "52.0907", Longitude = "5.1214" },
+            TimeZone = "Europe/Amsterdam",
+            LastUpdated = now,
+            Evses =
+            {
+                new Evse
+                {
+                    Uid = "EVSE1",
+                    Status = EvseStatus.Available,
+                    LastUpdated = now,
+                    Connectors =
+                    {
+                        new Connector
+                        {
+                            Id = "1", Standard = ConnectorType.Iec62196T2, Format = ConnectorFormat.Socket, PowerType = PowerType.Ac3Phase,
+                            MaxVoltage = 230, MaxAmperage = 32, LastUpdated = now,
+                        },
+                    },
+                },
+            },
+        };
     }
 
     private static Token TokenOf(TestCredential emsp) => new()

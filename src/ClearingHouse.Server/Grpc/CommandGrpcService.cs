@@ -30,8 +30,6 @@ public sealed partial class CommandGrpcService(
     IOptions<CommandsOptions> options,
     ILogger<CommandGrpcService> logger) : CommandService.CommandServiceBase
 {
-    // Time kept back from the EMSP's own deadline to record and answer after the CPO's wait.
-    private static readonly TimeSpan AnswerMargin = TimeSpan.FromMilliseconds(100);
 
     /// <inheritdoc />
     public override async Task<StartSessionResponse> StartSession(StartSessionRequest request, ServerCallContext context)
@@ -296,12 +294,7 @@ public sealed partial class CommandGrpcService(
         var grain = grains.GetGrain<ICommandGrain>(id);
         await grain.Create(new CommandRecord { Id = id, Kind = kind, Cpo = cpo, Emsp = emsp, SubjectId = subject, RequestedAt = now });
 
-        var wait = options.Value.ResponseTimeout;
-        if (context.Deadline != DateTime.MaxValue)
-        {
-            var callLeft = context.Deadline - DateTime.UtcNow - AnswerMargin;
-            wait = callLeft < wait ? callLeft : wait;
-        }
+        var wait = CallDeadlines.PartnerWait(options.Value.ResponseTimeout, context.Deadline);
 
         request.Type = (CommandType)kind;
         request.Emsp = emsp.ToProto();

@@ -5,6 +5,7 @@ using ClearingHouse.Domain.Sessions;
 using ClearingHouse.Domain.Tokens;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Errors;
+using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Parties;
 using ClearingHouse.Grains.Sessions;
@@ -33,6 +34,7 @@ public sealed partial class SessionGrpcService(
     {
         var cpo = context.GetCaller().RequireParty(PartyRole.Cpo);
         var session = SessionProtoMapping.ToRecord(request.Session, cpo);
+        await RequireOwnLocationAsync(cpo, session.LocationId, session.EvseUid);
         var view = await directory.GetAsync();
         var agreementActive = view.IsAgreementActive(cpo, session.Emsp, clock.UtcNow);
         var write = await Grain(cpo, session.Id).Put(session, agreementActive);
@@ -208,6 +210,18 @@ public sealed partial class SessionGrpcService(
 
     private Contracts.V1.Session ToProto(SessionRecord session) =>
         session.ToProto(SessionRules.IsStuck(session.Status, session.ReceivedAt, clock.UtcNow, options.Value.StuckAfter));
+
+    // A session must run at a location (and EVSE) the CPO published: location keys include the CPO,
+    // so another CPO's location is simply unknown here.
+    private async Task RequireOwnLocationAsync(PartyKey cpo, string locationId, string evseUid)
+    {
+        var location = await grains.GetGrain<ILocationGrain>(ILocationGrain.KeyOf(cpo, locationId)).Get()
+            ?? throw new HubException(HubErrorCode.FailedPrecondition, $"location {locationId} is not a location of {cpo}; publish it with LocationService.PutLocation first", "session.location_id");
+        if (evseUid.Length > 0 && !Array.Exists(location.Evses, e => e.Uid == evseUid))
+        {
+            throw new HubException(HubErrorCode.FailedPrecondition, $"location {locationId} has no EVSE {evseUid}", "session.evse_uid");
+        }
+    }
 
     private ISessionGrain Grain(PartyKey cpo, string id) => grains.GetGrain<ISessionGrain>(SessionRecord.KeyOf(cpo, id));
 

@@ -35,11 +35,6 @@ public sealed partial class TokenGrpcService(
     /// <summary>Most conflicts listed in a PutTokens response.</summary>
     public const int MaxConflictSamples = 100;
 
-    // Time kept back from the CPO's own deadline to decide, record (a durable write) and answer after
-    // the EMSP's wait: a quarter of what is left, at least 50 ms and at most 250 ms. A fixed 50 ms was
-    // too little on a loaded machine, where the CPO then got DEADLINE_EXCEEDED instead of the fallback.
-    private static TimeSpan AnswerMargin(TimeSpan left) =>
-        TimeSpan.FromTicks(Math.Clamp(left.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromMilliseconds(250).Ticks));
 
     /// <inheritdoc />
     public override async Task<PutTokenResponse> PutToken(PutTokenRequest request, ServerCallContext context)
@@ -166,13 +161,7 @@ public sealed partial class TokenGrpcService(
         }
         else
         {
-            var wait = options.Value.DeadlineFor(token!.Owner.ToString());
-            if (context.Deadline != DateTime.MaxValue)
-            {
-                var left = context.Deadline - DateTime.UtcNow;
-                var callLeft = left - AnswerMargin(left);
-                wait = callLeft < wait ? callLeft : wait;
-            }
+            var wait = CallDeadlines.PartnerWait(options.Value.DeadlineFor(token!.Owner.ToString()), context.Deadline);
 
             var reply = wait <= TimeSpan.Zero
                 ? MspReply.Timeout

@@ -100,7 +100,7 @@ public sealed class CommandServiceTests(CommandHubFixture fixture) : IClassFixtu
         var pair = await RoamingPair.CreateAsync(Hub);
         await using var cpo = await CpoSimulator.OpenAsync(pair.CpoChannel, CpoBehaviour.Silent);
 
-        var response = await pair.StartAsync(DateTime.UtcNow.AddMilliseconds(600));
+        var response = await pair.StartAsync(DateTime.UtcNow.AddMilliseconds(1500));
 
         Assert.Equal(CommandDelivery.Timeout, response.Delivery);
     }

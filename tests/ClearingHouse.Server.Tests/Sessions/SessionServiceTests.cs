@@ -76,6 +76,31 @@ public sealed class SessionServiceTests(EmbeddedHubFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task PutSession_LocationNotPublishedByThisCpo_FailedPreconditionAndNothingStored()
+    {
+        var pair = await RoamingPair.CreateAsync(Hub);
+        var other = await RoamingPair.CreateAsync(Hub);
+        await other.EnsureLocationAsync(); // LOC1 exists, but it is the other CPO's
+
+        var ex = await AssertFails(StatusCode.FailedPrecondition, () => pair.CpoSessions().PutSessionAsync(new PutSessionRequest { Session = pair.Session("S-NOLOC") }).ResponseAsync);
+
+        Assert.Equal(["session.location_id"], ViolatedFields(ex));
+        await AssertFails(StatusCode.NotFound, () => pair.EmspSessions().GetSessionAsync(new GetSessionRequest { Cpo = pair.Cpo, SessionId = "S-NOLOC" }).ResponseAsync);
+    }
+
+    [Fact]
+    public async Task PutSession_UnknownEvseOfOwnLocation_FailedPrecondition()
+    {
+        var pair = await RoamingPair.CreateAsync(Hub);
+        await pair.EnsureLocationAsync();
+        var session = pair.Session("S-NOEVSE");
+        session.EvseUid = "EVSE9";
+
+        var ex = await AssertFails(StatusCode.FailedPrecondition, () => pair.CpoSessions().PutSessionAsync(new PutSessionRequest { Session = session }).ResponseAsync);
+        Assert.Equal(["session.evse_uid"], ViolatedFields(ex));
+    }
+
+    [Fact]
     public async Task PutSession_Denials_RightStatusNothingStored()
     {
         var pair = await RoamingPair.CreateAsync(Hub);

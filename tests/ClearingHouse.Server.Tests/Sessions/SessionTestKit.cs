@@ -36,8 +36,27 @@ public static class SessionTestKit
         LastUpdated = Timestamp.FromDateTime(T0.AddMinutes(minute)),
     };
 
-    public static async Task<PutSessionResponse> PutAsync(this RoamingPair pair, Session session) =>
-        await pair.CpoSessions().PutSessionAsync(new PutSessionRequest { Session = session }, deadline: DateTime.UtcNow.AddSeconds(30));
+    public static async Task<PutSessionResponse> PutAsync(this RoamingPair pair, Session session)
+    {
+        await pair.EnsureLocationAsync();
+        return await pair.CpoSessions().PutSessionAsync(new PutSessionRequest { Session = session }, deadline: DateTime.UtcNow.AddSeconds(30));
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task>> Published = new();
+
+    /// <summary>Publishes the pair's CPO location LOC1 with EVSE EVSE1 once: sessions must run at a known location of the CPO.</summary>
+    public static Task EnsureLocationAsync(this RoamingPair pair) =>
+        Published.GetOrAdd($"{pair.Cpo}|{pair.CpoChannel.Target}", _ => new Lazy<Task>(async () =>
+        {
+            var location = Locations.LocationTestData.Location("LOC1", evses: 1);
+            location.Evses[0].Uid = "EVSE1";
+            // Before T0, so tests whose hub clock is faked at T0 do not see it as from the future.
+            var published = Timestamp.FromDateTime(T0.AddDays(-1));
+            location.LastUpdated = published;
+            location.Evses[0].LastUpdated = published;
+            location.Evses[0].Connectors[0].LastUpdated = published;
+            await new LocationService.LocationServiceClient(pair.CpoChannel).PutLocationAsync(new PutLocationRequest { Location = location }, deadline: DateTime.UtcNow.AddSeconds(30));
+        })).Value;
 
     /// <summary>Reads events until <paramref name="count"/> arrived (or fails after the timeout).</summary>
     public static async Task<List<SubscribeSessionsResponse>> ReadAsync(this AsyncServerStreamingCall<SubscribeSessionsResponse> call, int count, int seconds = 20)
