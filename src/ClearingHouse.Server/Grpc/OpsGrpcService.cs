@@ -6,6 +6,9 @@ using ClearingHouse.Grains.Cdrs;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Parties;
 using ClearingHouse.Grains.Settlement;
+using Microsoft.Extensions.Options;
+using ClearingHouse.Grains.Options;
+using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Server.Identity;
 using ClearingHouse.Server.Locations;
 using ClearingHouse.Server.Operations;
@@ -19,7 +22,8 @@ namespace ClearingHouse.Server.Grpc;
 /// <summary>The operator's daily tools (see ops.proto). Operator only.</summary>
 public sealed class OpsGrpcService(
     PartyDirectory directory, PartnerActivity activity, MspChannelHub channels, StatusSubscriptionHub subscriptions,
-    ISettlementStore store, ICdrStore cdrs, HubClock clock, OperatorAudit audit) : OpsService.OpsServiceBase
+    ISettlementStore store, ICdrStore cdrs, ISessionStore sessions, IOptions<SessionsOptions> sessionOptions,
+    HubClock clock, OperatorAudit audit) : OpsService.OpsServiceBase
 {
     /// <inheritdoc />
     public override async Task<GetHealthResponse> GetHealth(GetHealthRequest request, ServerCallContext context)
@@ -92,18 +96,38 @@ public sealed class OpsGrpcService(
             Kind = "OPEN_DISPUTES", Count = open, Checked = true, Examples = { openExamples },
             Note = "disputes waiting for the CPO (hub disputes are opened when a statement covering the CDR is built)",
         });
+        response.Findings.Add(await StuckSessionsAsync(examples, ct));
         foreach (var (kind, note) in new[]
         {
             ("EVSE_STATUS_STALE", "not checked yet: the location store has no query over status age (next step: an index on evse_status.last_updated)"),
             ("LOCATION_WITHOUT_TARIFF", "not checked yet: needs the locations' connector tariff ids joined with the CPO tariffs"),
-            ("CDR_WITHOUT_SESSION", "not checked: sessions are not stored by this hub yet"),
-            ("SESSION_STUCK", "not checked: sessions are not stored by this hub yet"),
+            ("CDR_WITHOUT_SESSION", "not checked yet: needs the CDR store's session ids joined with the sessions table"),
         })
         {
             response.Findings.Add(new Finding { Kind = kind, Checked = false, Note = note });
         }
 
         return response;
+    }
+
+    // Sessions PENDING or ACTIVE with no update for Sessions:StuckAfter, counted up to a cap so a huge
+    // backlog never makes this call slow; the count then says "at least".
+    private async Task<Finding> StuckSessionsAsync(int examples, CancellationToken ct)
+    {
+        const int Cap = 10_000;
+        var stuckAfter = sessionOptions.Value.StuckAfter;
+        var silent = await sessions.ListSilentAsync(clock.UtcNow - stuckAfter, null, Cap + 1, ct);
+        var finding = new Finding
+        {
+            Kind = "SESSION_STUCK",
+            Count = Math.Min(silent.Count, Cap),
+            Checked = true,
+            Examples = { silent.Take(examples).Select(s => $"{s.Cpo}/{s.Id} ({s.Status}, for {s.Emsp})") },
+            Note = silent.Count > Cap
+                ? $"more than {Cap} sessions PENDING or ACTIVE with no update for {stuckAfter} (Sessions:StuckAfter); see ListStuckSessions"
+                : $"sessions PENDING or ACTIVE with no update for {stuckAfter} (Sessions:StuckAfter); see ListStuckSessions",
+        };
+        return finding;
     }
 
     /// <inheritdoc />

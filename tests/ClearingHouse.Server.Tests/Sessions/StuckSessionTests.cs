@@ -37,6 +37,13 @@ public sealed class StuckSessionTests
         Assert.True((await pair.EmspSessions().GetSessionAsync(new GetSessionRequest { Cpo = pair.Cpo, SessionId = "PEND" })).Session.Stuck);
         Assert.False((await pair.EmspSessions().GetSessionAsync(new GetSessionRequest { Cpo = pair.Cpo, SessionId = "ACT" })).Session.Stuck);
 
+        // The operator's data-quality findings count it, with an example.
+        var findings = await new OpsService.OpsServiceClient(hub.Channel(hub.OperatorSecret)).ListFindingsAsync(new ListFindingsRequest());
+        var stuckFinding = Assert.Single(findings.Findings, f => f.Kind == "SESSION_STUCK");
+        Assert.True(stuckFinding.Checked);
+        Assert.Equal(1, stuckFinding.Count);
+        Assert.Contains(stuckFinding.Examples, e => e.Contains("/PEND (", StringComparison.Ordinal));
+
         // The monitor flags it on its own scan too (log + gauge).
         var monitor = hub.Services.GetRequiredService<StuckSessionMonitor>();
         Assert.Equal(1, await monitor.ScanAsync());
