@@ -8,6 +8,7 @@ public static class ScenarioRegistry
         new CalibrateScenario(),
         new WhoAmIScenario(),
         new AuthorizeBurstScenario(),
+        new StatusStormScenario(),
     ];
 
     public static IScenario? Find(string name) =>
