@@ -327,6 +327,11 @@ public sealed class StatusStormScenario : IScenario
                 delivery.Add(sent > 0 ? (double)count / sent : 0);
             }
 
+            foreach (var subscriber in _subscribers.Where(s => s.Failure is not null))
+            {
+                await log.WriteLineAsync($"subscriber {subscriber.Party} failed: {subscriber.Failure}");
+            }
+
             var figures = new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["window seconds (whole seconds of send time)"] = seconds,
@@ -340,6 +345,7 @@ public sealed class StatusStormScenario : IScenario
                 ["status streams failed"] = streamErrors,
                 ["subscriber errors"] = _subscribers.Count(s => s.Failure is not null),
                 ["subscriber resync signals"] = _subscribers.Sum(s => s.Resyncs),
+                ["subscriber overflows (cut as too slow, resumed)"] = _subscribers.Sum(s => s.Overflows),
             };
             if (delay.TotalCount > 0)
             {
@@ -518,6 +524,9 @@ public sealed class StatusStormScenario : IScenario
 
         public long Resyncs { get; private set; }
 
+        /// <summary>Times the hub cut this subscriber as too slow (it resumed from its cursor each time).</summary>
+        public long Overflows { get; private set; }
+
         public long Total => Interlocked.Read(ref _total);
 
         public (long Count, LongHistogram Delay, LongHistogram HubDelay) In(long firstSecond, long lastSecond)
@@ -543,27 +552,44 @@ public sealed class StatusStormScenario : IScenario
 
         private async Task ReadAsync(LocationService.LocationServiceClient client, Metadata headers, CancellationToken stop)
         {
+            var cursor = string.Empty;
             try
             {
-                using var call = client.SubscribeStatus(new SubscribeStatusRequest(), headers, cancellationToken: stop);
-                await foreach (var response in call.ResponseStream.ReadAllAsync(stop))
+                while (true)
                 {
-                    switch (response.KindCase)
+                    try
                     {
-                        case SubscribeStatusResponse.KindOneofCase.SubscribedCursor:
-                            _subscribed.TrySetResult();
-                            break;
-                        case SubscribeStatusResponse.KindOneofCase.ResyncRequired:
-                            Resyncs++;
-                            break;
-                        case SubscribeStatusResponse.KindOneofCase.Batch:
-                            Record(response.Batch);
-                            break;
+                        using var call = client.SubscribeStatus(new SubscribeStatusRequest { ResumeCursor = cursor }, headers, cancellationToken: stop);
+                        await foreach (var response in call.ResponseStream.ReadAllAsync(stop))
+                        {
+                            switch (response.KindCase)
+                            {
+                                case SubscribeStatusResponse.KindOneofCase.SubscribedCursor:
+                                    cursor = response.SubscribedCursor;
+                                    _subscribed.TrySetResult();
+                                    break;
+                                case SubscribeStatusResponse.KindOneofCase.ResyncRequired:
+                                    Resyncs++;
+                                    cursor = response.ResyncRequired.Cursor;
+                                    break;
+                                case SubscribeStatusResponse.KindOneofCase.Batch:
+                                    Record(response.Batch);
+                                    cursor = response.Batch.Cursor;
+                                    break;
+                            }
+                        }
+
+                        Failure ??= "the hub ended the subscription";
+                        _subscribed.TrySetException(new RpcException(new Status(StatusCode.Unavailable, "the subscription ended before it was confirmed")));
+                        return;
+                    }
+                    catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted && cursor.Length > 0 && !stop.IsCancellationRequested)
+                    {
+                        // The hub's overflow policy: a too slow subscriber is cut and resumes from its
+                        // last cursor (the missed events are replayed from retention), as an MSP would.
+                        Overflows++;
                     }
                 }
-
-                Failure ??= _subscribed.Task.IsCompleted ? "the hub ended the subscription" : null;
-                _subscribed.TrySetException(new RpcException(new Status(StatusCode.Unavailable, "the subscription ended before it was confirmed")));
             }
             catch (RpcException e) when (stop.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled)
             {
