@@ -206,7 +206,8 @@ public sealed partial class LocationGrpcService(
 
         var resume = request.ResumeCursor.Length > 0 ? StatusCursor.Decode(request.ResumeCursor) : [];
         HashSet<string> cpos;
-        if (request.Cpos.Count > 0)
+        var follows = request.Cpos.Count == 0;
+        if (!follows)
         {
             cpos = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < request.Cpos.Count; i++)
@@ -227,7 +228,14 @@ public sealed partial class LocationGrpcService(
             cpos.RemoveWhere(c => !countries.Contains(c[..2]));
         }
 
-        var subscriber = new StatusSubscriber(emsp, cpos, request.LocationIds.Count > 0 ? request.LocationIds.ToHashSet(StringComparer.Ordinal) : null, options.Value.SubscriberQueueEvents);
+        // Without named CPOs the subscription follows the directory: a CPO whose agreement starts
+        // later is taken on while the call is open (StatusSubscriptionHub re-checks).
+        var subscriber = new StatusSubscriber(
+            emsp,
+            cpos,
+            request.LocationIds.Count > 0 ? request.LocationIds.ToHashSet(StringComparer.Ordinal) : null,
+            options.Value.SubscriberQueueEvents,
+            follows ? countries : null);
         metrics.SubscriberOpened();
         try
         {
@@ -326,6 +334,12 @@ public sealed partial class LocationGrpcService(
         foreach (var d in deliveries)
         {
             positions.TryGetValue(d.Cpo, out var at);
+            if (d.Joined)
+            {
+                positions[d.Cpo] = (d.Epoch, d.LastSequence);
+                continue;
+            }
+
             if (d.Resync)
             {
                 (resync ??= []).Add(PartyKey.TryParse(d.Cpo, out var k) ? k.Value.ToProto() : new PartyRef());
