@@ -39,6 +39,13 @@ public sealed record LocationsOptions
     /// </summary>
     public TimeSpan SubscriptionRecheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Cluster profile: how long GetLocation's snapshot of a location stays in Redis (default 5 s;
+    /// zero turns the cache off). Statuses read through GetLocation are at most this old; writes
+    /// to a location drop its snapshot.
+    /// </summary>
+    public TimeSpan SnapshotCacheTtl { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The problems with these options (empty when valid).</summary>
     public IEnumerable<string> Validate()
     {
@@ -80,6 +87,11 @@ public sealed record LocationsOptions
         if (SubscriptionRecheckInterval <= TimeSpan.Zero || SubscriptionRecheckInterval > TimeSpan.FromMinutes(5))
         {
             yield return "Locations:SubscriptionRecheckInterval must be between 0 and 5 minutes";
+        }
+
+        if (SnapshotCacheTtl < TimeSpan.Zero || SnapshotCacheTtl > TimeSpan.FromHours(1))
+        {
+            yield return "Locations:SnapshotCacheTtl must be between 0 and 1 hour";
         }
 
         if (MaxRejectedMessages < 1)
