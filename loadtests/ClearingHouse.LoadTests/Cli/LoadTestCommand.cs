@@ -97,6 +97,13 @@ public static class LoadTestCommand
         Recursive = true,
     };
 
+    private static readonly Option<int> Batch = new("--batch")
+    {
+        Description = "Items per message for streaming scenarios that batch (status-storm: status updates per message, 1..1000).",
+        DefaultValueFactory = _ => 1,
+        Recursive = true,
+    };
+
     private static readonly Option<int> MaxInFlight = new("--max-in-flight")
     {
         Description = "Calls in flight at most; an arrival beyond it is counted as dropped (overload), never delayed.",
@@ -169,7 +176,7 @@ public static class LoadTestCommand
         foreach (var option in new Option[]
         {
             Hub, Credential, CredentialFile, Rate, RateStart, Profile, Steps, Duration, Warmup, Grace, CallTimeout,
-            Connections, Streams, MaxInFlight, Concurrency, Saturation, Calibrate, CalibrationServer, MaxP99, MaxErrorRate, MinThroughput, Out, Quiet,
+            Connections, Streams, Batch, MaxInFlight, Concurrency, Saturation, Calibrate, CalibrationServer, MaxP99, MaxErrorRate, MinThroughput, Out, Quiet,
         })
         {
             root.Options.Add(option);
@@ -306,6 +313,7 @@ public static class LoadTestCommand
             CallTimeout = Time(CallTimeout),
             Connections = r.GetValue(Connections),
             Streams = r.GetValue(Streams),
+            Batch = r.GetValue(Batch),
             MaxInFlight = r.GetValue(MaxInFlight),
             Concurrency = r.GetValue(Concurrency),
             Saturation = Time(Saturation),

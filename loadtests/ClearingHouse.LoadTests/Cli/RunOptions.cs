@@ -61,6 +61,9 @@ public sealed record RunOptions
     /// <summary>Streams per connection, for streaming scenarios.</summary>
     public int Streams { get; init; }
 
+    /// <summary>Items per message, for streaming scenarios that batch (status-storm: status updates per message).</summary>
+    public int Batch { get; init; } = 1;
+
     /// <summary>Calls in flight at most; an arrival above it is counted as dropped.</summary>
     public int MaxInFlight { get; init; }
 

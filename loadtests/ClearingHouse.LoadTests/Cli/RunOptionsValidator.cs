@@ -35,6 +35,11 @@ public static class RunOptionsValidator
             yield return $"--streams {o.Streams} must be between 1 and 10000.";
         }
 
+        if (o.Batch is < 1 or > 1000)
+        {
+            yield return $"--batch {o.Batch} must be between 1 and 1000.";
+        }
+
         if (o.MaxInFlight < 1)
         {
             yield return $"--max-in-flight {o.MaxInFlight} must be at least 1.";

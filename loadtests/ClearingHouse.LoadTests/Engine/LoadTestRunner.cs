@@ -31,12 +31,12 @@ public static class LoadTestRunner
             {
                 await log.WriteLineAsync("calibration: empty in-process gRPC handler, same connections, same engine");
                 var calibrationOptions = options with { Duration = options.Duration < CalibrationOpenRun ? options.Duration : CalibrationOpenRun };
-                var (calibrationSaturation, calibrationRun) = await LoadAsync(
+                var (calibrationSaturation, calibrationRun, _) = await LoadAsync(
                     new CalibrateScenario(), new ScenarioContext(calibrationOptions, null, log), calibrationOptions, findMax: true, cancellationToken);
                 calibration = new CalibrationResult { RawCapacity = calibrationSaturation!.Throughput, HalfLoad = calibrationRun };
             }
 
-            var (saturation, run) = await LoadAsync(scenario, context, options, options.FindMax, cancellationToken);
+            var (saturation, run, figures) = await LoadAsync(scenario, context, options, options.FindMax, cancellationToken);
             if (scenario is CalibrateScenario && saturation is not null)
             {
                 calibration = new CalibrationResult { RawCapacity = saturation.Throughput, HalfLoad = run };
@@ -54,7 +54,8 @@ public static class LoadTestRunner
                 Saturation = saturation,
                 Run = run,
                 Calibration = calibration,
-                Ratios = calibration is null ? null : Ratios(scenario, saturation, run, calibration),
+                Ratios = calibration is null ? null : Ratios(scenario, saturation, run, calibration, figures),
+                Figures = figures,
                 Thresholds = thresholds,
                 Passed = thresholds.All(t => t.Passed),
             };
@@ -80,7 +81,7 @@ public static class LoadTestRunner
         }
     }
 
-    private static async Task<(PhaseResult? Saturation, PhaseResult Run)> LoadAsync(
+    private static async Task<(PhaseResult? Saturation, PhaseResult Run, IReadOnlyDictionary<string, double>? Figures)> LoadAsync(
         IScenario scenario, ScenarioContext context, RunOptions options, bool findMax, CancellationToken cancellationToken)
     {
         var progress = new ConsoleProgress(options.Quiet);
@@ -112,14 +113,25 @@ public static class LoadTestRunner
         await context.Log.WriteLineAsync(
             $"[{scenario.Name}] open run: {profile}, {DurationParser.Format(options.Warmup)} warm-up + {DurationParser.Format(options.Duration)}");
         progress.Begin($"{scenario.Name}/open");
+        var openedAt = DateTime.UtcNow;
         var result = await OpenLoopRunner.RunAsync(run, profile, Plan("open", options, options.Duration, progress), cancellationToken);
-        return (saturation, result);
+        IReadOnlyDictionary<string, double>? figures = null;
+        if (run is IScenarioFigures source)
+        {
+            // The measured window of the open run in wall-clock time, for figures the scenario
+            // measures itself (for example what its subscribers received, by send time).
+            var from = openedAt + options.Warmup;
+            figures = await source.CollectFiguresAsync(from, from + options.Duration, cancellationToken);
+        }
+
+        return (saturation, result, figures);
     }
 
     private static LoadPlan Plan(string name, RunOptions options, TimeSpan measured, ConsoleProgress progress) =>
         new(name, options.Warmup, measured, options.Grace, options.CallTimeout, options.Connections, options.MaxInFlight, progress.OnInterval);
 
-    private static Dictionary<string, double> Ratios(IScenario scenario, PhaseResult? saturation, PhaseResult run, CalibrationResult calibration)
+    private static Dictionary<string, double> Ratios(
+        IScenario scenario, PhaseResult? saturation, PhaseResult run, CalibrationResult calibration, IReadOnlyDictionary<string, double>? figures)
     {
         var r = calibration.RawCapacity;
         var ratios = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -129,6 +141,15 @@ public static class LoadTestRunner
             if (saturation is not null && scenario is not CalibrateScenario)
             {
                 ratios["max rate / R"] = Math.Round(saturation.Throughput / r, 4);
+            }
+
+            // A scenario's own rates (named "... /s") are quoted against R too.
+            foreach (var (name, value) in figures ?? new Dictionary<string, double>())
+            {
+                if (name.EndsWith("/s", StringComparison.Ordinal))
+                {
+                    ratios[$"{name} / R"] = Math.Round(value / r, 4);
+                }
             }
         }
 
@@ -153,6 +174,7 @@ public static class LoadTestRunner
         ["call-timeout"] = DurationParser.Format(o.CallTimeout),
         ["connections"] = $"{o.Connections}",
         ["streams"] = $"{o.Streams}",
+        ["batch"] = $"{o.Batch}",
         ["max-in-flight"] = $"{o.MaxInFlight}",
         ["concurrency"] = o.FindMax || o.Calibrate ? $"{o.Concurrency} per connection" : "-",
         ["saturation"] = o.FindMax || o.Calibrate ? DurationParser.Format(o.Saturation) : "-",

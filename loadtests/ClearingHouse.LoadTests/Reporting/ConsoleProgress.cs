@@ -48,6 +48,15 @@ public sealed class ConsoleProgress(bool quiet)
             w.WriteLine("service time from actual send (ms): " + Percentiles(run.Service));
         }
 
+        if (report.Figures is { Count: > 0 } figures)
+        {
+            w.WriteLine("scenario figures:");
+            foreach (var (name, value) in figures)
+            {
+                w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name}: {value:0.###}"));
+            }
+        }
+
         if (report.Calibration is { } calibration)
         {
             w.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -52,6 +52,18 @@ public static class ReportWriter
         }
 
         md.AppendLine();
+        if (r.Figures is { Count: > 0 } figures)
+        {
+            md.AppendLine("| scenario figure (measured window) | value |");
+            md.AppendLine("| --- | ---: |");
+            foreach (var (name, value) in figures)
+            {
+                md.AppendLine(I($"| {name} | {value:0.###} |"));
+            }
+
+            md.AppendLine();
+        }
+
         if (r.Calibration is { } c)
         {
             md.AppendLine(I($"Calibration: R = **{c.RawCapacity:0} calls/s** ({c.HalfLoad.Target}); at R/2 p50 {c.HalfLoad.Latency?.P50Ms} ms, p99 {c.HalfLoad.Latency?.P99Ms} ms."));

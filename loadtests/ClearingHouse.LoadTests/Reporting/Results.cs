@@ -147,6 +147,9 @@ public sealed record RunReport
     /// <summary>The calibration (the calibrate scenario itself, or --calibrate).</summary>
     public CalibrationResult? Calibration { get; init; }
 
+    /// <summary>Figures the scenario measured itself over the open run's measured window (for example delivered events/s), if any.</summary>
+    public IReadOnlyDictionary<string, double>? Figures { get; init; }
+
     /// <summary>Scenario figures divided by the calibration's, when there is a calibration.</summary>
     public IReadOnlyDictionary<string, double>? Ratios { get; init; }
 

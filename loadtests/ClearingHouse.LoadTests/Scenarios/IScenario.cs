@@ -42,6 +42,20 @@ public interface IScenarioRun : IAsyncDisposable
     Task ExecuteAsync(int connection, DateTime deadline, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A scenario run that measures figures of its own beside the engine's per-arrival results (for
+/// example what its subscribers received and with which delay). Called once after the open run,
+/// before the run is disposed.
+/// </summary>
+public interface IScenarioFigures
+{
+    /// <summary>
+    /// The scenario's figures over the measured window (UTC wall clock; the warm-up is before
+    /// <paramref name="measuredFromUtc"/>). Names ending in "/s" are rates and are also quoted as ratios of R.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, double>> CollectFiguresAsync(DateTime measuredFromUtc, DateTime measuredToUtc, CancellationToken cancellationToken);
+}
+
 /// <summary>What a scenario gets from the engine.</summary>
 public sealed class ScenarioContext
 {

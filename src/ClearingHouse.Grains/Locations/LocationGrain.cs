@@ -17,8 +17,10 @@ public sealed class LocationGrain(
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Location is { } location)
+        if (state.State.Location is { } stored)
         {
+            var location = SharedStrings.Compact(stored);
+            state.State.Location = location;
             // Statuses live in the write-behind table (and the silo's queue), newer than the object's
             // EVSEs whenever a status update arrived after the last put.
             var written = await store.ReadStatusesAsync(this.GetPrimaryKeyString(), cancellationToken);
@@ -181,6 +183,7 @@ public sealed class LocationGrain(
     // activation never serves a change that is not durable.
     private async Task CommitAsync(LocationData location)
     {
+        location = SharedStrings.Compact(location);
         var previous = state.State.Location;
         state.State.Location = location;
         try

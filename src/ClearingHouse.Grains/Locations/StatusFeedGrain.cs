@@ -9,11 +9,33 @@ public sealed class StatusFeedGrain(IOptions<LocationsOptions> options, HubClock
     // Observers not renewed within this time are dropped (silos renew every 30 s).
     private static readonly TimeSpan ObserverLease = TimeSpan.FromSeconds(90);
 
+    // Retention is trimmed on publish and replay, and by this timer so an idle feed lets go of
+    // what it no longer has to keep (it does not keep the grain active).
+    private static readonly TimeSpan TrimEvery = TimeSpan.FromSeconds(30);
+
+    // Retained events hold the canonical instance of each location id and EVSE uid instead of
+    // the one parsed from each message: a few hundred thousand retained events would otherwise
+    // each carry two strings of their own. Only accepted updates are published, so the set is
+    // bounded by the CPO's EVSEs; it is dropped if it ever grows past this.
+    private const int MaxInternedNames = 2_000_000;
+
     private readonly Queue<FeedBatch> _retained = new();
     private readonly Dictionary<IStatusFeedObserver, DateTimeOffset> _observers = [];
     private readonly string _epoch = Guid.NewGuid().ToString("N")[..12];
+    private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
     private long _head;
     private long _retainedEvents;
+
+    /// <inheritdoc />
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        this.RegisterGrainTimer(() =>
+        {
+            Trim(clock.UtcNow);
+            return Task.CompletedTask;
+        }, new GrainTimerCreationOptions(TrimEvery, TrimEvery) { KeepAlive = false });
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc />
     public Task<long> Publish(FeedEvent[] events)
@@ -21,6 +43,18 @@ public sealed class StatusFeedGrain(IOptions<LocationsOptions> options, HubClock
         if (events.Length == 0)
         {
             return Task.FromResult(_head + 1);
+        }
+
+        if (_names.Count > MaxInternedNames)
+        {
+            _names.Clear();
+        }
+
+        for (var i = 0; i < events.Length; i++)
+        {
+            // The array is this call's own (serialized, or built by the caller for this call only).
+            events[i].LocationId = Intern(events[i].LocationId);
+            events[i].EvseUid = Intern(events[i].EvseUid);
         }
 
         var now = clock.UtcNow;
@@ -106,6 +140,17 @@ public sealed class StatusFeedGrain(IOptions<LocationsOptions> options, HubClock
         }
 
         return Task.FromResult(new FeedReplay { Batches = [.. batches], Position = Position });
+    }
+
+    private string Intern(string name)
+    {
+        if (_names.TryGetValue(name, out var canonical))
+        {
+            return canonical;
+        }
+
+        _names[name] = name;
+        return name;
     }
 
     private FeedPosition Position => new() { Epoch = _epoch, Head = _head };

@@ -33,6 +33,19 @@ public sealed record LocationsOptions
     /// <summary>Rejected messages after which a status stream is cut as garbage. Default 1,000.</summary>
     public int MaxRejectedMessages { get; init; } = 1000;
 
+    /// <summary>
+    /// How often each silo re-checks subscriptions that named no CPO against the directory, so a
+    /// CPO whose agreement starts after the EMSP subscribed is taken on without a new call. Default 1 s.
+    /// </summary>
+    public TimeSpan SubscriptionRecheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Cluster profile: how long GetLocation's snapshot of a location stays in Redis (default 5 s;
+    /// zero turns the cache off). Statuses read through GetLocation are at most this old; writes
+    /// to a location drop its snapshot.
+    /// </summary>
+    public TimeSpan SnapshotCacheTtl { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The problems with these options (empty when valid).</summary>
     public IEnumerable<string> Validate()
     {
@@ -69,6 +82,16 @@ public sealed record LocationsOptions
         if (StreamIdleTimeout <= TimeSpan.Zero)
         {
             yield return "Locations:StreamIdleTimeout must be positive";
+        }
+
+        if (SubscriptionRecheckInterval <= TimeSpan.Zero || SubscriptionRecheckInterval > TimeSpan.FromMinutes(5))
+        {
+            yield return "Locations:SubscriptionRecheckInterval must be between 0 and 5 minutes";
+        }
+
+        if (SnapshotCacheTtl < TimeSpan.Zero || SnapshotCacheTtl > TimeSpan.FromHours(1))
+        {
+            yield return "Locations:SnapshotCacheTtl must be between 0 and 1 hour";
         }
 
         if (MaxRejectedMessages < 1)

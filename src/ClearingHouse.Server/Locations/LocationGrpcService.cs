@@ -23,6 +23,7 @@ public sealed partial class LocationGrpcService(
     PartyDirectory directory,
     ILocationStore store,
     StatusSubscriptionHub hub,
+    ILocationSnapshotCache snapshots,
     LocationMetrics metrics,
     HubClock clock,
     IOptions<LocationsOptions> options,
@@ -37,6 +38,11 @@ public sealed partial class LocationGrpcService(
         var cpo = context.GetCaller().RequireParty(PartyRole.Cpo);
         var data = LocationMapping.ToData(request.Location, cpo, clock.UtcNow, options.Value.MaxClockSkew);
         var result = await Location(cpo, data.Id).Put(data);
+        if (result.Applied)
+        {
+            snapshots.Invalidate(cpo, data.Id);
+        }
+
         return new PutLocationResponse { Applied = result.Applied, Location = result.Location.ToProto() };
     }
 
@@ -47,6 +53,11 @@ public sealed partial class LocationGrpcService(
         LocationMapping.RequireId(request.LocationId, "location_id");
         var patch = LocationMapping.ToPatch(request, clock.UtcNow, options.Value.MaxClockSkew);
         var result = await Location(cpo, request.LocationId).Patch(patch);
+        if (result.Applied)
+        {
+            snapshots.Invalidate(cpo, request.LocationId);
+        }
+
         return new PatchLocationResponse { Applied = result.Applied, Location = result.Location.ToProto() };
     }
 
@@ -57,6 +68,11 @@ public sealed partial class LocationGrpcService(
         LocationMapping.RequireId(request.LocationId, "location_id");
         var patch = LocationMapping.ToPatch(request, clock.UtcNow, options.Value.MaxClockSkew);
         var result = await Location(cpo, request.LocationId).PatchEvse(patch);
+        if (result.Applied)
+        {
+            snapshots.Invalidate(cpo, request.LocationId);
+        }
+
         if (result.Applied && patch.Status is { } status)
         {
             await Feed(cpo).Publish([new FeedEvent
@@ -131,9 +147,16 @@ public sealed partial class LocationGrpcService(
         RequireCpoRole(cpo, "cpo");
         LocationMapping.RequireId(request.LocationId, "location_id");
         await RequireMayReadAsync(context.GetCaller(), cpo);
+        if (await snapshots.GetAsync(cpo, request.LocationId) is { } cached)
+        {
+            return new GetLocationResponse { Location = cached };
+        }
+
         var location = await Location(cpo, request.LocationId).Get()
             ?? throw new HubException(HubErrorCode.NotFound, $"location {request.LocationId} of {cpo} is not known");
-        return new GetLocationResponse { Location = location.ToProto() };
+        var proto = location.ToProto();
+        snapshots.Set(cpo, request.LocationId, proto);
+        return new GetLocationResponse { Location = proto };
     }
 
     /// <inheritdoc />
@@ -206,7 +229,8 @@ public sealed partial class LocationGrpcService(
 
         var resume = request.ResumeCursor.Length > 0 ? StatusCursor.Decode(request.ResumeCursor) : [];
         HashSet<string> cpos;
-        if (request.Cpos.Count > 0)
+        var follows = request.Cpos.Count == 0;
+        if (!follows)
         {
             cpos = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < request.Cpos.Count; i++)
@@ -227,7 +251,14 @@ public sealed partial class LocationGrpcService(
             cpos.RemoveWhere(c => !countries.Contains(c[..2]));
         }
 
-        var subscriber = new StatusSubscriber(emsp, cpos, request.LocationIds.Count > 0 ? request.LocationIds.ToHashSet(StringComparer.Ordinal) : null, options.Value.SubscriberQueueEvents);
+        // Without named CPOs the subscription follows the directory: a CPO whose agreement starts
+        // later is taken on while the call is open (StatusSubscriptionHub re-checks).
+        var subscriber = new StatusSubscriber(
+            emsp,
+            cpos,
+            request.LocationIds.Count > 0 ? request.LocationIds.ToHashSet(StringComparer.Ordinal) : null,
+            options.Value.SubscriberQueueEvents,
+            follows ? countries : null);
         metrics.SubscriberOpened();
         try
         {
@@ -326,6 +357,12 @@ public sealed partial class LocationGrpcService(
         foreach (var d in deliveries)
         {
             positions.TryGetValue(d.Cpo, out var at);
+            if (d.Joined)
+            {
+                positions[d.Cpo] = (d.Epoch, d.LastSequence);
+                continue;
+            }
+
             if (d.Resync)
             {
                 (resync ??= []).Add(PartyKey.TryParse(d.Cpo, out var k) ? k.Value.ToProto() : new PartyRef());

@@ -21,6 +21,9 @@ public sealed class LocationMetrics
     /// <summary>Resync signals sent (cursor older than retention, or feed restarted).</summary>
     public const string Resyncs = "clearinghouse.status.resyncs";
 
+    /// <summary>GetLocation reads by snapshot cache result (<c>result</c>: hit, miss, bypass).</summary>
+    public const string SnapshotCacheReads = "clearinghouse.locations.snapshot_cache_reads";
+
     private static readonly KeyValuePair<string, object?> Accepted = new("outcome", "accepted");
     private static readonly KeyValuePair<string, object?> Stale = new("outcome", "stale");
     private static readonly KeyValuePair<string, object?> Rejected = new("outcome", "rejected");
@@ -29,6 +32,7 @@ public sealed class LocationMetrics
     private readonly Counter<long> _delivered;
     private readonly Counter<long> _overflows;
     private readonly UpDownCounter<long> _subscribers;
+    private readonly Counter<long> _snapshotReads;
     private readonly Counter<long> _resyncs;
 
     /// <summary>Creates the instruments.</summary>
@@ -39,6 +43,7 @@ public sealed class LocationMetrics
         _delivered = meter.CreateCounter<long>(EventsDelivered, unit: "{event}", description: "Status events written to subscribers");
         _overflows = meter.CreateCounter<long>(SubscriberOverflows, unit: "{subscriber}", description: "Subscribers cut because their queue overflowed");
         _subscribers = meter.CreateUpDownCounter<long>(Subscribers, unit: "{subscriber}", description: "Open status subscriptions");
+        _snapshotReads = meter.CreateCounter<long>(SnapshotCacheReads, unit: "{read}", description: "GetLocation reads by snapshot cache result");
         _resyncs = meter.CreateCounter<long>(Resyncs, unit: "{signal}", description: "Resync signals sent to subscribers");
     }
 
@@ -75,4 +80,7 @@ public sealed class LocationMetrics
 
     /// <summary>Counts resync signals.</summary>
     public void Resync(int count) => _resyncs.Add(count);
+
+    /// <summary>Counts a GetLocation read by cache result (hit, miss, bypass).</summary>
+    public void SnapshotCache(string result) => _snapshotReads.Add(1, new KeyValuePair<string, object?>("result", result));
 }

@@ -1,3 +1,4 @@
+using ClearingHouse.Grains;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Server.Options;
@@ -22,10 +23,23 @@ public static class LocationsHostingExtensions
         if (settings.Hub.Profile == HubProfile.Embedded)
         {
             services.AddSingleton<ILocationStore>(sp => new SqliteLocationStore(sp.GetRequiredService<SqliteConnectionFactory>()));
+            services.AddSingleton<ILocationSnapshotCache, NoLocationSnapshotCache>();
         }
         else
         {
             services.AddSingleton<ILocationStore>(sp => new PostgresLocationStore(sp.GetRequiredService<PostgresConnectionFactory>()));
+            services.AddSingleton<ILocationSnapshotCache>(sp =>
+            {
+                var ttl = sp.GetRequiredService<IOptions<LocationsOptions>>().Value.SnapshotCacheTtl;
+                return ttl > TimeSpan.Zero
+                    ? new RedisLocationSnapshotCache(
+                        settings.Redis.CacheConnectionString ?? settings.Redis.ConnectionString!,
+                        ttl,
+                        sp.GetRequiredService<HubClock>(),
+                        sp.GetRequiredService<LocationMetrics>(),
+                        sp.GetRequiredService<ILogger<RedisLocationSnapshotCache>>())
+                    : new NoLocationSnapshotCache();
+            });
         }
 
         services.AddSingleton<LocationMetrics>();

@@ -1,7 +1,9 @@
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Locations;
+using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Parties;
+using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Server.Locations;
 
@@ -9,20 +11,26 @@ namespace ClearingHouse.Server.Locations;
 /// This silo's one subscriber to CPO feeds. It subscribes (as a grain observer) to the feed of every
 /// CPO that a local subscriber wants, renews that every 30 s, receives each feed batch once for the
 /// silo, restores order and fills gaps by sequence (replaying from the feed), and fans the batch out
-/// to its local subscribers after checking their agreement and filters.
+/// to its local subscribers after checking their agreement and filters. Subscriptions that named no
+/// CPO are re-checked against the directory every <see cref="LocationsOptions.SubscriptionRecheckInterval"/>
+/// and take on CPOs that became visible since (a new agreement).
 /// </summary>
 public sealed partial class StatusSubscriptionHub(
     IGrainFactory grains,
     PartyDirectory directory,
     HubClock clock,
     LocationMetrics metrics,
+    IOptions<LocationsOptions> options,
     ILogger<StatusSubscriptionHub> logger) : IStatusFeedObserver, IHostedService, IDisposable
 {
     private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(30);
     private readonly Lock _lock = new();
     private readonly Dictionary<string, CpoFeed> _feeds = new(StringComparer.Ordinal);
+    private readonly HashSet<StatusSubscriber> _following = [];
+    private readonly CancellationTokenSource _stopping = new();
     private IStatusFeedObserver? _self;
     private Timer? _renewal;
+    private Task? _rechecks;
 
     /// <summary>How many status subscriptions each EMSP has open on this silo (operator health view).</summary>
     public IReadOnlyDictionary<PartyKey, int> SubscriptionCounts()
@@ -43,6 +51,11 @@ public sealed partial class StatusSubscriptionHub(
         var toSubscribe = new List<CpoFeed>();
         lock (_lock)
         {
+            if (subscriber.FollowedCountries is not null)
+            {
+                _following.Add(subscriber);
+            }
+
             foreach (var cpo in subscriber.Cpos)
             {
                 if (!_feeds.TryGetValue(cpo, out var feed))
@@ -84,6 +97,7 @@ public sealed partial class StatusSubscriptionHub(
     {
         lock (_lock)
         {
+            _following.Remove(subscriber);
             foreach (var cpo in subscriber.Cpos)
             {
                 if (_feeds.TryGetValue(cpo, out var feed))
@@ -166,18 +180,140 @@ public sealed partial class StatusSubscriptionHub(
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _renewal = new Timer(_ => _ = RenewAsync(), null, RenewEvery, RenewEvery);
+        _rechecks = RecheckLoopAsync(_stopping.Token);
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         _renewal?.Dispose();
-        return Task.CompletedTask;
+        await _stopping.CancelAsync();
+        if (_rechecks is not null)
+        {
+            try
+            {
+                await _rechecks.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // The host's stop deadline passed: the loop ends on its own.
+            }
+        }
     }
 
     /// <inheritdoc />
-    public void Dispose() => _renewal?.Dispose();
+    public void Dispose()
+    {
+        _renewal?.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>
+    /// Takes on, for every subscription that follows the directory, the CPOs it may see now and
+    /// does not have yet (a new agreement; for the operator, a new CPO). Ended agreements need
+    /// nothing here: each batch is checked against the directory when it is fanned out.
+    /// </summary>
+    internal async Task RecheckAsync()
+    {
+        StatusSubscriber[] following;
+        lock (_lock)
+        {
+            if (_following.Count == 0)
+            {
+                return;
+            }
+
+            following = [.. _following];
+        }
+
+        var view = await directory.GetAsync();
+        var now = clock.UtcNow;
+        foreach (var subscriber in following)
+        {
+            var countries = subscriber.FollowedCountries!;
+            IEnumerable<PartyKey> visible = subscriber.Emsp is { } emsp
+                ? view.Snapshot.Agreements.Where(a => a.Emsp == emsp && view.IsAgreementActive(a.Cpo, emsp, now)).Select(a => a.Cpo)
+                : view.Snapshot.Parties.Where(p => p.Key.Role == PartyRole.Cpo).Select(p => p.Key);
+            foreach (var cpo in visible)
+            {
+                var text = cpo.ToString();
+                if (!subscriber.Cpos.Contains(text) && (countries.Count == 0 || countries.Contains(cpo.CountryCode)))
+                {
+                    await JoinAsync(subscriber, text);
+                }
+            }
+        }
+    }
+
+    private async Task RecheckLoopAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(options.Value.SubscriptionRecheckInterval, clock.Time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                try
+                {
+                    await RecheckAsync();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogRecheckFailed(logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+    }
+
+    // Adds one CPO to an open subscription: its position for that CPO starts where this silo's
+    // copy of the feed is, and the batches after it follow (both under the feed's gate, so no
+    // batch can slip between the two).
+    private async Task JoinAsync(StatusSubscriber subscriber, string cpo)
+    {
+        CpoFeed? feed;
+        lock (_lock)
+        {
+            if (!_following.Contains(subscriber))
+            {
+                return;
+            }
+
+            if (!_feeds.TryGetValue(cpo, out feed))
+            {
+                feed = new CpoFeed(cpo);
+                _feeds[cpo] = feed;
+            }
+        }
+
+        var position = await Feed(cpo).Subscribe(Self);
+        await feed.Gate.WaitAsync();
+        try
+        {
+            if (feed.Epoch is null)
+            {
+                (feed.Epoch, feed.LastSequence) = (position.Epoch, position.Head);
+            }
+
+            lock (_lock)
+            {
+                if (!_following.Contains(subscriber))
+                {
+                    return;
+                }
+
+                subscriber.Offer(new StatusDelivery(cpo, feed.Epoch, feed.LastSequence, [], Resync: false, Joined: true));
+                feed.Subscribers = [.. feed.Subscribers, subscriber];
+                subscriber.AddCpo(cpo);
+            }
+        }
+        finally
+        {
+            feed.Gate.Release();
+        }
+    }
 
     private IStatusFeedObserver Self
     {
@@ -294,6 +430,9 @@ public sealed partial class StatusSubscriptionHub(
 
     [LoggerMessage(EventId = 3202, Level = LogLevel.Error, Message = "Feed {Cpo}: a batch could not be fanned out")]
     private static partial void LogBatchFailed(ILogger logger, Exception ex, string cpo);
+
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Warning, Message = "Re-checking status subscriptions against the directory failed; retrying at the next interval")]
+    private static partial void LogRecheckFailed(ILogger logger, Exception ex);
 
     [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Feed {Cpo}: renewing the subscription failed; retrying at the next renewal")]
     private static partial void LogRenewFailed(ILogger logger, Exception ex, string cpo);

@@ -30,6 +30,12 @@ public sealed class RedisOptions
 
     /// <summary>A StackExchange.Redis configuration string, for example <c>127.0.0.1:6379</c>. Required in the Cluster profile.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>
+    /// Where the location snapshot cache lives (Cluster profile); default <see cref="ConnectionString"/>.
+    /// The cache may be down without harm: reads then go to the grains.
+    /// </summary>
+    public string? CacheConnectionString { get; set; }
 }
 
 /// <summary>Durable storage settings (configuration section <c>Storage</c>).</summary>

@@ -42,6 +42,25 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task StatusStorm_ShortRunAgainstHub_CompletesWithoutErrorsAndDeliversEverything()
+    {
+        // Defaults: 1 CPO with 1000 locations x 10 EVSEs, 1 subscriber on the same hub.
+        using var output = new TempDirectory();
+        var code = await LoadTestCommand.RunAsync(["status-storm", "--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret,
+            "--batch", "10", "--rate", "100", "--connections", "2", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+
+        Assert.Equal(0, code);
+        using var report = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output.Path, "report.json")));
+        var figures = report.RootElement.GetProperty("figures");
+        Assert.Equal(0, figures.GetProperty("subscriber errors").GetDouble());
+        Assert.Equal(0, figures.GetProperty("status streams failed").GetDouble());
+        Assert.Equal(0, figures.GetProperty("rejected updates (whole run)").GetDouble());
+        Assert.Equal(0, figures.GetProperty("stale updates (whole run)").GetDouble());
+        Assert.True(figures.GetProperty("updates sent/s").GetDouble() > 0);
+        Assert.Equal(1, figures.GetProperty("min share of sent updates delivered to a subscriber").GetDouble());
+    }
+
+    [Fact]
     public async Task WhoAmI_BadCredential_ExitsTwoQuickly()
     {
         using var output = new TempDirectory();

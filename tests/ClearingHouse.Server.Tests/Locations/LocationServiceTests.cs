@@ -187,6 +187,38 @@ public sealed class LocationServiceTests(EmbeddedHubFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task SubscribeStatus_NoCpoNamed_AgreementStartedLater_EventsFollowWithoutResubscribing()
+    {
+        // The EMSP subscribes before it has any agreement with this CPO.
+        var r = await Roaming.SetUpAsync(Hub, agreement: false);
+        await r.CpoClient.PutLocationAsync(new PutLocationRequest { Location = Location("LOC1") });
+        var (call, _) = await SubscribeAsync(r.EmspClient, new SubscribeStatusRequest());
+        using var _call = call;
+        await SendAsync(r.CpoClient, [Update("LOC1", "E1", EvseStatus.Charging, 1)]);
+
+        var admin = new PartyAdminService.PartyAdminServiceClient(Hub.Channel(Hub.OperatorSecret));
+        await admin.SetAgreementAsync(new SetAgreementRequest { Cpo = r.Cpo, Emsp = r.Emsp });
+
+        // Taken on within the re-check interval (1 s); send until the first event arrives.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var read = call.ResponseStream.MoveNext(timeout.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        var second = 2;
+        while (await Task.WhenAny(read, Task.Delay(300)) != read && DateTime.UtcNow < deadline)
+        {
+            await SendAsync(r.CpoClient, [Update("LOC1", "E2", EvseStatus.Blocked, second++)]);
+        }
+
+        Assert.True(await read);
+        var batch = call.ResponseStream.Current.Batch;
+        Assert.NotNull(batch);
+        // Nothing from before the agreement: the update of second 1 was sent without one.
+        Assert.All(batch.Events, e => Assert.Equal("E2", e.EvseUid));
+        Assert.Equal(r.Cpo, batch.Events[0].Cpo);
+        Assert.NotEmpty(batch.Cursor);
+    }
+
+    [Fact]
     public async Task SubscribeStatus_ResumeWithCursor_ReplaysMissedWithNoGapAndNoDuplicate()
     {
         var r = await Roaming.SetUpAsync(Hub);

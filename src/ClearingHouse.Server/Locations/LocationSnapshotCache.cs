@@ -1,0 +1,190 @@
+using ClearingHouse.Contracts.V1;
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains;
+using Google.Protobuf;
+using StackExchange.Redis;
+
+namespace ClearingHouse.Server.Locations;
+
+/// <summary>
+/// Snapshots of whole locations (the wire form GetLocation answers with) kept for reads. A cache,
+/// never a copy anything depends on: a miss, an error or an outage sends the read to the location's
+/// grain. It lives beside the gRPC service rather than in a Storage project because what it keeps is
+/// the protobuf wire form.
+/// </summary>
+public interface ILocationSnapshotCache
+{
+    /// <summary>The cached snapshot, or null (a miss, or the cache is unavailable).</summary>
+    ValueTask<Location?> GetAsync(PartyKey cpo, string locationId);
+
+    /// <summary>Caches a snapshot read from the grain (best effort, never waits).</summary>
+    void Set(PartyKey cpo, string locationId, Location location);
+
+    /// <summary>Drops the snapshot after a write to the location (best effort, never waits).</summary>
+    void Invalidate(PartyKey cpo, string locationId);
+}
+
+/// <summary>The Embedded profile's cache: none (the location grain in this process is the cache).</summary>
+public sealed class NoLocationSnapshotCache : ILocationSnapshotCache
+{
+    /// <inheritdoc />
+    public ValueTask<Location?> GetAsync(PartyKey cpo, string locationId) => ValueTask.FromResult<Location?>(null);
+
+    /// <inheritdoc />
+    public void Set(PartyKey cpo, string locationId, Location location)
+    {
+    }
+
+    /// <inheritdoc />
+    public void Invalidate(PartyKey cpo, string locationId)
+    {
+    }
+}
+
+/// <summary>
+/// The Cluster profile's cache in Redis: one key per location holding its protobuf bytes for
+/// <c>Locations:SnapshotCacheTtl</c>. A read on one silo of a location whose grain lives on another
+/// (or is not active) costs one Redis round trip instead of a grain activation and a storage read.
+/// Statuses in a cached snapshot are at most the TTL old; Put/Patch/PatchEvse drop the key, so
+/// location data changed by a write is visible at once. Redis down or slow: each call gives up after
+/// <see cref="CallTimeout"/>, the cache is bypassed for <see cref="BackOff"/>, and reads go to the
+/// grains (slower, never wrong). A value that does not parse is a miss and is dropped.
+/// </summary>
+public sealed partial class RedisLocationSnapshotCache : ILocationSnapshotCache, IDisposable
+{
+    /// <summary>How long one cache call may take before the read goes to the grain.</summary>
+    public static readonly TimeSpan CallTimeout = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>After a failure, the cache is not asked for this long.</summary>
+    public static readonly TimeSpan BackOff = TimeSpan.FromSeconds(5);
+
+    private const string KeyPrefix = "ch:location-snapshot:v1:";
+    private readonly TimeSpan _ttl;
+    private readonly HubClock _clock;
+    private readonly LocationMetrics _metrics;
+    private readonly ILogger<RedisLocationSnapshotCache> _logger;
+    private readonly Task<ConnectionMultiplexer?> _connection;
+    private long _bypassUntilTicks;
+
+    /// <summary>Connects in the background; until connected, every read is a bypass.</summary>
+    public RedisLocationSnapshotCache(string configuration, TimeSpan ttl, HubClock clock, LocationMetrics metrics, ILogger<RedisLocationSnapshotCache> logger)
+    {
+        _ttl = ttl;
+        _clock = clock;
+        _metrics = metrics;
+        _logger = logger;
+        var options = ConfigurationOptions.Parse(configuration);
+        // Never fail the hub's start or a read because the cache is away; the multiplexer keeps reconnecting.
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = 1000;
+        options.SyncTimeout = options.AsyncTimeout = (int)CallTimeout.TotalMilliseconds;
+        _connection = ConnectAsync(options);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<Location?> GetAsync(PartyKey cpo, string locationId)
+    {
+        if (Database() is not { } db)
+        {
+            _metrics.SnapshotCache("bypass");
+            return null;
+        }
+
+        try
+        {
+            var value = await db.StringGetAsync(Key(cpo, locationId)).WaitAsync(CallTimeout);
+            if (value.IsNull)
+            {
+                _metrics.SnapshotCache("miss");
+                return null;
+            }
+
+            var location = Location.Parser.ParseFrom((byte[])value!);
+            _metrics.SnapshotCache("hit");
+            return location;
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            _metrics.SnapshotCache("miss");
+            Invalidate(cpo, locationId);
+            return null;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Fail(ex);
+            _metrics.SnapshotCache("bypass");
+            return null;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Set(PartyKey cpo, string locationId, Location location)
+    {
+        if (Database() is { } db)
+        {
+            Run(db.StringSetAsync(Key(cpo, locationId), location.ToByteArray(), _ttl, flags: CommandFlags.FireAndForget));
+        }
+    }
+
+    /// <inheritdoc />
+    public void Invalidate(PartyKey cpo, string locationId)
+    {
+        // Best effort: when Redis is away the key cannot be dropped, and it expires within the TTL.
+        if (Database() is { } db)
+        {
+            Run(db.KeyDeleteAsync(Key(cpo, locationId), CommandFlags.FireAndForget));
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        if (_connection.IsCompletedSuccessfully)
+        {
+            _connection.Result?.Dispose();
+        }
+    }
+
+    private static RedisKey Key(PartyKey cpo, string locationId) => $"{KeyPrefix}{cpo}/{locationId}";
+
+    private IDatabase? Database()
+    {
+        if (_clock.UtcNow.UtcTicks < Interlocked.Read(ref _bypassUntilTicks)
+            || !_connection.IsCompletedSuccessfully
+            || _connection.Result is not { IsConnected: true } connection)
+        {
+            return null;
+        }
+
+        return connection.GetDatabase();
+    }
+
+    private void Fail(Exception ex)
+    {
+        var until = (_clock.UtcNow + BackOff).UtcTicks;
+        var previous = Interlocked.Exchange(ref _bypassUntilTicks, until);
+        if (previous < _clock.UtcNow.UtcTicks)
+        {
+            LogBypassed(_logger, ex, BackOff.TotalSeconds);
+        }
+    }
+
+    private void Run(Task task) =>
+        task.ContinueWith(t => Fail(t.Exception!.GetBaseException()), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    private async Task<ConnectionMultiplexer?> ConnectAsync(ConfigurationOptions options)
+    {
+        try
+        {
+            return await ConnectionMultiplexer.ConnectAsync(options);
+        }
+        catch (Exception ex) when (ex is RedisException or ArgumentException)
+        {
+            LogBypassed(_logger, ex, double.PositiveInfinity);
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 3401, Level = LogLevel.Warning, Message = "Location snapshot cache unavailable; reads go to the grains for {Seconds} s")]
+    private static partial void LogBypassed(ILogger logger, Exception ex, double seconds);
+}
