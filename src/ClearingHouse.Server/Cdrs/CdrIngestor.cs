@@ -48,6 +48,7 @@ public sealed partial class CdrIngestor
     private static readonly ConcurrentDictionary<string, TimeZoneInfo?> TimeZones = new(StringComparer.Ordinal);
 
     private readonly ICdrStore _store;
+    private readonly IGrainFactory _grains;
     private readonly PartyDirectory _directory;
     private readonly TariffCatalog _catalog;
     private readonly HubClock _clock;
@@ -57,9 +58,10 @@ public sealed partial class CdrIngestor
     private readonly Histogram<double> _batchSeconds;
 
     /// <summary>Creates the ingestor.</summary>
-    public CdrIngestor(ICdrStore store, PartyDirectory directory, TariffCatalog catalog, HubClock clock, IOptions<CdrOptions> options, IMeterFactory meters, ILogger<CdrIngestor> logger)
+    public CdrIngestor(ICdrStore store, IGrainFactory grains, PartyDirectory directory, TariffCatalog catalog, HubClock clock, IOptions<CdrOptions> options, IMeterFactory meters, ILogger<CdrIngestor> logger)
     {
         _store = store;
+        _grains = grains;
         _directory = directory;
         _catalog = catalog;
         _clock = clock;
@@ -215,11 +217,20 @@ public sealed partial class CdrIngestor
         var inserted = toStore.Count == 0 ? new HashSet<string>() : await _store.InsertAsync(cpo, toStore, cancellationToken);
 
         int accepted = 0, duplicates = 0, mismatches = 0;
+        PartyKey? rung = null;
         foreach (var (index, stored, price) in pending)
         {
             if (inserted.Contains(stored.Id))
             {
                 accepted++;
+                if (rung != stored.Emsp)
+                {
+                    // Durable now: ring the EMSP's feed (one-way; subscribers on any silo read from the store).
+                    // A batch mostly holds one EMSP's CDRs; a repeated ring is coalesced by the subscribers.
+                    rung = stored.Emsp;
+                    _ = _grains.GetGrain<ICdrFeedGrain>(stored.Emsp.ToString()).Notify();
+                }
+
                 if (stored.PriceCheck == PriceCheck.Mismatch)
                 {
                     mismatches++;

@@ -22,8 +22,14 @@ namespace ClearingHouse.Storage.Postgres.Cdrs;
 /// only the rows whose key was new go into <c>cdrs</c>. Concurrent batches with the same key serialize on the
 /// primary key: the second waits for the first to commit, then finds the conflict. Keys are inserted in id order,
 /// so two batches never deadlock. The batch is acknowledged after the commit (synchronous_commit on).</para>
+/// <para>The EMSP feed (<see cref="ICdrFeedStore"/>) also lives in <c>cdr_keys</c> (small, unpartitioned): each key
+/// row carries its EMSP, the id of the transaction that stored it (<c>feed_xid</c>) and a sequence value. Feed order
+/// is (feed_xid, feed_seq), and a read only returns rows whose transaction id is below the oldest transaction still
+/// running (<c>pg_snapshot_xmin</c>): those are all finished, and every later commit has a larger id, so nothing
+/// ever appears behind a position already read. The price: delivery waits for the longest writing transaction
+/// running on the server when the CDR committed.</para>
 /// </remarks>
-public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : ICdrStore
+public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : ICdrStore, ICdrFeedStore
 {
     private const long SchemaLockId = 0x43445253_0001; // "CDRS" + 1: serializes DDL across silos.
 
@@ -38,6 +44,13 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
             cdr_id text NOT NULL,
             end_time timestamptz NOT NULL,
             PRIMARY KEY (cpo_country, cpo_party, cdr_id));
+        CREATE SEQUENCE IF NOT EXISTS cdr_feed_seq;
+        ALTER TABLE cdr_keys
+            ADD COLUMN IF NOT EXISTS emsp_country text NULL,
+            ADD COLUMN IF NOT EXISTS emsp_party text NULL,
+            ADD COLUMN IF NOT EXISTS feed_xid bigint NULL DEFAULT (pg_current_xact_id()::text::bigint),
+            ADD COLUMN IF NOT EXISTS feed_seq bigint NULL DEFAULT nextval('cdr_feed_seq');
+        CREATE INDEX IF NOT EXISTS cdr_keys_feed ON cdr_keys (emsp_country, emsp_party, feed_xid, feed_seq);
         CREATE TABLE IF NOT EXISTS cdrs (
             cpo_country text NOT NULL,
             cpo_party text NOT NULL,
@@ -69,8 +82,8 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
             AS t(cdr_id, emsp_country, emsp_party, start_time, end_time, currency, total_excl, total_incl, credit,
                  credit_reference_id, tariff_id, price_check, hub_price, received_at, ocpi_json)
         ), k AS (
-            INSERT INTO cdr_keys (cpo_country, cpo_party, cdr_id, end_time)
-            SELECT $1, $2, cdr_id, end_time FROM s ORDER BY cdr_id
+            INSERT INTO cdr_keys (cpo_country, cpo_party, cdr_id, end_time, emsp_country, emsp_party)
+            SELECT $1, $2, cdr_id, end_time, emsp_country, emsp_party FROM s ORDER BY cdr_id
             ON CONFLICT DO NOTHING
             RETURNING cdr_id
         ), ins AS (
@@ -277,6 +290,48 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
         while (await reader.ReadAsync(cancellationToken))
         {
             page.Add(Read(reader));
+        }
+
+        return page;
+    }
+
+    /// <inheritdoc />
+    public async Task<CdrFeedPosition> GetFeedHeadAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", connection);
+        // Everything before (xmin, 0) is finished; anything committing from now on has an id >= xmin.
+        return new CdrFeedPosition((long)(await command.ExecuteScalarAsync(cancellationToken))!, 0);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CdrFeedEntry>> ReadFeedAsync(PartyKey emsp, CdrFeedPosition after, int limit, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"SELECT {string.Join(", ", Columns.Split(", ").Select(c => "c." + c))}, k.feed_xid, k.feed_seq FROM cdr_keys k " +
+            "JOIN cdrs c ON c.cpo_country = k.cpo_country AND c.cpo_party = k.cpo_party AND c.end_time = k.end_time AND c.cdr_id = k.cdr_id " +
+            "WHERE k.emsp_country = $1 AND k.emsp_party = $2 AND (k.feed_xid, k.feed_seq) > ($3, $4) " +
+            "AND k.feed_xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint " +
+            "ORDER BY k.feed_xid, k.feed_seq LIMIT $5",
+            connection)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string> { TypedValue = emsp.CountryCode },
+                new NpgsqlParameter<string> { TypedValue = emsp.PartyId },
+                new NpgsqlParameter<long> { TypedValue = after.Major },
+                new NpgsqlParameter<long> { TypedValue = after.Minor },
+                new NpgsqlParameter<int> { TypedValue = limit },
+            },
+        };
+        var page = new List<CdrFeedEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            page.Add(new CdrFeedEntry(Read(reader), new CdrFeedPosition(reader.GetInt64(17), reader.GetInt64(18))));
         }
 
         return page;

@@ -12,7 +12,12 @@ namespace ClearingHouse.Storage.Sqlite.Cdrs;
 /// commit returns and a retried CDR is ignored, whatever its other fields say. Two indexes serve the lists:
 /// by CPO and by EMSP, each in time order.
 /// </summary>
-public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrStore
+/// <remarks>
+/// The EMSP feed (<see cref="ICdrFeedStore"/>): every stored row gets <c>feed_seq</c> from the one-row table
+/// <c>cdr_feed_head</c>, advanced inside the write transaction. SQLite has one writer at a time, so sequence
+/// order is commit order and a reader never finds a smaller sequence appear behind one it has read.
+/// </remarks>
+public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrStore, ICdrFeedStore
 {
     private const string Columns =
         "cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, start_time, end_time, currency, total_excl, total_incl, " +
@@ -37,10 +42,16 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
             hub_price TEXT NULL,
             received_at INTEGER NOT NULL,
             ocpi_json TEXT NOT NULL,
+            feed_seq INTEGER NULL,
             UNIQUE (cpo_country, cpo_party, cdr_id));
+        CREATE TABLE IF NOT EXISTS cdr_feed_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+        INSERT OR IGNORE INTO cdr_feed_head (id, seq) VALUES (1, 0);
         CREATE INDEX IF NOT EXISTS cdrs_by_cpo ON cdrs (cpo_country, cpo_party, end_time, cdr_id);
         CREATE INDEX IF NOT EXISTS cdrs_by_emsp ON cdrs (emsp_country, emsp_party, end_time, cpo_country, cpo_party, cdr_id);
         """;
+
+    // Databases made before the feed existed get its column; their old rows stay out of the feed.
+    private const string FeedIndex = "CREATE INDEX IF NOT EXISTS cdrs_feed ON cdrs (emsp_country, emsp_party, feed_seq);";
 
     private Task? _schema;
 
@@ -51,6 +62,15 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
             {
                 using var command = connection.CreateCommand();
                 command.CommandText = Schema;
+                await command.ExecuteNonQueryAsync(ct);
+                command.CommandText = "SELECT count(*) FROM pragma_table_info('cdrs') WHERE name = 'feed_seq'";
+                if (Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) == 0)
+                {
+                    command.CommandText = "ALTER TABLE cdrs ADD COLUMN feed_seq INTEGER NULL";
+                    await command.ExecuteNonQueryAsync(ct);
+                }
+
+                command.CommandText = FeedIndex;
                 await command.ExecuteNonQueryAsync(ct);
                 return true;
             },
@@ -71,12 +91,21 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
             {
                 var inserted = new HashSet<string>(StringComparer.Ordinal);
                 using var transaction = connection.BeginTransaction();
+                long seq;
+                using (var head = connection.CreateCommand())
+                {
+                    head.Transaction = transaction;
+                    head.CommandText = "UPDATE cdr_feed_head SET seq = seq + $n WHERE id = 1 RETURNING seq";
+                    head.Parameters.AddWithValue("$n", cdrs.Count);
+                    seq = Convert.ToInt64(await head.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) - cdrs.Count;
+                }
+
                 using var command = connection.CreateCommand();
                 command.Transaction = transaction;
-                command.CommandText = $"INSERT OR IGNORE INTO cdrs ({Columns}) VALUES " +
-                    "($cc, $cp, $id, $ec, $ep, $start, $end, $cur, $excl, $incl, $credit, $cref, $tariff, $check, $hub, $recv, $json)";
+                command.CommandText = $"INSERT OR IGNORE INTO cdrs ({Columns}, feed_seq) VALUES " +
+                    "($cc, $cp, $id, $ec, $ep, $start, $end, $cur, $excl, $incl, $credit, $cref, $tariff, $check, $hub, $recv, $json, $seq)";
                 var p = new Dictionary<string, SqliteParameter>(StringComparer.Ordinal);
-                foreach (var name in new[] { "$cc", "$cp", "$id", "$ec", "$ep", "$start", "$end", "$cur", "$excl", "$incl", "$credit", "$cref", "$tariff", "$check", "$hub", "$recv", "$json" })
+                foreach (var name in new[] { "$cc", "$cp", "$id", "$ec", "$ep", "$start", "$end", "$cur", "$excl", "$incl", "$credit", "$cref", "$tariff", "$check", "$hub", "$recv", "$json", "$seq" })
                 {
                     p[name] = command.Parameters.Add(new SqliteParameter { ParameterName = name });
                 }
@@ -101,6 +130,7 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
                     p["$hub"].Value = (object?)cdr.HubPriceJson ?? DBNull.Value;
                     p["$recv"].Value = cdr.ReceivedAt.UtcTicks;
                     p["$json"].Value = cdr.OcpiJson;
+                    p["$seq"].Value = ++seq;
                     if (await command.ExecuteNonQueryAsync(ct) == 1)
                     {
                         inserted.Add(cdr.Id);
@@ -203,6 +233,38 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
         while (await reader.ReadAsync(cancellationToken))
         {
             page.Add(Read(reader));
+        }
+
+        return page;
+    }
+
+    /// <inheritdoc />
+    public async Task<CdrFeedPosition> GetFeedHeadAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq FROM cdr_feed_head WHERE id = 1";
+        return new CdrFeedPosition(Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture), 0);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CdrFeedEntry>> ReadFeedAsync(PartyKey emsp, CdrFeedPosition after, int limit, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns}, feed_seq FROM cdrs WHERE emsp_country = $ec AND emsp_party = $ep AND feed_seq > $after " +
+            "ORDER BY feed_seq LIMIT $limit";
+        command.Parameters.AddWithValue("$ec", emsp.CountryCode);
+        command.Parameters.AddWithValue("$ep", emsp.PartyId);
+        command.Parameters.AddWithValue("$after", after.Major);
+        command.Parameters.AddWithValue("$limit", limit);
+        var page = new List<CdrFeedEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            page.Add(new CdrFeedEntry(Read(reader), new CdrFeedPosition(reader.GetInt64(17), 0)));
         }
 
         return page;
