@@ -73,7 +73,7 @@ public sealed partial class CdrIngestor
     }
 
     /// <summary>Serializes the hub's breakdown for storage (snake_case, as OCPI names the totals).</summary>
-    public static string SerializeBreakdown(PricingResult result) => JsonSerializer.Serialize(result, BreakdownJson);
+    public static string SerializeBreakdown(PricingResult result) => PricingResultJson.Serialize(result);
 
     /// <summary>Reads a stored breakdown.</summary>
     public static PricingResult? DeserializeBreakdown(string? json) =>
@@ -91,6 +91,7 @@ public sealed partial class CdrIngestor
         var pending = new List<(int Index, StoredCdr Cdr, PricingResult? Price)>(documents.Count);
         var firstIndexById = new Dictionary<string, int>(StringComparer.Ordinal);
         var repeats = new List<(int Index, string Id, int First)>();
+        var errors = new List<CdrValidationError>(); // reused per CDR; copied only for a rejection
 
         for (var i = 0; i < documents.Count; i++)
         {
@@ -105,7 +106,8 @@ public sealed partial class CdrIngestor
                 continue;
             }
 
-            var errors = new List<CdrValidationError>(CdrValidator.Validate(cdr));
+            errors.Clear();
+            errors.AddRange(CdrValidator.Validate(cdr));
             if (cdr.CountryCode is { Length: > 0 } cc && cc != cpo.CountryCode)
             {
                 errors.Add(new("country_code", $"'{cc}' is not the caller's country code ({cpo.CountryCode})."));
@@ -172,7 +174,7 @@ public sealed partial class CdrIngestor
 
             if (errors.Count > 0 || emsp is null)
             {
-                results[i] = Reject(i, cdr.Id, errors);
+                results[i] = Reject(i, cdr.Id, [.. errors]);
                 continue;
             }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using ClearingHouse.Domain.Parties;
@@ -53,7 +54,9 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
     // Databases made before the feed existed get its column; their old rows stay out of the feed.
     private const string FeedIndex = "CREATE INDEX IF NOT EXISTS cdrs_feed ON cdrs (emsp_country, emsp_party, feed_seq);";
 
+    private readonly ConcurrentQueue<PendingInsert> _queue = new();
     private Task? _schema;
+    private int _writing;
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) =>
@@ -77,6 +80,12 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
             cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Group commit: batches that arrive while a transaction is being written wait in a queue, and the next
+    /// transaction writes all of them (up to <see cref="MaxGroupRows"/> rows) with one commit, so one fsync serves many
+    /// batches. Each caller still gets its own result, only after the commit that holds its batch; a failed
+    /// transaction fails every batch in it, and none of them is stored.
+    /// </remarks>
     public async Task<IReadOnlySet<string>> InsertAsync(PartyKey cpo, IReadOnlyList<StoredCdr> cdrs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cdrs);
@@ -86,62 +95,127 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
             return new HashSet<string>();
         }
 
-        return await connections.ExecuteWriteAsync<IReadOnlySet<string>>(
-            async (connection, ct) =>
+        var pending = new PendingInsert(cpo, cdrs);
+        _queue.Enqueue(pending);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            _ = Task.Run(DrainAsync, CancellationToken.None);
+        }
+
+        return await pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Most rows written in one group-commit transaction.</summary>
+    public const int MaxGroupRows = 5_000;
+
+    private sealed record PendingInsert(PartyKey Cpo, IReadOnlyList<StoredCdr> Cdrs)
+    {
+        public TaskCompletionSource<IReadOnlySet<string>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    // One writer at a time drains the queue; it exits when the queue is empty (no thread parked while idle).
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            var group = new List<PendingInsert>();
+            var rows = 0;
+            while (rows < MaxGroupRows && _queue.TryDequeue(out var next))
             {
-                var inserted = new HashSet<string>(StringComparer.Ordinal);
-                using var transaction = connection.BeginTransaction();
-                long seq;
-                using (var head = connection.CreateCommand())
+                group.Add(next);
+                rows += next.Cdrs.Count;
+            }
+
+            if (group.Count == 0)
+            {
+                Volatile.Write(ref _writing, 0);
+                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
                 {
-                    head.Transaction = transaction;
-                    head.CommandText = "UPDATE cdr_feed_head SET seq = seq + $n WHERE id = 1 RETURNING seq";
-                    head.Parameters.AddWithValue("$n", cdrs.Count);
-                    seq = Convert.ToInt64(await head.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) - cdrs.Count;
+                    return;
                 }
 
-                using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = $"INSERT OR IGNORE INTO cdrs ({Columns}, feed_seq) VALUES " +
-                    "($cc, $cp, $id, $ec, $ep, $start, $end, $cur, $excl, $incl, $credit, $cref, $tariff, $check, $hub, $recv, $json, $seq)";
-                var p = new Dictionary<string, SqliteParameter>(StringComparer.Ordinal);
-                foreach (var name in new[] { "$cc", "$cp", "$id", "$ec", "$ep", "$start", "$end", "$cur", "$excl", "$incl", "$credit", "$cref", "$tariff", "$check", "$hub", "$recv", "$json", "$seq" })
-                {
-                    p[name] = command.Parameters.Add(new SqliteParameter { ParameterName = name });
-                }
+                continue;
+            }
 
-                p["$cc"].Value = cpo.CountryCode;
-                p["$cp"].Value = cpo.PartyId;
-                command.Prepare();
-                foreach (var cdr in cdrs)
+            try
+            {
+                var results = await connections.ExecuteWriteAsync((connection, _) => Task.FromResult(WriteGroup(connection, group, rows)));
+                for (var i = 0; i < group.Count; i++)
                 {
-                    p["$id"].Value = cdr.Id;
-                    p["$ec"].Value = cdr.Emsp.CountryCode;
-                    p["$ep"].Value = cdr.Emsp.PartyId;
-                    p["$start"].Value = cdr.StartDateTime.UtcTicks;
-                    p["$end"].Value = cdr.EndDateTime.UtcTicks;
-                    p["$cur"].Value = cdr.Currency;
-                    p["$excl"].Value = cdr.TotalCostExclVat.ToString(CultureInfo.InvariantCulture);
-                    p["$incl"].Value = (object?)cdr.TotalCostInclVat?.ToString(CultureInfo.InvariantCulture) ?? DBNull.Value;
-                    p["$credit"].Value = cdr.Credit ? 1 : 0;
-                    p["$cref"].Value = (object?)cdr.CreditReferenceId ?? DBNull.Value;
-                    p["$tariff"].Value = (object?)cdr.TariffId ?? DBNull.Value;
-                    p["$check"].Value = (int)cdr.PriceCheck;
-                    p["$hub"].Value = (object?)cdr.HubPriceJson ?? DBNull.Value;
-                    p["$recv"].Value = cdr.ReceivedAt.UtcTicks;
-                    p["$json"].Value = cdr.OcpiJson;
-                    p["$seq"].Value = ++seq;
-                    if (await command.ExecuteNonQueryAsync(ct) == 1)
-                    {
-                        inserted.Add(cdr.Id);
-                    }
+                    group[i].Completion.TrySetResult(results[i]);
                 }
+            }
+            catch (Exception ex)
+            {
+                foreach (var pending in group)
+                {
+                    pending.Completion.TrySetException(ex);
+                }
+            }
+        }
+    }
 
-                // Acknowledged only after this returns: synchronous=FULL fsyncs the WAL on commit.
-                await transaction.CommitAsync(ct);
-                return inserted;
-            },
-            cancellationToken);
+    // Synchronous on purpose: Microsoft.Data.Sqlite's async methods run synchronously anyway, and this runs on the
+    // single drain task, per row.
+    private static HashSet<string>[] WriteGroup(SqliteConnection connection, List<PendingInsert> group, int rows)
+    {
+        using var transaction = connection.BeginTransaction();
+        long seq;
+        using (var head = connection.CreateCommand())
+        {
+            head.Transaction = transaction;
+            head.CommandText = "UPDATE cdr_feed_head SET seq = seq + $n WHERE id = 1 RETURNING seq";
+            head.Parameters.AddWithValue("$n", rows);
+            seq = Convert.ToInt64(head.ExecuteScalar(), CultureInfo.InvariantCulture) - rows;
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"INSERT OR IGNORE INTO cdrs ({Columns}, feed_seq) VALUES " +
+            "($cc, $cp, $id, $ec, $ep, $start, $end, $cur, $excl, $incl, $credit, $cref, $tariff, $check, $hub, $recv, $json, $seq)";
+        var p = new SqliteParameter[18];
+        string[] names = ["$cc", "$cp", "$id", "$ec", "$ep", "$start", "$end", "$cur", "$excl", "$incl", "$credit", "$cref", "$tariff", "$check", "$hub", "$recv", "$json", "$seq"];
+        for (var i = 0; i < names.Length; i++)
+        {
+            p[i] = command.Parameters.Add(new SqliteParameter { ParameterName = names[i] });
+        }
+
+        command.Prepare();
+        var results = new HashSet<string>[group.Count];
+        for (var g = 0; g < group.Count; g++)
+        {
+            var (cpo, cdrs) = (group[g].Cpo, group[g].Cdrs);
+            var inserted = results[g] = new HashSet<string>(StringComparer.Ordinal);
+            p[0].Value = cpo.CountryCode;
+            p[1].Value = cpo.PartyId;
+            foreach (var cdr in cdrs)
+            {
+                p[2].Value = cdr.Id;
+                p[3].Value = cdr.Emsp.CountryCode;
+                p[4].Value = cdr.Emsp.PartyId;
+                p[5].Value = cdr.StartDateTime.UtcTicks;
+                p[6].Value = cdr.EndDateTime.UtcTicks;
+                p[7].Value = cdr.Currency;
+                p[8].Value = cdr.TotalCostExclVat.ToString(CultureInfo.InvariantCulture);
+                p[9].Value = (object?)cdr.TotalCostInclVat?.ToString(CultureInfo.InvariantCulture) ?? DBNull.Value;
+                p[10].Value = cdr.Credit ? 1 : 0;
+                p[11].Value = (object?)cdr.CreditReferenceId ?? DBNull.Value;
+                p[12].Value = (object?)cdr.TariffId ?? DBNull.Value;
+                p[13].Value = (int)cdr.PriceCheck;
+                p[14].Value = (object?)cdr.HubPriceJson ?? DBNull.Value;
+                p[15].Value = cdr.ReceivedAt.UtcTicks;
+                p[16].Value = cdr.OcpiJson;
+                p[17].Value = ++seq;
+                if (command.ExecuteNonQuery() == 1)
+                {
+                    inserted.Add(cdr.Id);
+                }
+            }
+        }
+
+        // Acknowledged only after this returns: synchronous=FULL fsyncs the WAL on commit.
+        transaction.Commit();
+        return results;
     }
 
     /// <inheritdoc />
