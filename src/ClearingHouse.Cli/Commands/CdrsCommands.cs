@@ -165,7 +165,7 @@ public static class CdrsCommands
                             var x = e.Cdr;
                             var delay = DateTime.UtcNow - x.ReceivedAt.ToDateTime();
                             printer.Line($"{Format.Party(x.Cpo)} {x.Id} end {Format.Time(x.EndDateTime)} {x.TotalCost.ExclVat} {x.TotalCost.Currency} " +
-                                $"{x.PriceCheck.ToString().ToUpperInvariant()}{(x.HubPrice is { } h ? $" hub {h.Total.ExclVat}" : "")} (stored +{delay.TotalMilliseconds:0} ms ago)");
+                                $"{x.PriceCheck.ToString().ToUpperInvariant()}{(x.HubPrice is { } h ? $" hub {h.Total.ExclVat}" : "")} (+{delay.TotalMilliseconds:0} ms since stored)");
                         }
 
                         printer.Line($"cursor {m.Cursor}");

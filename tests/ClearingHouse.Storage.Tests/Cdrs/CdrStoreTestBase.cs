@@ -12,6 +12,23 @@ public abstract class CdrStoreTestBase
 
     private ICdrFeedStore Feed => (ICdrFeedStore)Store;
 
+    // On PostgreSQL a committed CDR becomes readable in the feed once every older writing transaction of the database
+    // has ended; the shared test database has other writers, so a reader polls, as a subscriber does.
+    protected async Task<IReadOnlyList<CdrFeedEntry>> ReadFeedUntilAsync(PartyKey emsp, CdrFeedPosition after, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var page = await ((ICdrFeedStore)Store).ReadFeedAsync(emsp, after, 100);
+            if (page.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return page;
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
     protected static PartyKey NewCpo() => new("NL", Next(), PartyRole.Cpo);
 
     protected static PartyKey NewEmsp() => new("DE", Next(), PartyRole.Emsp);
@@ -147,9 +164,9 @@ public abstract class CdrStoreTestBase
         await Store.InsertAsync(cpo, [Cdr(cpo, emsp, "Z", end), Cdr(cpo, other, "O", end), Cdr(cpo, emsp, "A", end.AddDays(-5))]);
         await Store.InsertAsync(cpo, [Cdr(cpo, emsp, "Z", end), Cdr(cpo, emsp, "M", end.AddDays(2))]); // Z: duplicate
 
-        var all = await Feed.ReadFeedAsync(emsp, CdrFeedPosition.Start, 10);
-        var fromHead = await Feed.ReadFeedAsync(emsp, head, 10);
-        var afterFirst = await Feed.ReadFeedAsync(emsp, all[0].Position, 10);
+        var all = await ReadFeedUntilAsync(emsp, CdrFeedPosition.Start, 3);
+        var fromHead = await ReadFeedUntilAsync(emsp, head, 3);
+        var afterFirst = await ReadFeedUntilAsync(emsp, all[0].Position, 2);
 
         // Within one batch the order is the store's; batches come in commit order.
         Assert.Equal(["A", "Z", "M"], all.Take(2).Select(e => e.Cdr.Id).Order().Append(all[^1].Cdr.Id));
