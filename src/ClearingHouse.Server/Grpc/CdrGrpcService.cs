@@ -161,10 +161,10 @@ public sealed class CdrGrpcService(
             : request.FromBeginning ? CdrFeedPosition.Start
             : await feed.GetFeedHeadAsync(cancellation);
         var subscription = new CdrSubscription(emsp);
-        // Registered before the first read: a CDR committed after that read rings the doorbell.
-        await hub.AddAsync(subscription);
         try
         {
+            // Registered before the first read: a CDR committed after that read rings the doorbell.
+            await hub.AddAsync(subscription);
             var delivered = CdrFeedCursor.Encode(emsp, position);
             await responseStream.WriteAsync(new SubscribeCdrsResponse { Cursor = delivered }, cancellation);
             var o = options.Value;
