@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Text.Json;
 using ClearingHouse.Cli.Output;
 using ClearingHouse.Contracts.V1;
+using Google.Protobuf;
 
 namespace ClearingHouse.Cli.Commands;
 
-/// <summary><c>cdrs submit|get|list</c>.</summary>
+/// <summary><c>cdrs submit|get|list|watch</c>.</summary>
 public static class CdrsCommands
 {
     private const int BatchSize = 500;
@@ -132,9 +133,62 @@ public static class CdrsCommands
             return 0;
         });
 
+        var cursor = new Option<string?>("--cursor") { Description = "Resume right after this cursor (printed with every batch)" };
+        var fromBeginning = new Option<bool>("--from-beginning") { Description = "Without --cursor: every stored CDR first, then live" };
+        var max = new Option<int>("--max-cdrs") { Description = "Stop after this many CDRs (default: run until Ctrl+C)" };
+        var watch = new Command("watch", "Receive the CDRs of your tokens as the hub stores them (EMSP)") { cursor, fromBeginning, max };
+        watch.SetAction(async (r, ct) =>
+        {
+            var request = new SubscribeCdrsRequest { ResumeCursor = r.GetValue(cursor) ?? "", FromBeginning = r.GetValue(fromBeginning) };
+            var limit = r.GetValue(max);
+            var printer = ctx.Printer(r);
+            using var channel = ctx.Channel(r);
+            using var call = new CdrService.CdrServiceClient(channel).SubscribeCdrs(request, cancellationToken: ct);
+            var seen = 0;
+            try
+            {
+                while (await call.ResponseStream.MoveNext(ct))
+                {
+                    var m = call.ResponseStream.Current;
+                    if (printer.Json)
+                    {
+                        printer.Line(JsonFormatter.Default.Format(m));
+                    }
+                    else if (m.Events.Count == 0)
+                    {
+                        printer.Line($"subscribed; cursor {m.Cursor}");
+                    }
+                    else
+                    {
+                        foreach (var e in m.Events)
+                        {
+                            var x = e.Cdr;
+                            var delay = DateTime.UtcNow - x.ReceivedAt.ToDateTime();
+                            printer.Line($"{Format.Party(x.Cpo)} {x.Id} end {Format.Time(x.EndDateTime)} {x.TotalCost.ExclVat} {x.TotalCost.Currency} " +
+                                $"{x.PriceCheck.ToString().ToUpperInvariant()}{(x.HubPrice is { } h ? $" hub {h.Total.ExclVat}" : "")} (+{delay.TotalMilliseconds:0} ms since stored)");
+                        }
+
+                        printer.Line($"cursor {m.Cursor}");
+                    }
+
+                    seen += m.Events.Count;
+                    if (limit > 0 && seen >= limit)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+            }
+
+            return 0;
+        });
+
         cdrs.Subcommands.Add(submit);
         cdrs.Subcommands.Add(get);
         cdrs.Subcommands.Add(list);
+        cdrs.Subcommands.Add(watch);
         return cdrs;
     }
 

@@ -85,6 +85,7 @@ public static class TariffsCommands
         tariffs.Subcommands.Add(list);
         tariffs.Subcommands.Add(delete);
         tariffs.Subcommands.Add(CreatePrice(ctx));
+        tariffs.Subcommands.Add(CreateApplicable(ctx));
         return tariffs;
     }
 
@@ -210,4 +211,43 @@ public static class TariffsCommands
     }
 
     private static string D(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static Command CreateApplicable(CommandContext ctx)
+    {
+        var location = new Argument<string>("location-id") { Description = "The location" };
+        var cpo = new Option<string?>("--cpo") { Description = "The CPO of the location (a CPO may omit it)" };
+        var evse = new Option<string?>("--evse") { Description = "Only this EVSE uid" };
+        var connector = new Option<string?>("--connector") { Description = "Only this connector id (needs --evse)" };
+        var applicable = new Command("applicable", "The tariffs that apply at a location, EVSE or connector") { location, cpo, evse, connector };
+        applicable.SetAction(async (r, ct) =>
+        {
+            var request = new GetApplicableTariffsRequest { LocationId = r.GetValue(location)!, EvseUid = r.GetValue(evse) ?? "", ConnectorId = r.GetValue(connector) ?? "" };
+            if (r.GetValue(cpo) is { } c)
+            {
+                request.Cpo = CommandContext.ParseParty(c, "--cpo");
+            }
+
+            using var channel = ctx.Channel(r);
+            var response = await new TariffService.TariffServiceClient(channel).GetApplicableTariffsAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
+            var printer = ctx.Printer(r);
+            printer.Table(response, response.Connectors, ["EVSE", "CONNECTOR", "TARIFF IDS"], x => [x.EvseUid, x.ConnectorId, string.Join(",", x.TariffIds)]);
+            if (!printer.Json)
+            {
+                foreach (var t in response.Tariffs)
+                {
+                    printer.Line($"tariff {t.Id} {t.Currency} last updated {Format.Time(t.LastUpdated)}");
+                }
+
+                foreach (var id in response.MissingTariffIds)
+                {
+                    printer.Line($"tariff {id} named by a connector but not stored by the CPO");
+                }
+
+                printer.Line($"time zone {response.TimeZone}");
+            }
+
+            return 0;
+        });
+        return applicable;
+    }
 }

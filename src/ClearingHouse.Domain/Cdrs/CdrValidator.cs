@@ -32,103 +32,103 @@ public static class CdrValidator
     public static IReadOnlyList<CdrValidationError> Validate(Cdr cdr)
     {
         ArgumentNullException.ThrowIfNull(cdr);
-        List<CdrValidationError>? errors = null;
-        void Add(string field, string message) => (errors ??= []).Add(new(field, message));
+        // The list is the only allocation, and only when a problem is found (no closure, no delegate).
+        var errors = new Errors();
 
         if (string.IsNullOrWhiteSpace(cdr.Id))
         {
-            Add("id", "is required.");
+            errors.Add("id", "is required.");
         }
         else if (cdr.Id.Length > MaxIdLength)
         {
-            Add("id", $"must be at most {MaxIdLength} characters.");
+            errors.Add("id", $"must be at most {MaxIdLength} characters.");
         }
 
         if (cdr.CdrToken is not { } token)
         {
-            Add("cdr_token", "is required: its country_code and party_id name the EMSP the CDR goes to.");
+            errors.Add("cdr_token", "is required: its country_code and party_id name the EMSP the CDR goes to.");
         }
         else
         {
             if (token.CountryCode is not { Length: 2 } cc || !cc.All(char.IsAsciiLetterUpper))
             {
-                Add("cdr_token.country_code", $"'{token.CountryCode}' is not an upper-case ISO 3166 alpha-2 code.");
+                errors.Add("cdr_token.country_code", $"'{token.CountryCode}' is not an upper-case ISO 3166 alpha-2 code.");
             }
 
             if (token.PartyId is not { Length: 3 } pid || !pid.All(c => char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c)))
             {
-                Add("cdr_token.party_id", $"'{token.PartyId}' must be 3 upper-case letters or digits.");
+                errors.Add("cdr_token.party_id", $"'{token.PartyId}' must be 3 upper-case letters or digits.");
             }
 
             if (string.IsNullOrWhiteSpace(token.Uid) || token.Uid.Length > 36)
             {
-                Add("cdr_token.uid", "is required, at most 36 characters.");
+                errors.Add("cdr_token.uid", "is required, at most 36 characters.");
             }
         }
 
         if (cdr.EndDateTime <= cdr.StartDateTime)
         {
-            Add("end_date_time", "must be after start_date_time.");
+            errors.Add("end_date_time", "must be after start_date_time.");
         }
 
         if (cdr.Currency is not { Length: 3 } currency || !currency.All(char.IsAsciiLetterUpper))
         {
-            Add("currency", $"'{cdr.Currency}' is not an ISO 4217 code (3 upper-case letters).");
+            errors.Add("currency", $"'{cdr.Currency}' is not an ISO 4217 code (3 upper-case letters).");
         }
 
-        ValidatePeriods(cdr, Add);
+        ValidatePeriods(cdr, ref errors);
 
         if (cdr.TotalEnergy < 0)
         {
-            Add("total_energy", "must not be negative.");
+            errors.Add("total_energy", "must not be negative.");
         }
 
         if (cdr.TotalTime < 0)
         {
-            Add("total_time", "must not be negative.");
+            errors.Add("total_time", "must not be negative.");
         }
         else if (cdr.EndDateTime > cdr.StartDateTime && TimeSpan.FromHours((double)cdr.TotalTime) > cdr.EndDateTime - cdr.StartDateTime + TimeSlack)
         {
-            Add("total_time", "is longer than the session (end_date_time - start_date_time).");
+            errors.Add("total_time", "is longer than the session (end_date_time - start_date_time).");
         }
 
         if (cdr.TotalParkingTime is { } parking)
         {
             if (parking < 0)
             {
-                Add("total_parking_time", "must not be negative.");
+                errors.Add("total_parking_time", "must not be negative.");
             }
             else if (parking > cdr.TotalTime)
             {
-                Add("total_parking_time", "must not be more than total_time.");
+                errors.Add("total_parking_time", "must not be more than total_time.");
             }
         }
 
         var credit = cdr.Credit == true;
         if (!credit)
         {
-            CheckCost(cdr.TotalCost, "total_cost", Add);
-            CheckCost(cdr.TotalEnergyCost, "total_energy_cost", Add);
-            CheckCost(cdr.TotalFixedCost, "total_fixed_cost", Add);
-            CheckCost(cdr.TotalTimeCost, "total_time_cost", Add);
-            CheckCost(cdr.TotalParkingCost, "total_parking_cost", Add);
-            CheckCost(cdr.TotalReservationCost, "total_reservation_cost", Add);
+            CheckCost(cdr.TotalCost, "total_cost", ref errors);
+            CheckCost(cdr.TotalEnergyCost, "total_energy_cost", ref errors);
+            CheckCost(cdr.TotalFixedCost, "total_fixed_cost", ref errors);
+            CheckCost(cdr.TotalTimeCost, "total_time_cost", ref errors);
+            CheckCost(cdr.TotalParkingCost, "total_parking_cost", ref errors);
+            CheckCost(cdr.TotalReservationCost, "total_reservation_cost", ref errors);
         }
 
         if (credit && string.IsNullOrWhiteSpace(cdr.CreditReferenceId))
         {
-            Add("credit_reference_id", "is required when credit is true.");
+            errors.Add("credit_reference_id", "is required when credit is true.");
         }
         else if (!credit && cdr.CreditReferenceId is { Length: > 0 })
         {
-            Add("credit_reference_id", "may only be set on a credit CDR (credit = true).");
+            errors.Add("credit_reference_id", "may only be set on a credit CDR (credit = true).");
         }
         else if (credit && cdr.CreditReferenceId == cdr.Id)
         {
-            Add("credit_reference_id", "must name another CDR, not this one.");
+            errors.Add("credit_reference_id", "must name another CDR, not this one.");
         }
 
-        return errors ?? (IReadOnlyList<CdrValidationError>)[];
+        return errors.List ?? (IReadOnlyList<CdrValidationError>)[];
     }
 
     /// <summary>
@@ -170,12 +170,12 @@ public static class CdrValidator
         return many ?? (only is null ? [] : [only]);
     }
 
-    private static void ValidatePeriods(Cdr cdr, Action<string, string> add)
+    private static void ValidatePeriods(Cdr cdr, ref Errors add)
     {
         var periods = cdr.ChargingPeriods;
         if (periods.Count == 0)
         {
-            add("charging_periods", "must contain at least one charging period.");
+            add.Add("charging_periods", "must contain at least one charging period.");
             return;
         }
 
@@ -185,30 +185,30 @@ public static class CdrValidator
             var period = periods[i];
             if (period.StartDateTime < cdr.StartDateTime || period.StartDateTime >= cdr.EndDateTime)
             {
-                add($"charging_periods[{i}].start_date_time", "must be inside the session (start_date_time <= t < end_date_time).");
+                add.Add($"charging_periods[{i}].start_date_time", "must be inside the session (start_date_time <= t < end_date_time).");
             }
             else if (period.StartDateTime < previous)
             {
-                add($"charging_periods[{i}].start_date_time", "must not be before the previous period's start.");
+                add.Add($"charging_periods[{i}].start_date_time", "must not be before the previous period's start.");
             }
 
             previous = period.StartDateTime;
             if (period.Dimensions.Count == 0)
             {
-                add($"charging_periods[{i}].dimensions", "must contain at least one dimension.");
+                add.Add($"charging_periods[{i}].dimensions", "must contain at least one dimension.");
             }
 
             for (var d = 0; d < period.Dimensions.Count; d++)
             {
                 if (period.Dimensions[d].Volume < 0)
                 {
-                    add($"charging_periods[{i}].dimensions[{d}].volume", "must not be negative.");
+                    add.Add($"charging_periods[{i}].dimensions[{d}].volume", "must not be negative.");
                 }
             }
         }
     }
 
-    private static void CheckCost(Tariffs.Price? price, string field, Action<string, string> add)
+    private static void CheckCost(Tariffs.Price? price, string field, ref Errors add)
     {
         if (price is null)
         {
@@ -217,12 +217,20 @@ public static class CdrValidator
 
         if (price.ExclVat < 0)
         {
-            add($"{field}.excl_vat", "must not be negative (only a credit CDR carries negative amounts).");
+            add.Add($"{field}.excl_vat", "must not be negative (only a credit CDR carries negative amounts).");
         }
 
         if (price.InclVat < 0)
         {
-            add($"{field}.incl_vat", "must not be negative (only a credit CDR carries negative amounts).");
+            add.Add($"{field}.incl_vat", "must not be negative (only a credit CDR carries negative amounts).");
         }
+    }
+
+    // Collects problems; allocates its list on the first one.
+    private struct Errors
+    {
+        public List<CdrValidationError>? List;
+
+        public void Add(string field, string message) => (List ??= []).Add(new(field, message));
     }
 }

@@ -48,6 +48,7 @@ public sealed partial class CdrIngestor
     private static readonly ConcurrentDictionary<string, TimeZoneInfo?> TimeZones = new(StringComparer.Ordinal);
 
     private readonly ICdrStore _store;
+    private readonly IGrainFactory _grains;
     private readonly PartyDirectory _directory;
     private readonly TariffCatalog _catalog;
     private readonly HubClock _clock;
@@ -57,9 +58,10 @@ public sealed partial class CdrIngestor
     private readonly Histogram<double> _batchSeconds;
 
     /// <summary>Creates the ingestor.</summary>
-    public CdrIngestor(ICdrStore store, PartyDirectory directory, TariffCatalog catalog, HubClock clock, IOptions<CdrOptions> options, IMeterFactory meters, ILogger<CdrIngestor> logger)
+    public CdrIngestor(ICdrStore store, IGrainFactory grains, PartyDirectory directory, TariffCatalog catalog, HubClock clock, IOptions<CdrOptions> options, IMeterFactory meters, ILogger<CdrIngestor> logger)
     {
         _store = store;
+        _grains = grains;
         _directory = directory;
         _catalog = catalog;
         _clock = clock;
@@ -71,7 +73,7 @@ public sealed partial class CdrIngestor
     }
 
     /// <summary>Serializes the hub's breakdown for storage (snake_case, as OCPI names the totals).</summary>
-    public static string SerializeBreakdown(PricingResult result) => JsonSerializer.Serialize(result, BreakdownJson);
+    public static string SerializeBreakdown(PricingResult result) => PricingResultJson.Serialize(result);
 
     /// <summary>Reads a stored breakdown.</summary>
     public static PricingResult? DeserializeBreakdown(string? json) =>
@@ -89,6 +91,7 @@ public sealed partial class CdrIngestor
         var pending = new List<(int Index, StoredCdr Cdr, PricingResult? Price)>(documents.Count);
         var firstIndexById = new Dictionary<string, int>(StringComparer.Ordinal);
         var repeats = new List<(int Index, string Id, int First)>();
+        var errors = new List<CdrValidationError>(); // reused per CDR; copied only for a rejection
 
         for (var i = 0; i < documents.Count; i++)
         {
@@ -103,7 +106,8 @@ public sealed partial class CdrIngestor
                 continue;
             }
 
-            var errors = new List<CdrValidationError>(CdrValidator.Validate(cdr));
+            errors.Clear();
+            errors.AddRange(CdrValidator.Validate(cdr));
             if (cdr.CountryCode is { Length: > 0 } cc && cc != cpo.CountryCode)
             {
                 errors.Add(new("country_code", $"'{cc}' is not the caller's country code ({cpo.CountryCode})."));
@@ -170,7 +174,7 @@ public sealed partial class CdrIngestor
 
             if (errors.Count > 0 || emsp is null)
             {
-                results[i] = Reject(i, cdr.Id, errors);
+                results[i] = Reject(i, cdr.Id, [.. errors]);
                 continue;
             }
 
@@ -215,11 +219,20 @@ public sealed partial class CdrIngestor
         var inserted = toStore.Count == 0 ? new HashSet<string>() : await _store.InsertAsync(cpo, toStore, cancellationToken);
 
         int accepted = 0, duplicates = 0, mismatches = 0;
+        PartyKey? rung = null;
         foreach (var (index, stored, price) in pending)
         {
             if (inserted.Contains(stored.Id))
             {
                 accepted++;
+                if (rung != stored.Emsp)
+                {
+                    // Durable now: ring the EMSP's feed (one-way; subscribers on any silo read from the store).
+                    // A batch mostly holds one EMSP's CDRs; a repeated ring is coalesced by the subscribers.
+                    rung = stored.Emsp;
+                    _ = _grains.GetGrain<ICdrFeedGrain>(stored.Emsp.ToString()).Notify();
+                }
+
                 if (stored.PriceCheck == PriceCheck.Mismatch)
                 {
                     mismatches++;

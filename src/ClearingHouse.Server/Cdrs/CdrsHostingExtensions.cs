@@ -20,16 +20,27 @@ public static class CdrsHostingExtensions
             .Bind(configuration.GetSection(CdrOptions.Section))
             .Validate(o => o.PriceTolerance >= 0, "Cdrs:PriceTolerance must not be negative")
             .Validate(o => o.MaxBatchSize is >= 1 and <= 10_000, "Cdrs:MaxBatchSize must be between 1 and 10000")
+            .Validate(o => o.SubscriberBatchSize is >= 1 and <= 1000, "Cdrs:SubscriberBatchSize must be between 1 and 1000")
+            .Validate(o => o.SubscriberQueueCdrs >= o.SubscriberBatchSize, "Cdrs:SubscriberQueueCdrs must be at least Cdrs:SubscriberBatchSize")
+            .Validate(o => o.SubscriberStallTimeout > TimeSpan.Zero, "Cdrs:SubscriberStallTimeout must be positive")
+            .Validate(o => o.SubscriberPollInterval > TimeSpan.Zero, "Cdrs:SubscriberPollInterval must be positive")
             .ValidateOnStart();
         services.AddSingleton<TariffCatalog>();
         if (profile == HubProfile.Embedded)
         {
-            services.AddSingleton<ICdrStore, SqliteCdrStore>();
+            services.AddSingleton<SqliteCdrStore>();
+            services.AddSingleton<ICdrStore>(sp => sp.GetRequiredService<SqliteCdrStore>());
+            services.AddSingleton<ICdrFeedStore>(sp => sp.GetRequiredService<SqliteCdrStore>());
         }
         else
         {
-            services.AddSingleton<ICdrStore, PostgresCdrStore>();
+            services.AddSingleton<PostgresCdrStore>();
+            services.AddSingleton<ICdrStore>(sp => sp.GetRequiredService<PostgresCdrStore>());
+            services.AddSingleton<ICdrFeedStore>(sp => sp.GetRequiredService<PostgresCdrStore>());
         }
+
+        services.AddSingleton<CdrSubscriptionHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<CdrSubscriptionHub>());
 
         services.AddSingleton<CdrIngestor>();
         return services;

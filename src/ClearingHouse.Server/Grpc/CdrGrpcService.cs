@@ -1,10 +1,13 @@
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains;
 using ClearingHouse.Grains.Cdrs;
+using ClearingHouse.Grains.Parties;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Server.Cdrs;
 using ClearingHouse.Server.Identity;
 using ClearingHouse.Server.Options;
+using System.Threading.Channels;
 using Google.Protobuf.Collections;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -13,7 +16,14 @@ using PartyRole = ClearingHouse.Domain.Parties.PartyRole;
 namespace ClearingHouse.Server.Grpc;
 
 /// <summary>CDR ingestion for CPOs and reads for EMSPs (see cdrs.proto).</summary>
-public sealed class CdrGrpcService(CdrIngestor ingestor, ICdrStore store, IOptions<CdrOptions> options) : CdrService.CdrServiceBase
+public sealed class CdrGrpcService(
+    CdrIngestor ingestor,
+    ICdrStore store,
+    ICdrFeedStore feed,
+    CdrSubscriptionHub hub,
+    PartyDirectory directory,
+    HubClock clock,
+    IOptions<CdrOptions> options) : CdrService.CdrServiceBase
 {
     /// <inheritdoc />
     public override async Task SubmitCdrs(IAsyncStreamReader<SubmitCdrsRequest> requestStream, IServerStreamWriter<SubmitCdrsResponse> responseStream, ServerCallContext context)
@@ -141,6 +151,125 @@ public sealed class CdrGrpcService(CdrIngestor ingestor, ICdrStore store, IOptio
 
         return response;
     }
+
+    /// <inheritdoc />
+    public override async Task SubscribeCdrs(SubscribeCdrsRequest request, IServerStreamWriter<SubscribeCdrsResponse> responseStream, ServerCallContext context)
+    {
+        var emsp = context.GetCaller().RequireParty(PartyRole.Emsp);
+        var cancellation = context.CancellationToken;
+        var position = request.ResumeCursor.Length > 0 ? CdrFeedCursor.Decode(request.ResumeCursor, emsp)
+            : request.FromBeginning ? CdrFeedPosition.Start
+            : await feed.GetFeedHeadAsync(cancellation);
+        var subscription = new CdrSubscription(emsp);
+        try
+        {
+            // Registered before the first read: a CDR committed after that read rings the doorbell.
+            await hub.AddAsync(subscription);
+            var delivered = CdrFeedCursor.Encode(emsp, position);
+            await responseStream.WriteAsync(new SubscribeCdrsResponse { Cursor = delivered }, cancellation);
+            var o = options.Value;
+            var queue = Channel.CreateBounded<SubscribeCdrsResponse>(new BoundedChannelOptions(Math.Max(1, o.SubscriberQueueCdrs / o.SubscriberBatchSize))
+            {
+                SingleReader = true,
+                SingleWriter = true,
+            });
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            var reading = ReadAheadAsync(subscription, position, queue.Writer, stop.Token);
+            try
+            {
+                await foreach (var message in queue.Reader.ReadAllAsync(cancellation))
+                {
+                    await responseStream.WriteAsync(message, cancellation);
+                    delivered = message.Cursor;
+                    hub.Delivered(message.Events.Count);
+                }
+            }
+            catch (SubscriberTooSlowException)
+            {
+                hub.Overflowed();
+                throw new RpcException(new Status(StatusCode.ResourceExhausted,
+                    $"subscriber too slow: {o.SubscriberQueueCdrs} CDRs queued for more than {o.SubscriberStallTimeout.TotalSeconds:0.###} s; reconnect with resume_cursor {delivered}"));
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                await reading;
+            }
+        }
+        finally
+        {
+            hub.Remove(subscription);
+        }
+    }
+
+    // Reads the EMSP's feed from the store into the subscriber's bounded queue, ahead of the stream writer. When the
+    // queue stays full longer than the stall timeout, completes it with SubscriberTooSlowException.
+    private async Task ReadAheadAsync(CdrSubscription subscription, CdrFeedPosition position, ChannelWriter<SubscribeCdrsResponse> queue, CancellationToken cancellation)
+    {
+        var o = options.Value;
+        var emsp = subscription.Emsp;
+        try
+        {
+            while (!cancellation.IsCancellationRequested)
+            {
+                var page = await feed.ReadFeedAsync(emsp, position, o.SubscriberBatchSize, cancellation);
+                if (page.Count == 0)
+                {
+                    await subscription.WaitAsync(o.SubscriberPollInterval, cancellation);
+                    continue;
+                }
+
+                var view = await directory.GetAsync();
+                var now = clock.UtcNow;
+                var message = new SubscribeCdrsResponse();
+                foreach (var entry in page)
+                {
+                    position = entry.Position;
+                    // Only CPOs it has an active agreement with; the cursor moves past the others.
+                    if (view.IsAgreementActive(entry.Cdr.Cpo, emsp, now))
+                    {
+                        message.Events.Add(new CdrEvent { Cdr = entry.Cdr.ToProto(), Cursor = CdrFeedCursor.Encode(emsp, position) });
+                    }
+                }
+
+                if (message.Events.Count == 0)
+                {
+                    continue;
+                }
+
+                message.Cursor = message.Events[^1].Cursor;
+                if (!queue.TryWrite(message))
+                {
+                    using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+                    stall.CancelAfter(o.SubscriberStallTimeout);
+                    try
+                    {
+                        while (!queue.TryWrite(message))
+                        {
+                            await queue.WaitToWriteAsync(stall.Token);
+                        }
+                    }
+                    catch (OperationCanceledException) when (!cancellation.IsCancellationRequested)
+                    {
+                        queue.TryComplete(new SubscriberTooSlowException());
+                        return;
+                    }
+                }
+            }
+
+            queue.TryComplete();
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            queue.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            queue.TryComplete(ex);
+        }
+    }
+
+    private sealed class SubscriberTooSlowException : Exception;
 
     private void CheckBatch(RepeatedField<string> cdrs)
     {

@@ -5,6 +5,7 @@ using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tariffs;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Errors;
+using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Parties;
 using ClearingHouse.Grains.Tariffs;
 using ClearingHouse.Server.Identity;
@@ -174,6 +175,71 @@ public sealed partial class TariffGrpcService(
             ?? throw new HubException(HubErrorCode.NotFound, $"{cpo} has no tariff '{request.TariffId}'");
         var result = TariffPricer.Price(tariff.Compiled, session.StartDateTime, session.EndDateTime, session.ChargingPeriods, zone!);
         return new PriceSessionResponse { Breakdown = result.ToProto() };
+    }
+
+    /// <inheritdoc />
+    public override async Task<GetApplicableTariffsResponse> GetApplicableTariffs(GetApplicableTariffsRequest request, ServerCallContext context)
+    {
+        var cpo = await ResolveReadableCpoAsync(request.Cpo, context);
+        if (string.IsNullOrEmpty(request.LocationId))
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, "location_id is required", "location_id");
+        }
+
+        if (request.ConnectorId.Length > 0 && request.EvseUid.Length == 0)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, "connector_id needs evse_uid", "evse_uid");
+        }
+
+        var location = await grains.GetGrain<ILocationGrain>(ILocationGrain.KeyOf(cpo, request.LocationId)).Get()
+            ?? throw new HubException(HubErrorCode.NotFound, $"location {request.LocationId} of {cpo} is not known");
+        var evses = location.Evses.AsEnumerable();
+        if (request.EvseUid.Length > 0)
+        {
+            evses = location.Evses.Where(e => e.Uid == request.EvseUid).ToList();
+            if (!evses.Any())
+            {
+                throw new HubException(HubErrorCode.NotFound, $"location {request.LocationId} of {cpo} has no EVSE '{request.EvseUid}'");
+            }
+        }
+
+        var response = new GetApplicableTariffsResponse { TimeZone = location.TimeZone };
+        var ids = new List<string>();
+        foreach (var evse in evses)
+        {
+            foreach (var connector in evse.Connectors)
+            {
+                if (request.ConnectorId.Length > 0 && connector.Id != request.ConnectorId)
+                {
+                    continue;
+                }
+
+                var entry = new ConnectorTariffs { EvseUid = evse.Uid, ConnectorId = connector.Id };
+                entry.TariffIds.AddRange(connector.TariffIds);
+                response.Connectors.Add(entry);
+                ids.AddRange(connector.TariffIds.Where(id => !ids.Contains(id)));
+            }
+        }
+
+        if (request.ConnectorId.Length > 0 && response.Connectors.Count == 0)
+        {
+            throw new HubException(HubErrorCode.NotFound, $"EVSE '{request.EvseUid}' of location {request.LocationId} has no connector '{request.ConnectorId}'");
+        }
+
+        var tariffs = Grain(cpo);
+        foreach (var id in ids)
+        {
+            if (await tariffs.Get(id) is { } tariff)
+            {
+                response.Tariffs.Add(tariff.ToProto(cpo));
+            }
+            else
+            {
+                response.MissingTariffIds.Add(id);
+            }
+        }
+
+        return response;
     }
 
     private ICpoTariffsGrain Grain(PartyKey cpo) => grains.GetGrain<ICpoTariffsGrain>(ICpoTariffsGrain.KeyOf(cpo));

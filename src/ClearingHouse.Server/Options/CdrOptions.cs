@@ -14,4 +14,23 @@ public sealed record CdrOptions
 
     /// <summary>Most CDRs in one batch (one SubmitCdrs message or one SubmitCdrBatch call). Default 1000.</summary>
     public int MaxBatchSize { get; init; } = 1000;
+
+    /// <summary>Most CDRs in one SubscribeCdrs message (one store read). Default 100.</summary>
+    public int SubscriberBatchSize { get; init; } = 100;
+
+    /// <summary>
+    /// Most CDRs read ahead for one subscriber and not yet written to its stream. Default 5,000. When the queue is
+    /// full for <see cref="SubscriberStallTimeout"/> the subscriber is cut with ResourceExhausted and resumes with
+    /// its cursor; memory per subscriber stays bounded either way.
+    /// </summary>
+    public int SubscriberQueueCdrs { get; init; } = 5_000;
+
+    /// <summary>How long a subscriber's queue may stay full before it is cut. Default 30 s.</summary>
+    public TimeSpan SubscriberStallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How often a subscriber looks at the store without being told of new CDRs (a safety net for a lost
+    /// notification, and on PostgreSQL for CDRs held back behind a still-running transaction). Default 1 s.
+    /// </summary>
+    public TimeSpan SubscriberPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

@@ -22,8 +22,14 @@ namespace ClearingHouse.Storage.Postgres.Cdrs;
 /// only the rows whose key was new go into <c>cdrs</c>. Concurrent batches with the same key serialize on the
 /// primary key: the second waits for the first to commit, then finds the conflict. Keys are inserted in id order,
 /// so two batches never deadlock. The batch is acknowledged after the commit (synchronous_commit on).</para>
+/// <para>The EMSP feed (<see cref="ICdrFeedStore"/>) also lives in <c>cdr_keys</c> (small, unpartitioned): each key
+/// row carries its EMSP, the id of the transaction that stored it (<c>feed_xid</c>) and a sequence value. Feed order
+/// is (feed_xid, feed_seq), and a read only returns rows whose transaction id is below the oldest transaction of this
+/// database still running in the read's own snapshot (<see cref="HorizonSql"/>): those are all finished, and every
+/// later commit has a larger id, so nothing ever appears behind a position already read. The price: delivery waits
+/// for the longest writing transaction of this database running when the CDR committed.</para>
 /// </remarks>
-public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : ICdrStore
+public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : ICdrStore, ICdrFeedStore
 {
     private const long SchemaLockId = 0x43445253_0001; // "CDRS" + 1: serializes DDL across silos.
 
@@ -38,6 +44,13 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
             cdr_id text NOT NULL,
             end_time timestamptz NOT NULL,
             PRIMARY KEY (cpo_country, cpo_party, cdr_id));
+        CREATE SEQUENCE IF NOT EXISTS cdr_feed_seq;
+        ALTER TABLE cdr_keys
+            ADD COLUMN IF NOT EXISTS emsp_country text NULL,
+            ADD COLUMN IF NOT EXISTS emsp_party text NULL,
+            ADD COLUMN IF NOT EXISTS feed_xid bigint NULL DEFAULT (pg_current_xact_id()::text::bigint),
+            ADD COLUMN IF NOT EXISTS feed_seq bigint NULL DEFAULT nextval('cdr_feed_seq');
+        CREATE INDEX IF NOT EXISTS cdr_keys_feed ON cdr_keys (emsp_country, emsp_party, feed_xid, feed_seq);
         CREATE TABLE IF NOT EXISTS cdrs (
             cpo_country text NOT NULL,
             cpo_party text NOT NULL,
@@ -63,28 +76,40 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
 
     private const string InsertSql = $"""
         WITH s AS (
-            SELECT * FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[],
-                $9::numeric[], $10::numeric[], $11::boolean[], $12::text[], $13::text[], $14::smallint[], $15::text[],
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
+                $8::text[], $9::numeric[], $10::numeric[], $11::boolean[], $12::text[], $13::text[], $14::smallint[], $15::text[],
                 $16::timestamptz[], $17::text[])
-            AS t(cdr_id, emsp_country, emsp_party, start_time, end_time, currency, total_excl, total_incl, credit,
-                 credit_reference_id, tariff_id, price_check, hub_price, received_at, ocpi_json)
+            AS t(cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, start_time, end_time, currency, total_excl, total_incl,
+                 credit, credit_reference_id, tariff_id, price_check, hub_price, received_at, ocpi_json)
         ), k AS (
-            INSERT INTO cdr_keys (cpo_country, cpo_party, cdr_id, end_time)
-            SELECT $1, $2, cdr_id, end_time FROM s ORDER BY cdr_id
+            INSERT INTO cdr_keys (cpo_country, cpo_party, cdr_id, end_time, emsp_country, emsp_party)
+            SELECT cpo_country, cpo_party, cdr_id, end_time, emsp_country, emsp_party FROM s ORDER BY cpo_country, cpo_party, cdr_id
             ON CONFLICT DO NOTHING
-            RETURNING cdr_id
+            RETURNING cpo_country, cpo_party, cdr_id
         ), ins AS (
             INSERT INTO cdrs ({Columns})
-            SELECT $1, $2, s.cdr_id, s.emsp_country, s.emsp_party, s.start_time, s.end_time, s.currency, s.total_excl,
+            SELECT s.cpo_country, s.cpo_party, s.cdr_id, s.emsp_country, s.emsp_party, s.start_time, s.end_time, s.currency, s.total_excl,
                    s.total_incl, s.credit, s.credit_reference_id, s.tariff_id, s.price_check, s.hub_price, s.received_at, s.ocpi_json
-            FROM s JOIN k ON k.cdr_id = s.cdr_id
-            RETURNING cdr_id
+            FROM s JOIN k ON (k.cpo_country, k.cpo_party, k.cdr_id) = (s.cpo_country, s.cpo_party, s.cdr_id)
+            RETURNING cpo_country, cpo_party, cdr_id
         )
-        SELECT cdr_id FROM ins
+        SELECT cpo_country, cpo_party, cdr_id FROM ins
+        """;
+
+    // The feed's horizon, from the statement's own snapshot: its xmax, or the oldest transaction still running in it,
+    // leaving out transactions known to run in another database (pg_stat_activity), whose rows can never be ours. A
+    // transaction that finished meanwhile, or whose database is not visible to this role, is kept: conservative.
+    private const string HorizonSql = """
+        SELECT LEAST(pg_snapshot_xmax(pg_current_snapshot())::text::bigint,
+                     (SELECT min(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+                      WHERE x::text::bigint NOT IN (SELECT a.backend_xid::text::bigint FROM pg_stat_activity a
+                                                    WHERE a.datname <> current_database() AND a.backend_xid IS NOT NULL)))
         """;
 
     private readonly ConcurrentDictionary<DateOnly, bool> _partitions = new();
+    private readonly ConcurrentQueue<PendingInsert> _queue = new();
     private Task? _schema;
+    private int _writers;
 
     /// <inheritdoc />
     public async Task InitializeAsync(CancellationToken cancellationToken = default)
@@ -100,60 +125,183 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Group commit: batches wait in a queue, and each of at most <see cref="MaxWriters"/> writers sends everything
+    /// queued (up to <see cref="MaxGroupRows"/> rows, several CPOs) as one statement, so one commit serves many batches
+    /// and PostgreSQL is not asked to run a hundred concurrent inserts on a small machine. Each caller gets its own
+    /// result after the commit holding its batch; a failed statement fails every batch in it and stores none of them.
+    /// A CDR id repeated by two batches of one group is stored by the first; the second sees a duplicate.
+    /// </remarks>
     public async Task<IReadOnlySet<string>> InsertAsync(PartyKey cpo, IReadOnlyList<StoredCdr> cdrs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cdrs);
         await EnsureSchemaAsync(cancellationToken);
-        var inserted = new HashSet<string>(StringComparer.Ordinal);
         if (cdrs.Count == 0)
         {
-            return inserted;
+            return new HashSet<string>();
         }
 
         await EnsurePartitionsAsync(cdrs, cancellationToken);
-        var n = cdrs.Count;
-        var ids = new string[n];
-        var emspCountries = new string[n];
-        var emspParties = new string[n];
-        var starts = new DateTime[n];
-        var ends = new DateTime[n];
-        var currencies = new string[n];
-        var excl = new decimal[n];
-        var incl = new decimal?[n];
-        var credits = new bool[n];
-        var creditRefs = new string?[n];
-        var tariffs = new string?[n];
-        var checks = new short[n];
-        var hubPrices = new string?[n];
-        var received = new DateTime[n];
-        var json = new string[n];
-        for (var i = 0; i < n; i++)
+        var pending = new PendingInsert(cpo, cdrs);
+        _queue.Enqueue(pending);
+        StartWriterIfNeeded();
+        return await pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Most rows in one group-commit statement.</summary>
+    public const int MaxGroupRows = 4_000;
+
+    /// <summary>Most group-commit statements running at once.</summary>
+    public const int MaxWriters = 4;
+
+    private sealed record PendingInsert(PartyKey Cpo, IReadOnlyList<StoredCdr> Cdrs)
+    {
+        public TaskCompletionSource<IReadOnlySet<string>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private void StartWriterIfNeeded()
+    {
+        while (true)
         {
-            var c = cdrs[i];
-            ids[i] = c.Id;
-            emspCountries[i] = c.Emsp.CountryCode;
-            emspParties[i] = c.Emsp.PartyId;
-            starts[i] = c.StartDateTime.UtcDateTime;
-            ends[i] = c.EndDateTime.UtcDateTime;
-            currencies[i] = c.Currency;
-            excl[i] = c.TotalCostExclVat;
-            incl[i] = c.TotalCostInclVat;
-            credits[i] = c.Credit;
-            creditRefs[i] = c.CreditReferenceId;
-            tariffs[i] = c.TariffId;
-            checks[i] = (short)c.PriceCheck;
-            hubPrices[i] = c.HubPriceJson;
-            received[i] = c.ReceivedAt.UtcDateTime;
-            json[i] = c.OcpiJson;
+            var writers = Volatile.Read(ref _writers);
+            if (writers >= MaxWriters || _queue.IsEmpty)
+            {
+                return;
+            }
+
+            if (Interlocked.CompareExchange(ref _writers, writers + 1, writers) == writers)
+            {
+                _ = Task.Run(DrainAsync, CancellationToken.None);
+                return;
+            }
+        }
+    }
+
+    // A writer sends groups until the queue is empty, then exits (no task parked while idle).
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            var group = new List<PendingInsert>();
+            var rows = 0;
+            while (rows < MaxGroupRows && _queue.TryDequeue(out var next))
+            {
+                group.Add(next);
+                rows += next.Cdrs.Count;
+            }
+
+            if (group.Count == 0)
+            {
+                Interlocked.Decrement(ref _writers);
+                // An insert enqueued after the check above may have seen MaxWriters busy writers: look again.
+                StartWriterIfNeeded();
+                return;
+            }
+
+            if (!_queue.IsEmpty)
+            {
+                StartWriterIfNeeded();
+            }
+
+            try
+            {
+                var results = await WriteGroupAsync(group, rows);
+                for (var i = 0; i < group.Count; i++)
+                {
+                    group[i].Completion.TrySetResult(results[i]);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var pending in group)
+                {
+                    pending.Completion.TrySetException(ex);
+                }
+            }
+        }
+    }
+
+    private async Task<HashSet<string>[]> WriteGroupAsync(List<PendingInsert> group, int rows)
+    {
+        var cpoCountries = new string[rows];
+        var cpoParties = new string[rows];
+        var ids = new string[rows];
+        var emspCountries = new string[rows];
+        var emspParties = new string[rows];
+        var starts = new DateTime[rows];
+        var ends = new DateTime[rows];
+        var currencies = new string[rows];
+        var excl = new decimal[rows];
+        var incl = new decimal?[rows];
+        var credits = new bool[rows];
+        var creditRefs = new string?[rows];
+        var tariffs = new string?[rows];
+        var checks = new short[rows];
+        var hubPrices = new string?[rows];
+        var received = new DateTime[rows];
+        var json = new string[rows];
+        // Which batch of the group each key belongs to: the first that names it.
+        var owner = new Dictionary<(string, string, string), int>(rows);
+        var n = 0;
+        for (var g = 0; g < group.Count; g++)
+        {
+            var cpo = group[g].Cpo;
+            foreach (var c in group[g].Cdrs)
+            {
+                if (!owner.TryAdd((cpo.CountryCode, cpo.PartyId, c.Id), g))
+                {
+                    continue;
+                }
+
+                cpoCountries[n] = cpo.CountryCode;
+                cpoParties[n] = cpo.PartyId;
+                ids[n] = c.Id;
+                emspCountries[n] = c.Emsp.CountryCode;
+                emspParties[n] = c.Emsp.PartyId;
+                starts[n] = c.StartDateTime.UtcDateTime;
+                ends[n] = c.EndDateTime.UtcDateTime;
+                currencies[n] = c.Currency;
+                excl[n] = c.TotalCostExclVat;
+                incl[n] = c.TotalCostInclVat;
+                credits[n] = c.Credit;
+                creditRefs[n] = c.CreditReferenceId;
+                tariffs[n] = c.TariffId;
+                checks[n] = (short)c.PriceCheck;
+                hubPrices[n] = c.HubPriceJson;
+                received[n] = c.ReceivedAt.UtcDateTime;
+                json[n] = c.OcpiJson;
+                n++;
+            }
         }
 
-        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        if (n < rows)
+        {
+            Array.Resize(ref cpoCountries, n);
+            Array.Resize(ref cpoParties, n);
+            Array.Resize(ref ids, n);
+            Array.Resize(ref emspCountries, n);
+            Array.Resize(ref emspParties, n);
+            Array.Resize(ref starts, n);
+            Array.Resize(ref ends, n);
+            Array.Resize(ref currencies, n);
+            Array.Resize(ref excl, n);
+            Array.Resize(ref incl, n);
+            Array.Resize(ref credits, n);
+            Array.Resize(ref creditRefs, n);
+            Array.Resize(ref tariffs, n);
+            Array.Resize(ref checks, n);
+            Array.Resize(ref hubPrices, n);
+            Array.Resize(ref received, n);
+            Array.Resize(ref json, n);
+        }
+
+        await using var connection = await connections.OpenConnectionAsync();
         await using var command = new NpgsqlCommand(InsertSql, connection)
         {
             Parameters =
             {
-                new NpgsqlParameter<string> { TypedValue = cpo.CountryCode },
-                new NpgsqlParameter<string> { TypedValue = cpo.PartyId },
+                new NpgsqlParameter<string[]> { TypedValue = cpoCountries },
+                new NpgsqlParameter<string[]> { TypedValue = cpoParties },
                 new NpgsqlParameter<string[]> { TypedValue = ids },
                 new NpgsqlParameter<string[]> { TypedValue = emspCountries },
                 new NpgsqlParameter<string[]> { TypedValue = emspParties },
@@ -172,14 +320,21 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
             },
         };
 
-        // A single statement is its own transaction: committed (and durable) before the reader completes.
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var results = new HashSet<string>[group.Count];
+        for (var g = 0; g < results.Length; g++)
         {
-            inserted.Add(reader.GetString(0));
+            results[g] = new HashSet<string>(StringComparer.Ordinal);
         }
 
-        return inserted;
+        // A single statement is its own transaction: committed (and durable) before the reader completes.
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var key = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+            results[owner[key]].Add(key.Item3);
+        }
+
+        return results;
     }
 
     /// <inheritdoc />
@@ -277,6 +432,48 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
         while (await reader.ReadAsync(cancellationToken))
         {
             page.Add(Read(reader));
+        }
+
+        return page;
+    }
+
+    /// <inheritdoc />
+    public async Task<CdrFeedPosition> GetFeedHeadAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(HorizonSql, connection);
+        // Everything before (horizon, 0) is finished; anything committing from now on has an id >= horizon.
+        return new CdrFeedPosition((long)(await command.ExecuteScalarAsync(cancellationToken))!, 0);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CdrFeedEntry>> ReadFeedAsync(PartyKey emsp, CdrFeedPosition after, int limit, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            $"SELECT {string.Join(", ", Columns.Split(", ").Select(c => "c." + c))}, k.feed_xid, k.feed_seq FROM cdr_keys k " +
+            "JOIN cdrs c ON c.cpo_country = k.cpo_country AND c.cpo_party = k.cpo_party AND c.end_time = k.end_time AND c.cdr_id = k.cdr_id " +
+            "WHERE k.emsp_country = $1 AND k.emsp_party = $2 AND (k.feed_xid, k.feed_seq) > ($3, $4) " +
+            $"AND k.feed_xid < ({HorizonSql}) " +
+            "ORDER BY k.feed_xid, k.feed_seq LIMIT $5",
+            connection)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string> { TypedValue = emsp.CountryCode },
+                new NpgsqlParameter<string> { TypedValue = emsp.PartyId },
+                new NpgsqlParameter<long> { TypedValue = after.Major },
+                new NpgsqlParameter<long> { TypedValue = after.Minor },
+                new NpgsqlParameter<int> { TypedValue = limit },
+            },
+        };
+        var page = new List<CdrFeedEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            page.Add(new CdrFeedEntry(Read(reader), new CdrFeedPosition(reader.GetInt64(17), reader.GetInt64(18))));
         }
 
         return page;

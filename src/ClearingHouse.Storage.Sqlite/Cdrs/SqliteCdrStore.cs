@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 using ClearingHouse.Domain.Parties;
@@ -12,7 +13,12 @@ namespace ClearingHouse.Storage.Sqlite.Cdrs;
 /// commit returns and a retried CDR is ignored, whatever its other fields say. Two indexes serve the lists:
 /// by CPO and by EMSP, each in time order.
 /// </summary>
-public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrStore
+/// <remarks>
+/// The EMSP feed (<see cref="ICdrFeedStore"/>): every stored row gets <c>feed_seq</c> from the one-row table
+/// <c>cdr_feed_head</c>, advanced inside the write transaction. SQLite has one writer at a time, so sequence
+/// order is commit order and a reader never finds a smaller sequence appear behind one it has read.
+/// </remarks>
+public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrStore, ICdrFeedStore
 {
     private const string Columns =
         "cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, start_time, end_time, currency, total_excl, total_incl, " +
@@ -37,12 +43,20 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
             hub_price TEXT NULL,
             received_at INTEGER NOT NULL,
             ocpi_json TEXT NOT NULL,
+            feed_seq INTEGER NULL,
             UNIQUE (cpo_country, cpo_party, cdr_id));
+        CREATE TABLE IF NOT EXISTS cdr_feed_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
+        INSERT OR IGNORE INTO cdr_feed_head (id, seq) VALUES (1, 0);
         CREATE INDEX IF NOT EXISTS cdrs_by_cpo ON cdrs (cpo_country, cpo_party, end_time, cdr_id);
         CREATE INDEX IF NOT EXISTS cdrs_by_emsp ON cdrs (emsp_country, emsp_party, end_time, cpo_country, cpo_party, cdr_id);
         """;
 
+    // Databases made before the feed existed get its column; their old rows stay out of the feed.
+    private const string FeedIndex = "CREATE INDEX IF NOT EXISTS cdrs_feed ON cdrs (emsp_country, emsp_party, feed_seq);";
+
+    private readonly ConcurrentQueue<PendingInsert> _queue = new();
     private Task? _schema;
+    private int _writing;
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken = default) =>
@@ -52,11 +66,26 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
                 using var command = connection.CreateCommand();
                 command.CommandText = Schema;
                 await command.ExecuteNonQueryAsync(ct);
+                command.CommandText = "SELECT count(*) FROM pragma_table_info('cdrs') WHERE name = 'feed_seq'";
+                if (Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) == 0)
+                {
+                    command.CommandText = "ALTER TABLE cdrs ADD COLUMN feed_seq INTEGER NULL";
+                    await command.ExecuteNonQueryAsync(ct);
+                }
+
+                command.CommandText = FeedIndex;
+                await command.ExecuteNonQueryAsync(ct);
                 return true;
             },
             cancellationToken);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Group commit: batches that arrive while a transaction is being written wait in a queue, and the next
+    /// transaction writes all of them (up to <see cref="MaxGroupRows"/> rows) with one commit, so one fsync serves many
+    /// batches. Each caller still gets its own result, only after the commit that holds its batch; a failed
+    /// transaction fails every batch in it, and none of them is stored.
+    /// </remarks>
     public async Task<IReadOnlySet<string>> InsertAsync(PartyKey cpo, IReadOnlyList<StoredCdr> cdrs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cdrs);
@@ -66,52 +95,127 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
             return new HashSet<string>();
         }
 
-        return await connections.ExecuteWriteAsync<IReadOnlySet<string>>(
-            async (connection, ct) =>
+        var pending = new PendingInsert(cpo, cdrs);
+        _queue.Enqueue(pending);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            _ = Task.Run(DrainAsync, CancellationToken.None);
+        }
+
+        return await pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Most rows written in one group-commit transaction.</summary>
+    public const int MaxGroupRows = 5_000;
+
+    private sealed record PendingInsert(PartyKey Cpo, IReadOnlyList<StoredCdr> Cdrs)
+    {
+        public TaskCompletionSource<IReadOnlySet<string>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    // One writer at a time drains the queue; it exits when the queue is empty (no thread parked while idle).
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            var group = new List<PendingInsert>();
+            var rows = 0;
+            while (rows < MaxGroupRows && _queue.TryDequeue(out var next))
             {
-                var inserted = new HashSet<string>(StringComparer.Ordinal);
-                using var transaction = connection.BeginTransaction();
-                using var command = connection.CreateCommand();
-                command.Transaction = transaction;
-                command.CommandText = $"INSERT OR IGNORE INTO cdrs ({Columns}) VALUES " +
-                    "($cc, $cp, $id, $ec, $ep, $start, $end, $cur, $excl, $incl, $credit, $cref, $tariff, $check, $hub, $recv, $json)";
-                var p = new Dictionary<string, SqliteParameter>(StringComparer.Ordinal);
-                foreach (var name in new[] { "$cc", "$cp", "$id", "$ec", "$ep", "$start", "$end", "$cur", "$excl", "$incl", "$credit", "$cref", "$tariff", "$check", "$hub", "$recv", "$json" })
+                group.Add(next);
+                rows += next.Cdrs.Count;
+            }
+
+            if (group.Count == 0)
+            {
+                Volatile.Write(ref _writing, 0);
+                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _writing, 1, 0) != 0)
                 {
-                    p[name] = command.Parameters.Add(new SqliteParameter { ParameterName = name });
+                    return;
                 }
 
-                p["$cc"].Value = cpo.CountryCode;
-                p["$cp"].Value = cpo.PartyId;
-                command.Prepare();
-                foreach (var cdr in cdrs)
-                {
-                    p["$id"].Value = cdr.Id;
-                    p["$ec"].Value = cdr.Emsp.CountryCode;
-                    p["$ep"].Value = cdr.Emsp.PartyId;
-                    p["$start"].Value = cdr.StartDateTime.UtcTicks;
-                    p["$end"].Value = cdr.EndDateTime.UtcTicks;
-                    p["$cur"].Value = cdr.Currency;
-                    p["$excl"].Value = cdr.TotalCostExclVat.ToString(CultureInfo.InvariantCulture);
-                    p["$incl"].Value = (object?)cdr.TotalCostInclVat?.ToString(CultureInfo.InvariantCulture) ?? DBNull.Value;
-                    p["$credit"].Value = cdr.Credit ? 1 : 0;
-                    p["$cref"].Value = (object?)cdr.CreditReferenceId ?? DBNull.Value;
-                    p["$tariff"].Value = (object?)cdr.TariffId ?? DBNull.Value;
-                    p["$check"].Value = (int)cdr.PriceCheck;
-                    p["$hub"].Value = (object?)cdr.HubPriceJson ?? DBNull.Value;
-                    p["$recv"].Value = cdr.ReceivedAt.UtcTicks;
-                    p["$json"].Value = cdr.OcpiJson;
-                    if (await command.ExecuteNonQueryAsync(ct) == 1)
-                    {
-                        inserted.Add(cdr.Id);
-                    }
-                }
+                continue;
+            }
 
-                // Acknowledged only after this returns: synchronous=FULL fsyncs the WAL on commit.
-                await transaction.CommitAsync(ct);
-                return inserted;
-            },
-            cancellationToken);
+            try
+            {
+                var results = await connections.ExecuteWriteAsync((connection, _) => Task.FromResult(WriteGroup(connection, group, rows)));
+                for (var i = 0; i < group.Count; i++)
+                {
+                    group[i].Completion.TrySetResult(results[i]);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var pending in group)
+                {
+                    pending.Completion.TrySetException(ex);
+                }
+            }
+        }
+    }
+
+    // Synchronous on purpose: Microsoft.Data.Sqlite's async methods run synchronously anyway, and this runs on the
+    // single drain task, per row.
+    private static HashSet<string>[] WriteGroup(SqliteConnection connection, List<PendingInsert> group, int rows)
+    {
+        using var transaction = connection.BeginTransaction();
+        long seq;
+        using (var head = connection.CreateCommand())
+        {
+            head.Transaction = transaction;
+            head.CommandText = "UPDATE cdr_feed_head SET seq = seq + $n WHERE id = 1 RETURNING seq";
+            head.Parameters.AddWithValue("$n", rows);
+            seq = Convert.ToInt64(head.ExecuteScalar(), CultureInfo.InvariantCulture) - rows;
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"INSERT OR IGNORE INTO cdrs ({Columns}, feed_seq) VALUES " +
+            "($cc, $cp, $id, $ec, $ep, $start, $end, $cur, $excl, $incl, $credit, $cref, $tariff, $check, $hub, $recv, $json, $seq)";
+        var p = new SqliteParameter[18];
+        string[] names = ["$cc", "$cp", "$id", "$ec", "$ep", "$start", "$end", "$cur", "$excl", "$incl", "$credit", "$cref", "$tariff", "$check", "$hub", "$recv", "$json", "$seq"];
+        for (var i = 0; i < names.Length; i++)
+        {
+            p[i] = command.Parameters.Add(new SqliteParameter { ParameterName = names[i] });
+        }
+
+        command.Prepare();
+        var results = new HashSet<string>[group.Count];
+        for (var g = 0; g < group.Count; g++)
+        {
+            var (cpo, cdrs) = (group[g].Cpo, group[g].Cdrs);
+            var inserted = results[g] = new HashSet<string>(StringComparer.Ordinal);
+            p[0].Value = cpo.CountryCode;
+            p[1].Value = cpo.PartyId;
+            foreach (var cdr in cdrs)
+            {
+                p[2].Value = cdr.Id;
+                p[3].Value = cdr.Emsp.CountryCode;
+                p[4].Value = cdr.Emsp.PartyId;
+                p[5].Value = cdr.StartDateTime.UtcTicks;
+                p[6].Value = cdr.EndDateTime.UtcTicks;
+                p[7].Value = cdr.Currency;
+                p[8].Value = cdr.TotalCostExclVat.ToString(CultureInfo.InvariantCulture);
+                p[9].Value = (object?)cdr.TotalCostInclVat?.ToString(CultureInfo.InvariantCulture) ?? DBNull.Value;
+                p[10].Value = cdr.Credit ? 1 : 0;
+                p[11].Value = (object?)cdr.CreditReferenceId ?? DBNull.Value;
+                p[12].Value = (object?)cdr.TariffId ?? DBNull.Value;
+                p[13].Value = (int)cdr.PriceCheck;
+                p[14].Value = (object?)cdr.HubPriceJson ?? DBNull.Value;
+                p[15].Value = cdr.ReceivedAt.UtcTicks;
+                p[16].Value = cdr.OcpiJson;
+                p[17].Value = ++seq;
+                if (command.ExecuteNonQuery() == 1)
+                {
+                    inserted.Add(cdr.Id);
+                }
+            }
+        }
+
+        // Acknowledged only after this returns: synchronous=FULL fsyncs the WAL on commit.
+        transaction.Commit();
+        return results;
     }
 
     /// <inheritdoc />
@@ -203,6 +307,38 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
         while (await reader.ReadAsync(cancellationToken))
         {
             page.Add(Read(reader));
+        }
+
+        return page;
+    }
+
+    /// <inheritdoc />
+    public async Task<CdrFeedPosition> GetFeedHeadAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT seq FROM cdr_feed_head WHERE id = 1";
+        return new CdrFeedPosition(Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture), 0);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<CdrFeedEntry>> ReadFeedAsync(PartyKey emsp, CdrFeedPosition after, int limit, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns}, feed_seq FROM cdrs WHERE emsp_country = $ec AND emsp_party = $ep AND feed_seq > $after " +
+            "ORDER BY feed_seq LIMIT $limit";
+        command.Parameters.AddWithValue("$ec", emsp.CountryCode);
+        command.Parameters.AddWithValue("$ep", emsp.PartyId);
+        command.Parameters.AddWithValue("$after", after.Major);
+        command.Parameters.AddWithValue("$limit", limit);
+        var page = new List<CdrFeedEntry>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            page.Add(new CdrFeedEntry(Read(reader), new CdrFeedPosition(reader.GetInt64(17), 0)));
         }
 
         return page;

@@ -61,6 +61,20 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task CdrFlood_ShortRunAgainstHub_CompletesWithoutErrors()
+    {
+        // Its own hub: the shared fixture caps request size at 16 KiB, below one batch of CDRs.
+        using var data = new TempDirectory();
+        await using var hub = await HubHost.StartEmbeddedAsync(data.Path);
+        using var output = new TempDirectory();
+        var code = await LoadTestCommand.RunAsync(["cdr-flood", "--hub", hub.Address.ToString(), "--credential", hub.OperatorSecret,
+            "--rate", "20", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+
+        Assert.Equal(0, code);
+        Assert.True(File.Exists(Path.Combine(output.Path, "report.json")));
+    }
+
+    [Fact]
     public async Task WhoAmI_BadCredential_ExitsTwoQuickly()
     {
         using var output = new TempDirectory();

@@ -10,6 +10,25 @@ public abstract class CdrStoreTestBase
 
     protected abstract ICdrStore Store { get; }
 
+    private ICdrFeedStore Feed => (ICdrFeedStore)Store;
+
+    // On PostgreSQL a committed CDR becomes readable in the feed once every older writing transaction of the database
+    // has ended; the shared test database has other writers, so a reader polls, as a subscriber does.
+    protected async Task<IReadOnlyList<CdrFeedEntry>> ReadFeedUntilAsync(PartyKey emsp, CdrFeedPosition after, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var page = await ((ICdrFeedStore)Store).ReadFeedAsync(emsp, after, 100);
+            if (page.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return page;
+            }
+
+            await Task.Delay(10);
+        }
+    }
+
     protected static PartyKey NewCpo() => new("NL", Next(), PartyRole.Cpo);
 
     protected static PartyKey NewEmsp() => new("DE", Next(), PartyRole.Emsp);
@@ -134,5 +153,69 @@ public abstract class CdrStoreTestBase
         var n = Interlocked.Increment(ref _counter) + (Environment.ProcessId % 1000 * 37);
         const string chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
         return $"{chars[n / 36 / 36 % 36]}{chars[n / 36 % 36]}{chars[n % 36]}";
+    }
+
+    [Fact]
+    public async Task ReadFeedAsync_FromStart_OnlyThisEmspsNewCdrsInStoreOrder()
+    {
+        var (cpo, emsp, other) = (NewCpo(), NewEmsp(), NewEmsp());
+        var end = new DateTimeOffset(2026, 4, 1, 10, 0, 0, TimeSpan.Zero);
+        var head = await Feed.GetFeedHeadAsync();
+        await Store.InsertAsync(cpo, [Cdr(cpo, emsp, "Z", end), Cdr(cpo, other, "O", end), Cdr(cpo, emsp, "A", end.AddDays(-5))]);
+        await Store.InsertAsync(cpo, [Cdr(cpo, emsp, "Z", end), Cdr(cpo, emsp, "M", end.AddDays(2))]); // Z: duplicate
+
+        var all = await ReadFeedUntilAsync(emsp, CdrFeedPosition.Start, 3);
+        var fromHead = await ReadFeedUntilAsync(emsp, head, 3);
+        var afterFirst = await ReadFeedUntilAsync(emsp, all[0].Position, 2);
+
+        // Within one batch the order is the store's; batches come in commit order.
+        Assert.Equal(["A", "Z", "M"], all.Take(2).Select(e => e.Cdr.Id).Order().Append(all[^1].Cdr.Id));
+        Assert.Equal(3, all.Count);
+        Assert.Equal(all.Select(e => e.Cdr.Id), fromHead.Select(e => e.Cdr.Id));
+        Assert.Equal(all.Skip(1).Select(e => e.Cdr.Id), afterFirst.Select(e => e.Cdr.Id));
+        Assert.True(all.Zip(all.Skip(1)).All(p => p.First.Position < p.Second.Position));
+        Assert.Equal(Cdr(cpo, emsp, "M", end.AddDays(2)), all[^1].Cdr);
+    }
+
+    [Fact]
+    public async Task ReadFeedAsync_ReaderDuringConcurrentWriters_SeesEveryCdrOnceWithNoGap()
+    {
+        var (emsp, cpos) = (NewEmsp(), Enumerable.Range(0, 6).Select(_ => NewCpo()).ToArray());
+        var end = new DateTimeOffset(2026, 6, 1, 8, 0, 0, TimeSpan.Zero);
+        var head = await Feed.GetFeedHeadAsync();
+        var writers = Task.WhenAll(cpos.Select(cpo => Task.Run(async () =>
+        {
+            for (var b = 0; b < 15; b++)
+            {
+                await Store.InsertAsync(cpo, [.. Enumerable.Range(0, 10).Select(i => Cdr(cpo, emsp, $"B{b:D2}-{i}", end.AddMinutes(b)))]);
+            }
+        })));
+
+        // A subscriber reading small pages while the writers commit: a CDR that commits late must never land
+        // behind a position it has already read.
+        var seen = new List<string>();
+        var position = head;
+        var expected = 6 * 15 * 10;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (seen.Count < expected && DateTime.UtcNow < deadline)
+        {
+            var page = await Feed.ReadFeedAsync(emsp, position, 7);
+            foreach (var entry in page)
+            {
+                Assert.True(entry.Position > position);
+                position = entry.Position;
+                seen.Add($"{entry.Cdr.Cpo.PartyId}/{entry.Cdr.Id}");
+            }
+
+            if (page.Count == 0)
+            {
+                await Task.Delay(5); // polling, as a subscriber does between doorbells
+            }
+        }
+
+        await writers;
+        Assert.Empty(await Feed.ReadFeedAsync(emsp, position, 7));
+        Assert.Equal(expected, seen.Count);
+        Assert.Equal(seen.Count, seen.Distinct().Count());
     }
 }
