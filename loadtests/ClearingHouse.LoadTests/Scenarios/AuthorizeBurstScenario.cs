@@ -2,6 +2,7 @@ using System.Globalization;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.LoadTests.Cli;
 using ClearingHouse.LoadTests.Hub;
+using ClearingHouse.LoadTests.Scenarios.Shared;
 using Grpc.Core;
 
 namespace ClearingHouse.LoadTests.Scenarios;
@@ -25,9 +26,9 @@ public sealed class AuthorizeBurstScenario : IScenario
     public async Task<IScenarioRun> StartAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
         var hub = context.Options.Hub;
-        var tokens = Env("AUTHORIZE_TOKENS", 100_000);
-        var mspShare = Env("AUTHORIZE_MSP_SHARE", 0.0);
-        var latency = TimeSpan.FromMilliseconds(Env("AUTHORIZE_MSP_LATENCY_MS", 0.0));
+        var tokens = ScenarioEnv.Get("AUTHORIZE_TOKENS", 100_000);
+        var mspShare = ScenarioEnv.Get("AUTHORIZE_MSP_SHARE", 0.0);
+        var latency = TimeSpan.FromMilliseconds(ScenarioEnv.Get("AUTHORIZE_MSP_LATENCY_MS", 0.0));
         if (tokens < 1 || mspShare is < 0 or > 1 || latency < TimeSpan.Zero)
         {
             throw new LoadTestSetupException("AUTHORIZE_TOKENS must be >= 1, AUTHORIZE_MSP_SHARE within 0..1, AUTHORIZE_MSP_LATENCY_MS >= 0");
@@ -114,11 +115,6 @@ public sealed class AuthorizeBurstScenario : IScenario
     // Prefixed with the run's EMSP: a uid + type stays owned by the EMSP of an earlier run (the hub
     // never moves tokens between EMSPs), so each run needs uids of its own.
     private static string Uid(string emsp, bool never, int i) => $"{emsp}{(never ? "N" : "A")}{i.ToString("D8", CultureInfo.InvariantCulture)}";
-
-    private static T Env<T>(string name, T fallback) where T : IParsable<T> =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } text
-            ? T.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value : throw new LoadTestSetupException($"{name}='{text}' is not a number")
-            : fallback;
 
     private sealed class Run(TestPartyProvisioner provisioner, ConnectionSet connections, RoamingPair pair, int tokens, double mspShare, TimeSpan latency, TextWriter log) : IScenarioRun
     {

@@ -10,6 +10,7 @@ public static class ScenarioRegistry
         new AuthorizeBurstScenario(),
         new CdrFloodScenario(),
         new SessionLifecycleScenario(),
+        new RoamingDayScenario(),
     ];
 
     public static IScenario? Find(string name) =>
