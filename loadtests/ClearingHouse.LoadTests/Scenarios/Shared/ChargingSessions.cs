@@ -146,11 +146,11 @@ public sealed class SessionWatchers(ConnectionSet connections, RoamingNetwork ne
         await log.WriteLineAsync($"{network.Emsps.Count} EMSPs watching their sessions");
     }
 
-    /// <summary>Waits (at most 5 s) until <paramref name="writes"/> events arrived and says how many did.</summary>
+    /// <summary>Waits (at most 5 s, not at all once the streams ended, e.g. the hub went away) until <paramref name="writes"/> events arrived and says how many did.</summary>
     public async Task ReportAsync(long writes, string what)
     {
         var until = DateTime.UtcNow.AddSeconds(5);
-        while (Events < writes && DateTime.UtcNow < until)
+        while (Events < writes && DateTime.UtcNow < until && !_watchers.TrueForAll(w => w.IsCompleted))
         {
             await Task.Delay(100);
         }

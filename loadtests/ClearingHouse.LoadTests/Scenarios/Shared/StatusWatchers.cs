@@ -29,12 +29,12 @@ public sealed class StatusWatchers(ConnectionSet connections, RoamingNetwork net
         await log.WriteLineAsync($"{network.Emsps.Count} EMSPs subscribed to status");
     }
 
-    /// <summary>Waits (at most 5 s) until every EMSP received <paramref name="accepted"/> events and says how many arrived.</summary>
+    /// <summary>Waits (at most 5 s, not at all once the streams ended, e.g. the hub went away) until every EMSP received <paramref name="accepted"/> events and says how many arrived.</summary>
     public async Task ReportAsync(long accepted)
     {
         var expected = accepted * network.Emsps.Count;
         var until = DateTime.UtcNow.AddSeconds(5);
-        while (Events < expected && DateTime.UtcNow < until)
+        while (Events < expected && DateTime.UtcNow < until && !_watchers.TrueForAll(w => w.IsCompleted))
         {
             await Task.Delay(100);
         }
