@@ -3,6 +3,7 @@ using ClearingHouse.LoadTests.Cli;
 using ClearingHouse.LoadTests.Hub;
 using ClearingHouse.LoadTests.Reporting;
 using ClearingHouse.LoadTests.Scenarios;
+using Grpc.Core;
 
 namespace ClearingHouse.LoadTests.Engine;
 
@@ -72,6 +73,17 @@ public static class LoadTestRunner
         catch (LoadTestSetupException e)
         {
             await Console.Error.WriteLineAsync("error: " + e.Message);
+            return ExitCodes.Usage;
+        }
+        catch (RpcException e)
+        {
+            // Calls of the measured run are counted, never thrown: this is a set-up call a scenario did not explain.
+            await Console.Error.WriteLineAsync("error: " + HubErrors.Explain(e, options.Hub, "a set-up call").Message);
+            return ExitCodes.Usage;
+        }
+        catch (TimeoutException e)
+        {
+            await Console.Error.WriteLineAsync($"error: the hub at {options.Hub} did not get a set-up step done in time: {e.Message}");
             return ExitCodes.Usage;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

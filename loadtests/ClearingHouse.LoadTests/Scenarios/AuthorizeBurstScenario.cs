@@ -2,6 +2,7 @@ using System.Globalization;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.LoadTests.Cli;
 using ClearingHouse.LoadTests.Hub;
+using ClearingHouse.LoadTests.Scenarios.Shared;
 using Grpc.Core;
 
 namespace ClearingHouse.LoadTests.Scenarios;
@@ -25,12 +26,13 @@ public sealed class AuthorizeBurstScenario : IScenario
     public async Task<IScenarioRun> StartAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
         var hub = context.Options.Hub;
-        var tokens = Env("AUTHORIZE_TOKENS", 100_000);
-        var mspShare = Env("AUTHORIZE_MSP_SHARE", 0.0);
-        var latency = TimeSpan.FromMilliseconds(Env("AUTHORIZE_MSP_LATENCY_MS", 0.0));
-        if (tokens < 1 || mspShare is < 0 or > 1 || latency < TimeSpan.Zero)
+        var tokens = ScenarioEnv.Get("AUTHORIZE_TOKENS", 100_000);
+        var mspShare = ScenarioEnv.Get("AUTHORIZE_MSP_SHARE", 0.0);
+        var latency = TimeSpan.FromMilliseconds(ScenarioEnv.Get("AUTHORIZE_MSP_LATENCY_MS", 0.0));
+        var uploadBatch = ScenarioEnv.Get("AUTHORIZE_UPLOAD_BATCH", 2000);
+        if (tokens < 1 || mspShare is < 0 or > 1 || latency < TimeSpan.Zero || uploadBatch is < 1 or > 10_000)
         {
-            throw new LoadTestSetupException("AUTHORIZE_TOKENS must be >= 1, AUTHORIZE_MSP_SHARE within 0..1, AUTHORIZE_MSP_LATENCY_MS >= 0");
+            throw new LoadTestSetupException("AUTHORIZE_TOKENS must be >= 1, AUTHORIZE_MSP_SHARE within 0..1, AUTHORIZE_MSP_LATENCY_MS >= 0, AUTHORIZE_UPLOAD_BATCH within 1..10000");
         }
 
         var provisioner = new TestPartyProvisioner(hub, context.RequireOperatorCredential(), Name, context.Log);
@@ -44,39 +46,47 @@ public sealed class AuthorizeBurstScenario : IScenario
             var upload = new TokenService.TokenServiceClient(connections[0]);
             await context.Log.WriteLineAsync($"uploading {tokens} ALWAYS and {tokens} NEVER tokens for {pair.Emsp.Party}");
             var started = DateTime.UtcNow;
-            using (var call = upload.PutTokens(emsp, DateTime.UtcNow.AddMinutes(30), cancellationToken))
+            try
             {
-                var message = new PutTokensRequest();
-                for (var i = 0; i < tokens * 2; i++)
+                using (var call = upload.PutTokens(emsp, DateTime.UtcNow.AddMinutes(30), cancellationToken))
                 {
-                    var never = i >= tokens;
-                    message.Tokens.Add(new Token
+                    var message = new PutTokensRequest();
+                    for (var i = 0; i < tokens * 2; i++)
                     {
-                        CountryCode = pair.Emsp.Party.Ref.CountryCode,
-                        PartyId = pair.Emsp.Party.Ref.PartyId,
-                        Uid = Uid(pair.Emsp.Party.Ref.PartyId, never, never ? i - tokens : i),
-                        Type = TokenType.Rfid,
-                        ContractId = $"NL-{pair.Emsp.Party.Ref.PartyId}-C{i:D8}",
-                        Issuer = "load test",
-                        Valid = true,
-                        Whitelist = never ? WhitelistType.Never : WhitelistType.Always,
-                    });
-                    if (message.Tokens.Count == 2000)
+                        var never = i >= tokens;
+                        message.Tokens.Add(new Token
+                        {
+                            CountryCode = pair.Emsp.Party.Ref.CountryCode,
+                            PartyId = pair.Emsp.Party.Ref.PartyId,
+                            Uid = Uid(pair.Emsp.Party.Ref.PartyId, never, never ? i - tokens : i),
+                            Type = TokenType.Rfid,
+                            ContractId = $"NL-{pair.Emsp.Party.Ref.PartyId}-C{i:D8}",
+                            Issuer = "load test",
+                            Valid = true,
+                            Whitelist = never ? WhitelistType.Never : WhitelistType.Always,
+                        });
+                        if (message.Tokens.Count == uploadBatch)
+                        {
+                            await call.RequestStream.WriteAsync(message, cancellationToken);
+                            message = new PutTokensRequest();
+                        }
+                    }
+
+                    if (message.Tokens.Count > 0)
                     {
                         await call.RequestStream.WriteAsync(message, cancellationToken);
-                        message = new PutTokensRequest();
                     }
-                }
 
-                if (message.Tokens.Count > 0)
-                {
-                    await call.RequestStream.WriteAsync(message, cancellationToken);
+                    await call.RequestStream.CompleteAsync();
+                    var stored = await call;
+                    var seconds = (DateTime.UtcNow - started).TotalSeconds;
+                    await context.Log.WriteLineAsync($"stored {stored.Stored} tokens in {seconds:0.00} s ({stored.Stored / seconds:0} tokens/s durable)");
                 }
-
-                await call.RequestStream.CompleteAsync();
-                var stored = await call;
-                var seconds = (DateTime.UtcNow - started).TotalSeconds;
-                await context.Log.WriteLineAsync($"stored {stored.Stored} tokens in {seconds:0.00} s ({stored.Stored / seconds:0} tokens/s durable)");
+            }
+            catch (RpcException e)
+            {
+                // ResourceExhausted: the hub's Hub:MaxReceiveMessageBytes is below one message of AUTHORIZE_UPLOAD_BATCH tokens (about 60 bytes each).
+                throw HubErrors.Explain(e, hub, $"TokenService.PutTokens in messages of {uploadBatch} tokens (AUTHORIZE_UPLOAD_BATCH)");
             }
 
             run = new Run(provisioner, connections, pair, tokens, mspShare, latency, context.Log);
@@ -114,11 +124,6 @@ public sealed class AuthorizeBurstScenario : IScenario
     // Prefixed with the run's EMSP: a uid + type stays owned by the EMSP of an earlier run (the hub
     // never moves tokens between EMSPs), so each run needs uids of its own.
     private static string Uid(string emsp, bool never, int i) => $"{emsp}{(never ? "N" : "A")}{i.ToString("D8", CultureInfo.InvariantCulture)}";
-
-    private static T Env<T>(string name, T fallback) where T : IParsable<T> =>
-        Environment.GetEnvironmentVariable(name) is { Length: > 0 } text
-            ? T.TryParse(text, CultureInfo.InvariantCulture, out var value) ? value : throw new LoadTestSetupException($"{name}='{text}' is not a number")
-            : fallback;
 
     private sealed class Run(TestPartyProvisioner provisioner, ConnectionSet connections, RoamingPair pair, int tokens, double mspShare, TimeSpan latency, TextWriter log) : IScenarioRun
     {

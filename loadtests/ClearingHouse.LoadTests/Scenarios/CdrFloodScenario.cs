@@ -1,5 +1,6 @@
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.LoadTests.Hub;
+using ClearingHouse.LoadTests.Scenarios.Shared;
 using Grpc.Core;
 
 namespace ClearingHouse.LoadTests.Scenarios;
@@ -12,14 +13,6 @@ namespace ClearingHouse.LoadTests.Scenarios;
 /// </summary>
 public sealed class CdrFloodScenario : IScenario
 {
-    private const string Tariff = """
-        { "id": "FLOOD", "currency": "EUR",
-          "elements": [ { "price_components": [
-            { "type": "FLAT", "price": 0.50, "vat": 21.0, "step_size": 1 },
-            { "type": "ENERGY", "price": 0.25, "vat": 21.0, "step_size": 1 },
-            { "type": "TIME", "price": 1.20, "vat": 21.0, "step_size": 60 } ] } ] }
-        """;
-
     /// <summary>CDRs per request.</summary>
     public static int BatchSize { get; } = int.TryParse(Environment.GetEnvironmentVariable("CDR_FLOOD_BATCH"), out var n) && n is > 0 and <= 1000 ? n : 200;
 
@@ -45,7 +38,7 @@ public sealed class CdrFloodScenario : IScenario
             var headers = Bearer.Headers(pair.Cpo.Secret);
             try
             {
-                await new TariffService.TariffServiceClient(connections[0]).PutTariffAsync(new PutTariffRequest { OcpiJson = Tariff }, headers, DateTime.UtcNow.AddSeconds(10), cancellationToken);
+                await new TariffService.TariffServiceClient(connections[0]).PutTariffAsync(new PutTariffRequest { OcpiJson = CdrTemplates.Tariff }, headers, DateTime.UtcNow.AddSeconds(10), cancellationToken);
             }
             catch (RpcException e)
             {
@@ -66,13 +59,7 @@ public sealed class CdrFloodScenario : IScenario
     {
         private readonly CdrService.CdrServiceClient[] _clients = connections.CreateClients(c => new CdrService.CdrServiceClient(c));
         private readonly string _prefix = Guid.NewGuid().ToString("N")[..8];
-        private readonly string _head = "{\"id\":\"";
-        private readonly string _tail =
-            "\",\"start_date_time\":\"2026-01-13T14:30:00Z\",\"end_date_time\":\"2026-01-13T15:30:00Z\"," +
-            $"\"cdr_token\":{{\"country_code\":\"{pair.Emsp.Party.Ref.CountryCode}\",\"party_id\":\"{pair.Emsp.Party.Ref.PartyId}\",\"uid\":\"TOKEN-1\",\"type\":\"RFID\"}}," +
-            "\"currency\":\"EUR\",\"tariffs\":[{\"id\":\"FLOOD\",\"currency\":\"EUR\",\"elements\":[]}]," +
-            "\"charging_periods\":[{\"start_date_time\":\"2026-01-13T14:30:00Z\",\"dimensions\":[{\"type\":\"ENERGY\",\"volume\":12},{\"type\":\"TIME\",\"volume\":1}]}]," +
-            "\"total_cost\":{\"excl_vat\":4.7,\"incl_vat\":5.687},\"total_energy\":12,\"total_time\":1}";
+        private readonly CdrTemplates.Builder _cdrs = new(pair.Emsp.Party.Ref);
 
         private long _next;
 
@@ -84,7 +71,7 @@ public sealed class CdrFloodScenario : IScenario
             var first = Interlocked.Add(ref _next, BatchSize) - BatchSize;
             for (var i = 0; i < BatchSize; i++)
             {
-                request.Cdrs.Add(string.Concat(_head, _prefix, "-", (first + i).ToString(System.Globalization.CultureInfo.InvariantCulture), _tail));
+                request.Cdrs.Add(_cdrs.Cdr(CdrTemplates.Builder.Id(_prefix, first + i)));
             }
 
             var response = await _clients[connection].SubmitCdrBatchAsync(request, headers, deadline, cancellationToken);

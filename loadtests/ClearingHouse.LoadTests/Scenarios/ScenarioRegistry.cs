@@ -11,6 +11,7 @@ public static class ScenarioRegistry
         new CdrFloodScenario(),
         new SessionLifecycleScenario(),
         new StatusStormScenario(),
+        new RoamingDayScenario(),
     ];
 
     public static IScenario? Find(string name) =>

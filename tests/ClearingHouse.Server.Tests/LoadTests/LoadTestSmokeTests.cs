@@ -75,6 +75,42 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task AuthorizeBurst_ShortRunAgainstHub_CompletesWithoutErrors()
+    {
+        // A small token set (the default uploads 200,000) and half the decisions asked of the simulated EMSP.
+        // Only this scenario reads these variables.
+        Environment.SetEnvironmentVariable("AUTHORIZE_TOKENS", "200");
+        Environment.SetEnvironmentVariable("AUTHORIZE_MSP_SHARE", "0.5");
+        Environment.SetEnvironmentVariable("AUTHORIZE_UPLOAD_BATCH", "100"); // the fixture's hub takes messages of at most 16 KB
+        try
+        {
+            using var output = new TempDirectory();
+            var code = await LoadTestCommand.RunAsync(["authorize-burst", "--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret,
+                "--rate", "100", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+
+            Assert.Equal(0, code);
+            Assert.True(File.Exists(Path.Combine(output.Path, "report.md")));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("AUTHORIZE_TOKENS", null);
+            Environment.SetEnvironmentVariable("AUTHORIZE_MSP_SHARE", null);
+            Environment.SetEnvironmentVariable("AUTHORIZE_UPLOAD_BATCH", null);
+        }
+    }
+
+    [Fact]
+    public async Task RoamingDay_ShortRunAgainstHub_CompletesWithoutErrors()
+    {
+        using var output = new TempDirectory();
+        var code = await LoadTestCommand.RunAsync(["roaming-day", "--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret,
+            "--rate", "60", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+
+        Assert.Equal(0, code);
+        Assert.True(File.Exists(Path.Combine(output.Path, "report.md")));
+    }
+
+    [Fact]
     public async Task WhoAmI_BadCredential_ExitsTwoQuickly()
     {
         using var output = new TempDirectory();
