@@ -48,6 +48,8 @@ start() {
       || { cat "$dir/initdb.log" >&2; exit 1; }
   fi
   if ! as_postgres "$pg_bin/pg_ctl" -D "$dir/pg-run/data" status >/dev/null 2>&1; then
+    # Not running: a pid file left by a killed server (or a previous machine session) would block start.
+    rm -f "$dir/pg-run/data/postmaster.pid"
     as_postgres "$pg_bin/pg_ctl" -D "$dir/pg-run/data" -l "$dir/pg-run/postgres.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $dir/pg-run -c fsync=on -c max_connections=300" start >/dev/null
   fi
