@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using ClearingHouse.Grains.Channels;
 using ClearingHouse.Grains.Options;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,76 +9,42 @@ namespace ClearingHouse.Grains.Commands;
 /// <inheritdoc cref="ICommandChannelGrain" />
 /// <remarks>Reentrant, as the EMSP channel registry: many sends wait on remote channels at once.</remarks>
 [Reentrant]
-public sealed partial class CommandChannelGrain(IOptions<CommandsOptions> options, ILogger<CommandChannelGrain> logger) : Grain, ICommandChannelGrain
+public sealed partial class CommandChannelGrain(IOptions<CommandsOptions> options, ILogger<CommandChannelGrain> logger)
+    : PartyChannelRegistryGrain<ICommandChannelObserver, CommandAsk, CommandReply>, ICommandChannelGrain
 {
-    private readonly Dictionary<string, Registration> _silos = [];
-    private int _next;
+    /// <inheritdoc />
+    protected override TimeSpan RegistrationPeriod => options.Value.ChannelRegistrationPeriod;
 
     /// <inheritdoc />
-    public Task Register(string silo, ICommandChannelObserver observer)
-    {
-        _silos[silo] = new Registration(observer, Stopwatch.GetTimestamp());
-        return Task.CompletedTask;
-    }
+    protected override CommandReply NoChannelReply => CommandReply.NoChannel;
 
     /// <inheritdoc />
-    public Task Unregister(string silo)
-    {
-        _silos.Remove(silo);
-        return Task.CompletedTask;
-    }
+    protected override CommandReply TimeoutReply => CommandReply.Timeout;
 
     /// <inheritdoc />
-    public async Task<CommandReply> Send(CommandAsk ask, string exceptSilo)
+    public Task Register(string silo, ICommandChannelObserver observer) => RegisterSilo(silo, observer);
+
+    /// <inheritdoc />
+    public Task Unregister(string silo) => UnregisterSilo(silo);
+
+    /// <inheritdoc />
+    public Task<CommandReply> Send(CommandAsk ask, string exceptSilo)
     {
         ArgumentNullException.ThrowIfNull(ask);
-        var started = Stopwatch.GetTimestamp();
-        var expiry = options.Value.ChannelRegistrationPeriod * 3;
-        var candidates = _silos
-            .Where(s => s.Key != exceptSilo && Stopwatch.GetElapsedTime(s.Value.RefreshedAt) < expiry)
-            .ToArray();
-        if (candidates.Length == 0)
-        {
-            return CommandReply.NoChannel;
-        }
-
-        var first = (int)((uint)Interlocked.Increment(ref _next) % (uint)candidates.Length);
-        for (var i = 0; i < candidates.Length; i++)
-        {
-            var (silo, registration) = candidates[(first + i) % candidates.Length];
-            var remaining = ask.Timeout - Stopwatch.GetElapsedTime(started);
-            if (remaining <= TimeSpan.Zero)
-            {
-                return CommandReply.Timeout;
-            }
-
-            try
-            {
-                var reply = await registration.Observer.Send(ask with { Timeout = remaining }).WaitAsync(remaining);
-                if (reply.Delivery != CommandDeliveryKind.NoChannel)
-                {
-                    return reply;
-                }
-            }
-            catch (TimeoutException)
-            {
-                return CommandReply.Timeout;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogSiloDropped(logger, this.GetPrimaryKeyString(), silo, ex.GetType().Name);
-                if (_silos.TryGetValue(silo, out var current) && ReferenceEquals(current, registration))
-                {
-                    _silos.Remove(silo);
-                }
-            }
-        }
-
-        return CommandReply.NoChannel;
+        return ForwardAsync(ask, ask.Timeout, exceptSilo);
     }
+
+    /// <inheritdoc />
+    protected override Task<CommandReply> CallObserver(ICommandChannelObserver observer, CommandAsk ask, TimeSpan remaining) =>
+        observer.Send(ask with { Timeout = remaining });
+
+    /// <inheritdoc />
+    protected override bool IsNoChannel(CommandReply reply) => reply.Delivery == CommandDeliveryKind.NoChannel;
+
+    /// <inheritdoc />
+    protected override void OnSiloDropped(string silo, string exceptionType) =>
+        LogSiloDropped(logger, this.GetPrimaryKeyString(), silo, exceptionType);
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "CPO {Cpo}: command channels on silo {Silo} unreachable ({ExceptionType}); removed")]
     private static partial void LogSiloDropped(ILogger logger, string cpo, string silo, string exceptionType);
-
-    private sealed record Registration(ICommandChannelObserver Observer, long RefreshedAt);
 }
