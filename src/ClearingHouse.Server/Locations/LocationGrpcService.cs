@@ -95,8 +95,9 @@ public sealed partial class LocationGrpcService(
         var o = options.Value;
         var summary = new StreamStatusUpdatesResponse();
         var feed = Feed(cpo);
-        var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var work = new StatusWork();
         var rejectedMessages = 0;
+        Task<bool>? nextMove = null;
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         while (true)
         {
@@ -104,7 +105,7 @@ public sealed partial class LocationGrpcService(
             bool more;
             try
             {
-                more = await requestStream.MoveNext(idle.Token);
+                more = await (nextMove ?? requestStream.MoveNext(idle.Token));
             }
             catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
             {
@@ -117,23 +118,58 @@ public sealed partial class LocationGrpcService(
                 throw Garbage(cpo, summary, "a message could not be parsed");
             }
 
+            nextMove = null;
             if (!more)
             {
                 break;
             }
 
+            // Coalesce: the messages this client has already sent and the hub has buffered are applied together
+            // (one grain call per location and one feed call for all of them). Nothing is waited for, so a quiet
+            // stream is applied message by message, and a busy one of single updates gets the batched cost.
+            work.Clear();
+            string? tooLarge = null;
             var message = requestStream.Current;
-            var index = summary.Messages++;
-            if (message.Updates.Count > o.MaxUpdatesPerMessage)
+            while (true)
             {
-                throw Garbage(cpo, summary, $"message {index} has {message.Updates.Count} updates; at most {o.MaxUpdatesPerMessage} per message");
+                var index = summary.Messages++;
+                if (message.Updates.Count > o.MaxUpdatesPerMessage)
+                {
+                    tooLarge = $"message {index} has {message.Updates.Count} updates; at most {o.MaxUpdatesPerMessage} per message";
+                    break;
+                }
+
+                work.Add(message, index);
+                if (work.Count >= o.MaxUpdatesPerMessage)
+                {
+                    break;
+                }
+
+                var move = requestStream.MoveNext(idle.Token);
+                if (!move.IsCompletedSuccessfully || !move.Result)
+                {
+                    nextMove = move; // still pending, the end of the stream, or an error: handled after this batch
+                    break;
+                }
+
+                message = requestStream.Current;
             }
 
-            var (accepted, stale, rejected) = await ApplyMessageAsync(cpo, feed, message, index, summary, groups);
-            metrics.Updates(accepted, stale, rejected);
-            if (rejected > 0 && rejected == message.Updates.Count && ++rejectedMessages > o.MaxRejectedMessages)
+            if (work.MessageCount > 0)
             {
-                throw Garbage(cpo, summary, $"more than {o.MaxRejectedMessages} messages had only rejected updates");
+                await ApplyAsync(cpo, feed, work, summary);
+                foreach (var (updates, rejected) in work.Tallies)
+                {
+                    if (rejected > 0 && rejected == updates && ++rejectedMessages > o.MaxRejectedMessages)
+                    {
+                        throw Garbage(cpo, summary, $"more than {o.MaxRejectedMessages} messages had only rejected updates");
+                    }
+                }
+            }
+
+            if (tooLarge is not null)
+            {
+                throw Garbage(cpo, summary, tooLarge);
             }
         }
 
@@ -420,19 +456,18 @@ public sealed partial class LocationGrpcService(
         }
     }
 
-    private async Task<(int Accepted, int Stale, int Rejected)> ApplyMessageAsync(
-        PartyKey cpo, IStatusFeedGrain feed, StreamStatusUpdatesRequest message, long messageIndex, StreamStatusUpdatesResponse summary, Dictionary<string, List<int>> groups)
+    private async Task ApplyAsync(PartyKey cpo, IStatusFeedGrain feed, StatusWork work, StreamStatusUpdatesResponse summary)
     {
         var o = options.Value;
         var now = clock.UtcNow;
-        var updates = message.Updates;
-        var outcomes = new StatusOutcome[updates.Count];
-        var ticks = new long[updates.Count];
-        var statuses = new Domain.Locations.EvseStatus[updates.Count];
-        groups.Clear();
-        for (var i = 0; i < updates.Count; i++)
+        var count = work.Count;
+        var outcomes = new StatusOutcome[count];
+        var ticks = new long[count];
+        var statuses = new Domain.Locations.EvseStatus[count];
+        var groups = work.Groups;
+        for (var i = 0; i < count; i++)
         {
-            var u = updates[i];
+            var u = work.Update(i);
             var valid = u.LastUpdated is { } ts && ts.Seconds is >= 0 and <= 253402300799 && ts.Nanos is >= 0 and <= 999_999_999;
             ticks[i] = valid ? u.LastUpdated!.ToDateTimeOffset().UtcTicks : 0;
             statuses[i] = u.Status is > ProtoStatus.Unspecified and <= ProtoStatus.Unknown ? (Domain.Locations.EvseStatus)(int)u.Status : Domain.Locations.EvseStatus.Unspecified;
@@ -440,7 +475,7 @@ public sealed partial class LocationGrpcService(
             if (error is not null)
             {
                 outcomes[i] = StatusOutcome.Invalid;
-                Reject(summary, messageIndex, i, u, RejectReason.Invalid, error);
+                Reject(summary, work, i, RejectReason.Invalid, error);
                 continue;
             }
 
@@ -453,7 +488,7 @@ public sealed partial class LocationGrpcService(
             list.Add(i);
         }
 
-        // One grain call per location per message: the batch is grouped by location first.
+        // One grain call per location for everything coalesced, each location's updates in the order sent.
         var calls = new Task<StatusBatchResult>[groups.Count];
         var indices = new List<int>[groups.Count];
         var g = 0;
@@ -462,7 +497,7 @@ public sealed partial class LocationGrpcService(
             indices[g] = list;
             calls[g++] = Location(cpo, locationId).ApplyStatuses(new StatusBatch
             {
-                EvseUids = [.. list.Select(i => updates[i].EvseUid)],
+                EvseUids = [.. list.Select(i => work.Update(i).EvseUid)],
                 Statuses = [.. list.Select(i => statuses[i])],
                 LastUpdatedTicks = [.. list.Select(i => ticks[i])],
             });
@@ -478,49 +513,52 @@ public sealed partial class LocationGrpcService(
         }
 
         int accepted = 0, stale = 0, rejected = 0;
-        var events = new List<FeedEvent>(updates.Count);
+        var events = new List<FeedEvent>(count);
         var receivedTicks = clock.UtcNow.UtcTicks;
         for (var i = 0; i < outcomes.Length; i++)
         {
+            var u = work.Update(i);
             switch (outcomes[i])
             {
                 case StatusOutcome.Accepted:
                     accepted++;
-                    events.Add(new FeedEvent { LocationId = updates[i].LocationId, EvseUid = updates[i].EvseUid, Status = statuses[i], LastUpdatedTicks = ticks[i], ReceivedTicks = receivedTicks });
-                    break;
+                    events.Add(new FeedEvent { LocationId = u.LocationId, EvseUid = u.EvseUid, Status = statuses[i], LastUpdatedTicks = ticks[i], ReceivedTicks = receivedTicks });
+                    continue;
                 case StatusOutcome.Stale:
                     stale++;
-                    break;
+                    continue;
                 case StatusOutcome.UnknownLocation:
-                    rejected++;
-                    Reject(summary, messageIndex, i, updates[i], RejectReason.UnknownLocation, $"location {updates[i].LocationId} is not known");
+                    Reject(summary, work, i, RejectReason.UnknownLocation, $"location {u.LocationId} is not known");
                     break;
                 case StatusOutcome.UnknownEvse:
-                    rejected++;
-                    Reject(summary, messageIndex, i, updates[i], RejectReason.UnknownEvse, $"location {updates[i].LocationId} has no EVSE {updates[i].EvseUid}");
+                    Reject(summary, work, i, RejectReason.UnknownEvse, $"location {u.LocationId} has no EVSE {u.EvseUid}");
                     break;
                 default:
-                    rejected++;
-                    break;
+                    break; // invalid: reported when validated
             }
+
+            rejected++;
+            work.CountRejected(i);
         }
 
-        // Publish in message order, after the grains applied: one feed call per message.
+        // Publish in message order, after the grains applied: one feed call for everything coalesced.
         if (events.Count > 0)
         {
             await feed.Publish([.. events]);
         }
 
+        metrics.Updates(accepted, stale, rejected);
         summary.Accepted += accepted;
         summary.Stale += stale;
         summary.Rejected += rejected;
-        return (accepted, stale, rejected);
     }
 
-    private static void Reject(StreamStatusUpdatesResponse summary, long messageIndex, int updateIndex, Contracts.V1.StatusUpdate update, RejectReason reason, string detail)
+    private static void Reject(StreamStatusUpdatesResponse summary, StatusWork work, int i, RejectReason reason, string detail)
     {
         if (summary.Rejections.Count < MaxRejectionsReported)
         {
+            var (messageIndex, updateIndex) = work.Position(i);
+            var update = work.Update(i);
             summary.Rejections.Add(new RejectedUpdate
             {
                 MessageIndex = messageIndex,

@@ -161,6 +161,56 @@ public sealed class LocationServiceTests(EmbeddedHubFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task StreamStatusUpdates_ManySingleUpdateMessagesSentAtOnce_AppliedInOrderEachRejectionAtItsOwnPosition()
+    {
+        // The hub applies the messages it already holds together; the outcome must be exactly that of one by one.
+        var r = await Roaming.SetUpAsync(Hub);
+        await r.CpoClient.PutLocationAsync(new PutLocationRequest { Location = Location("LOC1") });
+        var (subscription, _) = await SubscribeAsync(r.EmspClient, new SubscribeStatusRequest());
+        using var _s = subscription;
+        var messages = Enumerable.Range(1, 400).Select(i => i % 50 == 0
+            ? new[] { Update("NOPE", "E1", EvseStatus.Charging, i) }
+            : new[] { Update("LOC1", i % 2 == 0 ? "E1" : "E2", i % 3 == 0 ? EvseStatus.Charging : EvseStatus.Available, i) }).ToArray();
+        messages[399] = [Update("LOC1", "E1", EvseStatus.Blocked, 1)]; // older than what E1 holds by then: stale
+
+        var summary = await SendAsync(r.CpoClient, messages);
+
+        Assert.Equal(400, summary.Messages);
+        Assert.Equal(392, summary.Accepted);
+        Assert.Equal(1, summary.Stale);
+        Assert.Equal(7, summary.Rejected);
+        Assert.Equal(Enumerable.Range(1, 7).Select(k => (long)(k * 50) - 1), summary.Rejections.Select(x => x.MessageIndex).Order());
+        Assert.All(summary.Rejections, x => Assert.Equal((0, RejectReason.UnknownLocation), (x.UpdateIndex, x.Reason)));
+        var accepted = messages[..399].Select(m => m[0]).Where(u => u.LocationId == "LOC1").ToList();
+        var (events, _) = await ReadEventsAsync(subscription.ResponseStream, accepted.Count);
+        Assert.Equal(accepted.Select(u => (u.EvseUid, u.LastUpdated)), events.Select(e => (e.EvseUid, e.LastUpdated)));
+        var got = (await r.CpoClient.GetLocationAsync(new GetLocationRequest { Cpo = r.Cpo, LocationId = "LOC1" })).Location;
+        Assert.Equal(accepted.Last(u => u.EvseUid == "E1").Status, got.Evses.Single(e => e.Uid == "E1").Status);
+    }
+
+    [Fact]
+    public async Task StreamStatusUpdates_OversizedMessageAfterGoodOnes_CutEarlierOnesApplied()
+    {
+        var r = await Roaming.SetUpAsync(Hub);
+        await r.CpoClient.PutLocationAsync(new PutLocationRequest { Location = Location("LOC1") });
+        using var call = r.CpoClient.StreamStatusUpdates();
+        for (var i = 1; i <= 20; i++)
+        {
+            await call.RequestStream.WriteAsync(new StreamStatusUpdatesRequest { Updates = { Update("LOC1", "E1", EvseStatus.Charging, i) } });
+        }
+
+        var oversized = new StreamStatusUpdatesRequest();
+        oversized.Updates.AddRange(Enumerable.Range(0, 1001).Select(i => Update("LOC1", "E2", EvseStatus.Reserved, 100 + i)));
+        await call.RequestStream.WriteAsync(oversized);
+
+        var failure = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        Assert.Equal(StatusCode.ResourceExhausted, failure.StatusCode); // over this fixture's 16 KiB message limit
+        var got = (await r.CpoClient.GetLocationAsync(new GetLocationRequest { Cpo = r.Cpo, LocationId = "LOC1" })).Location;
+        Assert.Equal(T0.AddSeconds(20), got.Evses.Single(e => e.Uid == "E1").LastUpdated.ToDateTimeOffset());
+        Assert.NotEqual(EvseStatus.Reserved, got.Evses.Single(e => e.Uid == "E2").Status);
+    }
+
+    [Fact]
     public async Task SubscribeStatus_AgreedEmspGetsEventsInOrder_EmspWithoutAgreementGetsNothing()
     {
         var r = await Roaming.SetUpAsync(Hub);
