@@ -4,6 +4,7 @@ using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Cdrs;
 using ClearingHouse.Grains.Errors;
+using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Parties;
 using ClearingHouse.Grains.Settlement;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,8 @@ namespace ClearingHouse.Server.Grpc;
 /// <summary>The operator's daily tools (see ops.proto). Operator only.</summary>
 public sealed class OpsGrpcService(
     PartyDirectory directory, PartnerActivity activity, MspChannelHub channels, StatusSubscriptionHub subscriptions,
-    ISettlementStore store, ICdrStore cdrs, ISessionStore sessions, IOptions<SessionsOptions> sessionOptions,
+    ISettlementStore store, ICdrStore cdrs, ICdrFeedStore feed, ISessionStore sessions, IDataQualityStore quality,
+    IOptions<SessionsOptions> sessionOptions, IOptions<OpsOptions> opsOptions, IGrainFactory grains,
     HubClock clock, OperatorAudit audit) : OpsService.OpsServiceBase
 {
     /// <inheritdoc />
@@ -96,19 +98,22 @@ public sealed class OpsGrpcService(
             Kind = "OPEN_DISPUTES", Count = open, Checked = true, Examples = { openExamples },
             Note = "disputes waiting for the CPO (hub disputes are opened when a statement covering the CDR is built)",
         });
+        var staleAfter = opsOptions.Value.StaleStatusAfter;
+        var stale = await quality.FindStaleEvsesAsync(clock.UtcNow - staleAfter, null, examples, ct);
+        response.Findings.Add(Checked("EVSE_STATUS_STALE", stale,
+            $"EVSEs (not REMOVED) whose status last changed more than {staleAfter} ago (Ops:StaleStatusAfter), oldest first; the last change is the newer of the EVSE's own last_updated in the location and its latest status update"));
+        var withoutTariff = await quality.FindLocationsWithoutTariffAsync(null, examples, ct);
+        response.Findings.Add(Checked("LOCATION_WITHOUT_TARIFF", withoutTariff,
+            "published locations with a connector that names no tariff or a tariff id its CPO has not published; example: the location and its first such connector"));
+        var orphans = await quality.FindCdrsWithoutSessionAsync(since, null, examples, ct);
+        response.Findings.Add(Checked("CDR_WITHOUT_SESSION", orphans,
+            $"stored CDRs ending since {since:u} whose session_id is missing or names no session the hub has for that CPO, newest first"));
         response.Findings.Add(await StuckSessionsAsync(examples, ct));
-        foreach (var (kind, note) in new[]
-        {
-            ("EVSE_STATUS_STALE", "not checked yet: the location store has no query over status age (next step: an index on evse_status.last_updated)"),
-            ("LOCATION_WITHOUT_TARIFF", "not checked yet: needs the locations' connector tariff ids joined with the CPO tariffs"),
-            ("CDR_WITHOUT_SESSION", "not checked yet: needs the CDR store's session ids joined with the sessions table"),
-        })
-        {
-            response.Findings.Add(new Finding { Kind = kind, Checked = false, Note = note });
-        }
-
         return response;
     }
+
+    private static Finding Checked(string kind, FindingCount found, string note) =>
+        new() { Kind = kind, Count = found.Count, Checked = true, Examples = { found.Examples }, Note = note };
 
     // Sessions PENDING or ACTIVE with no update for Sessions:StuckAfter, counted up to a cap so a huge
     // backlog never makes this call slow; the count then says "at least".
@@ -149,9 +154,42 @@ public sealed class OpsGrpcService(
             throw new HubException(HubErrorCode.NotFound, $"there is no CDR '{request.CdrId}' of {cpo}");
         }
 
-        const string NoPath = "refused: this hub has no delivery path for CDRs to EMSPs yet (EMSPs read CDRs with ListCdrs); nothing was sent";
-        await audit.RecordAsync(caller, "ops.resend", target, NoPath, context.CancellationToken);
-        throw new HubException(HubErrorCode.FailedPrecondition, $"cannot resend CDR '{cdr.Id}' to {cdr.Emsp}: {NoPath[9..]}");
+        // Requeued first, rung after: a subscriber woken by the ring (or by its own poll) finds the new position.
+        var position = await feed.RequeueAsync(cpo, cdr.Id, context.CancellationToken);
+        if (position is not { } at)
+        {
+            await audit.RecordAsync(caller, "ops.resend", target, "refused: no such CDR", context.CancellationToken);
+            throw new HubException(HubErrorCode.NotFound, $"there is no CDR '{request.CdrId}' of {cpo}");
+        }
+
+        _ = grains.GetGrain<ICdrFeedGrain>(cdr.Emsp.ToString()).Notify();
+        var outcome = $"requeued CDR {cdr.Id} at the head of {cdr.Emsp}'s CDR feed (position {at.Major}.{at.Minor}): SubscribeCdrs streams deliver it again";
+        await audit.RecordAsync(caller, "ops.resend", target, outcome, context.CancellationToken);
+        return new ResendCdrResponse { Outcome = outcome };
+    }
+
+    /// <inheritdoc />
+    public override async Task<ResendSessionResponse> ResendSession(ResendSessionRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        caller.RequireOperator();
+        var cpo = ProtoMapping.ToKey(request.Cpo, "cpo");
+        if (string.IsNullOrEmpty(request.SessionId))
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, "session_id is required", "session_id");
+        }
+
+        var target = $"{cpo}/session {request.SessionId}";
+        var session = await grains.GetGrain<ISessionGrain>(SessionRecord.KeyOf(cpo, request.SessionId)).Republish();
+        if (session is null)
+        {
+            await audit.RecordAsync(caller, "ops.resend", target, "refused: no such session", context.CancellationToken);
+            throw new HubException(HubErrorCode.NotFound, $"there is no session '{request.SessionId}' of {cpo}");
+        }
+
+        var outcome = $"republished session {session.Id} ({session.Status}) on {session.Emsp}'s session feed as change {session.Sequence}: SubscribeSessions streams deliver it again";
+        await audit.RecordAsync(caller, "ops.resend", target, outcome, context.CancellationToken);
+        return new ResendSessionResponse { Outcome = outcome };
     }
 
     /// <inheritdoc />
