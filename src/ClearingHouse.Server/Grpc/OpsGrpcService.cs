@@ -112,6 +112,12 @@ public sealed class OpsGrpcService(
         return response;
     }
 
+    private static PartyKey RequireCpo(PartyRef? party)
+    {
+        var cpo = ProtoMapping.ToKey(party, "cpo");
+        return cpo.Role == Domain.Parties.PartyRole.Cpo ? cpo : throw new HubException(HubErrorCode.InvalidArgument, $"cpo must be a CPO, not {cpo}", "cpo.role");
+    }
+
     private static Finding Checked(string kind, FindingCount found, string note) =>
         new() { Kind = kind, Count = found.Count, Checked = true, Examples = { found.Examples }, Note = note };
 
@@ -140,7 +146,7 @@ public sealed class OpsGrpcService(
     {
         var caller = context.GetCaller();
         caller.RequireOperator();
-        var cpo = ProtoMapping.ToKey(request.Cpo, "cpo");
+        var cpo = RequireCpo(request.Cpo);
         if (string.IsNullOrEmpty(request.CdrId))
         {
             throw new HubException(HubErrorCode.InvalidArgument, "cdr_id is required", "cdr_id");
@@ -173,7 +179,7 @@ public sealed class OpsGrpcService(
     {
         var caller = context.GetCaller();
         caller.RequireOperator();
-        var cpo = ProtoMapping.ToKey(request.Cpo, "cpo");
+        var cpo = RequireCpo(request.Cpo);
         if (string.IsNullOrEmpty(request.SessionId))
         {
             throw new HubException(HubErrorCode.InvalidArgument, "session_id is required", "session_id");
