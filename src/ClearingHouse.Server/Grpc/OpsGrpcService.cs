@@ -142,60 +142,49 @@ public sealed class OpsGrpcService(
     }
 
     /// <inheritdoc />
-    public override async Task<ResendCdrResponse> ResendCdr(ResendCdrRequest request, ServerCallContext context)
-    {
-        var caller = context.GetCaller();
-        caller.RequireOperator();
-        var cpo = RequireCpo(request.Cpo);
-        if (string.IsNullOrEmpty(request.CdrId))
+    public override async Task<ResendCdrResponse> ResendCdr(ResendCdrRequest request, ServerCallContext context) =>
+        new()
         {
-            throw new HubException(HubErrorCode.InvalidArgument, "cdr_id is required", "cdr_id");
-        }
+            Outcome = await ResendAsync(context, request.Cpo, request.CdrId, "cdr_id", "CDR", async (cpo, ct) =>
+            {
+                if (await cdrs.GetAsync(cpo, request.CdrId, ct) is not { } cdr || await feed.RequeueAsync(cpo, cdr.Id, ct) is not { } at)
+                {
+                    return null;
+                }
 
-        var target = $"{cpo}/{request.CdrId}";
-        var cdr = await cdrs.GetAsync(cpo, request.CdrId, context.CancellationToken);
-        if (cdr is null)
-        {
-            await audit.RecordAsync(caller, "ops.resend", target, "refused: no such CDR", context.CancellationToken);
-            throw new HubException(HubErrorCode.NotFound, $"there is no CDR '{request.CdrId}' of {cpo}");
-        }
-
-        // Requeued first, rung after: a subscriber woken by the ring (or by its own poll) finds the new position.
-        var position = await feed.RequeueAsync(cpo, cdr.Id, context.CancellationToken);
-        if (position is not { } at)
-        {
-            await audit.RecordAsync(caller, "ops.resend", target, "refused: no such CDR", context.CancellationToken);
-            throw new HubException(HubErrorCode.NotFound, $"there is no CDR '{request.CdrId}' of {cpo}");
-        }
-
-        _ = grains.GetGrain<ICdrFeedGrain>(cdr.Emsp.ToString()).Notify();
-        var outcome = $"requeued CDR {cdr.Id} at the head of {cdr.Emsp}'s CDR feed (position {at.Major}.{at.Minor}): SubscribeCdrs streams deliver it again";
-        await audit.RecordAsync(caller, "ops.resend", target, outcome, context.CancellationToken);
-        return new ResendCdrResponse { Outcome = outcome };
-    }
+                // Requeued first, rung after: a subscriber woken by the ring (or by its own poll) finds the new position.
+                _ = grains.GetGrain<ICdrFeedGrain>(cdr.Emsp.ToString()).Notify();
+                return $"requeued CDR {cdr.Id} at the head of {cdr.Emsp}'s CDR feed (position {at.Major}.{at.Minor}): SubscribeCdrs streams deliver it again";
+            }),
+        };
 
     /// <inheritdoc />
-    public override async Task<ResendSessionResponse> ResendSession(ResendSessionRequest request, ServerCallContext context)
+    public override async Task<ResendSessionResponse> ResendSession(ResendSessionRequest request, ServerCallContext context) =>
+        new()
+        {
+            Outcome = await ResendAsync(context, request.Cpo, request.SessionId, "session_id", "session", async (cpo, _) =>
+                await grains.GetGrain<ISessionGrain>(SessionRecord.KeyOf(cpo, request.SessionId)).Republish() is { } session
+                    ? $"republished session {session.Id} ({session.Status}) on {session.Emsp}'s session feed as change {session.Sequence}: SubscribeSessions streams deliver it again"
+                    : null),
+        };
+
+    // The frame of a resend: operator only, a CPO and an id required, the outcome audited either way ("ops.resend").
+    // `resend` returns the outcome, or null when there is no such thing (NotFound).
+    private async Task<string> ResendAsync(
+        ServerCallContext context, PartyRef? party, string id, string idField, string what, Func<PartyKey, CancellationToken, Task<string?>> resend)
     {
         var caller = context.GetCaller();
         caller.RequireOperator();
-        var cpo = RequireCpo(request.Cpo);
-        if (string.IsNullOrEmpty(request.SessionId))
+        var cpo = RequireCpo(party);
+        if (string.IsNullOrEmpty(id))
         {
-            throw new HubException(HubErrorCode.InvalidArgument, "session_id is required", "session_id");
+            throw new HubException(HubErrorCode.InvalidArgument, $"{idField} is required", idField);
         }
 
-        var target = $"{cpo}/session {request.SessionId}";
-        var session = await grains.GetGrain<ISessionGrain>(SessionRecord.KeyOf(cpo, request.SessionId)).Republish();
-        if (session is null)
-        {
-            await audit.RecordAsync(caller, "ops.resend", target, "refused: no such session", context.CancellationToken);
-            throw new HubException(HubErrorCode.NotFound, $"there is no session '{request.SessionId}' of {cpo}");
-        }
-
-        var outcome = $"republished session {session.Id} ({session.Status}) on {session.Emsp}'s session feed as change {session.Sequence}: SubscribeSessions streams deliver it again";
-        await audit.RecordAsync(caller, "ops.resend", target, outcome, context.CancellationToken);
-        return new ResendSessionResponse { Outcome = outcome };
+        var target = what == "CDR" ? $"{cpo}/{id}" : $"{cpo}/{what} {id}";
+        var outcome = await resend(cpo, context.CancellationToken);
+        await audit.RecordAsync(caller, "ops.resend", target, outcome ?? $"refused: no such {what}", context.CancellationToken);
+        return outcome ?? throw new HubException(HubErrorCode.NotFound, $"there is no {what} '{id}' of {cpo}");
     }
 
     /// <inheritdoc />
