@@ -197,15 +197,16 @@ public sealed class PostgresDataQualityStore(PostgresConnectionFactory connectio
     public Task<FindingCount> FindCdrsWithoutSessionAsync(DateTimeOffset since, PartyKey? cpo, int examples, CancellationToken cancellationToken = default)
     {
         // The end_time bound prunes the day partitions; with a CPO, cdrs_by_cpo serves the range. Each CDR probes the
-        // sessions primary key.
+        // sessions primary key. session_id is read from the stored JSON (no column for it, so ingest is untouched);
+        // ::json rather than ::jsonb: about twice as fast for one field (measured, ~4 us per CDR).
         const string Where = """
             c.end_time >= @since AND (@cc::text IS NULL OR (c.cpo_country = @cc AND c.cpo_party = @cp))
             AND NOT EXISTS (SELECT 1 FROM sessions s
-                            WHERE s.cpo = c.cpo_country || '-' || c.cpo_party || '-CPO' AND s.id = (c.ocpi_json::jsonb ->> 'session_id'))
+                            WHERE s.cpo = c.cpo_country || '-' || c.cpo_party || '-CPO' AND s.id = (c.ocpi_json::json ->> 'session_id'))
             """;
         return CountAsync(
             $"SELECT COUNT(*) FROM cdrs c WHERE {Where}",
-            $"SELECT c.cpo_country || '-' || c.cpo_party || '-CPO/' || c.cdr_id, c.ocpi_json::jsonb ->> 'session_id' FROM cdrs c WHERE {Where} " +
+            $"SELECT c.cpo_country || '-' || c.cpo_party || '-CPO/' || c.cdr_id, c.ocpi_json::json ->> 'session_id' FROM cdrs c WHERE {Where} " +
             "ORDER BY c.end_time DESC, c.cpo_country, c.cpo_party, c.cdr_id LIMIT @n",
             r => $"{r.GetString(0)} (session {(r.IsDBNull(1) ? "none given" : r.GetString(1))})",
             c =>
