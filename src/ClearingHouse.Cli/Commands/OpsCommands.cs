@@ -43,17 +43,7 @@ public static class OpsCommands
             return 0;
         });
 
-        var cpo = new Option<string>("--cpo") { Description = "The CPO that submitted the CDR", Required = true };
-        var cdrId = new Argument<string>("cdr-id") { Description = "The CDR id" };
-        var resend = new Command("resend", "Resend a stored CDR to its EMSP (when the hub has a delivery path)") { cdrId, cpo };
-        resend.SetAction(async (r, ct) =>
-        {
-            using var channel = ctx.Channel(r);
-            var response = await new OpsService.OpsServiceClient(channel).ResendCdrAsync(
-                new ResendCdrRequest { Cpo = CommandContext.ParseParty(r.GetValue(cpo)!, "--cpo"), CdrId = r.GetValue(cdrId)! }, deadline: CommandContext.Deadline, cancellationToken: ct);
-            ctx.Printer(r).Message(response, ("outcome", response.Outcome));
-            return 0;
-        });
+        var resend = new Command("resend", "Deliver a stored CDR or a session again to its EMSP's subscription") { ResendCdr(ctx), ResendSession(ctx) };
 
         var limit = new Option<int>("--limit") { Description = "Entries (default 100)" };
         var audit = new Command("audit", "The audit log of operator actions, newest first") { limit };
@@ -72,6 +62,44 @@ public static class OpsCommands
         ops.Subcommands.Add(audit);
         return ops;
     }
+
+    // ops resend cdr --cpo CC-PID --id X
+    private static Command ResendCdr(CommandContext ctx)
+    {
+        var cpo = new Option<string>("--cpo") { Description = "The CPO that submitted the CDR (NL-ACM or NL-ACM-CPO)", Required = true };
+        var id = new Option<string>("--id") { Description = "The CDR id", Required = true };
+        var command = new Command("cdr", "Move a stored CDR to the head of its EMSP's CDR feed: SubscribeCdrs streams deliver it again") { cpo, id };
+        command.SetAction(async (r, ct) =>
+        {
+            using var channel = ctx.Channel(r);
+            var response = await new OpsService.OpsServiceClient(channel).ResendCdrAsync(
+                new ResendCdrRequest { Cpo = Cpo(r.GetValue(cpo)!), CdrId = r.GetValue(id)! }, deadline: CommandContext.Deadline, cancellationToken: ct);
+            ctx.Printer(r).Message(response, ("outcome", response.Outcome));
+            return 0;
+        });
+        return command;
+    }
+
+    // ops resend session --cpo CC-PID --id X
+    private static Command ResendSession(CommandContext ctx)
+    {
+        var cpo = new Option<string>("--cpo") { Description = "The CPO that runs the session (NL-ACM or NL-ACM-CPO)", Required = true };
+        var id = new Option<string>("--id") { Description = "The CPO's session id", Required = true };
+        var command = new Command("session", "Publish a session's current state again on its EMSP's session feed: SubscribeSessions streams receive it") { cpo, id };
+        command.SetAction(async (r, ct) =>
+        {
+            using var channel = ctx.Channel(r);
+            var response = await new OpsService.OpsServiceClient(channel).ResendSessionAsync(
+                new ResendSessionRequest { Cpo = Cpo(r.GetValue(cpo)!), SessionId = r.GetValue(id)! }, deadline: CommandContext.Deadline, cancellationToken: ct);
+            ctx.Printer(r).Message(response, ("outcome", response.Outcome));
+            return 0;
+        });
+        return command;
+    }
+
+    // A CPO may be written without its role (NL-ACM): resends are always about a CPO's data.
+    private static PartyRef Cpo(string text) =>
+        CommandContext.ParseParty(text.Count(c => c == '-') == 1 ? text + "-CPO" : text, "--cpo");
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -23,6 +23,15 @@ public interface ICdrFeedStore
 
     /// <summary>Up to <paramref name="limit"/> CDRs of <paramref name="emsp"/> after <paramref name="after"/>, in feed order.</summary>
     Task<IReadOnlyList<CdrFeedEntry>> ReadFeedAsync(PartyKey emsp, CdrFeedPosition after, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Moves a stored CDR to the head of its EMSP's feed (the operator's resend): it gets a new feed position, given
+    /// the way a newly stored CDR gets one, so every subscriber of the EMSP, live or resuming from a position before
+    /// the new one, reads it (again). Nothing else of the CDR changes. Returns the new position, or null when there
+    /// is no such CDR. Repeating it only moves the CDR again (subscribers may read a CDR more than once; the CDR id
+    /// is their idempotency key).
+    /// </summary>
+    Task<CdrFeedPosition?> RequeueAsync(PartyKey cpo, string cdrId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

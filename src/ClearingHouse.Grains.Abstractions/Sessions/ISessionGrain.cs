@@ -20,6 +20,13 @@ public interface ISessionGrain : IGrainWithStringKey
 
     /// <summary>The session, or null when the hub has none.</summary>
     Task<SessionRecord?> Get();
+
+    /// <summary>
+    /// The operator's resend: stores the session's current version again, unchanged, under a new change sequence and
+    /// rings its EMSP's feed, so every session subscriber of that EMSP (live, or resuming from an older cursor) receives
+    /// it again. Returns the session as stored (with its new sequence), or null when the hub has no such session.
+    /// </summary>
+    Task<SessionRecord?> Republish();
 }
 
 /// <summary>The durable copy of every session: a table keyed by (CPO, id), the session grain's only state.</summary>

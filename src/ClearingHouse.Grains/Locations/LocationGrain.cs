@@ -1,5 +1,6 @@
 using ClearingHouse.Domain.Locations;
 using ClearingHouse.Grains.Errors;
+using ClearingHouse.Grains.Operations;
 
 namespace ClearingHouse.Grains.Locations;
 
@@ -7,7 +8,8 @@ namespace ClearingHouse.Grains.Locations;
 public sealed class LocationGrain(
     [PersistentState("location", StorageProviders.Durable)] IPersistentState<LocationState> state,
     StatusWriteBehind writeBehind,
-    ILocationStore store) : Grain, ILocationGrain
+    ILocationStore store,
+    IDataQualityStore quality) : Grain, ILocationGrain
 {
     private EvseStatusBoard? _board;
     private StatusUpdate[] _scratch = [];
@@ -200,5 +202,15 @@ public sealed class LocationGrain(
         _board = BuildBoard(location);
         var latest = Max(location.LastUpdated, _board.LatestChange());
         await store.UpsertIndexAsync(new LocationIndexEntry(location.Cpo.ToString(), location.Id, location.Cpo.CountryCode, latest.UtcTicks));
+
+        // The findings' view of the location: its connectors' tariff ids are only in this grain's (opaque) state, and
+        // an EVSE that never had a status update would otherwise have no row to age.
+        var evses = location.Evses.Select(KeepNewerStatus).ToArray();
+        await quality.RecordLocationAsync(new LocationFacts(
+            location.Cpo,
+            location.Id,
+            location.Publish,
+            [.. evses.Select(e => (e.Uid, e.Status, e.LastUpdated.UtcTicks))],
+            [.. evses.SelectMany(e => e.Connectors.Select(c => new ConnectorTariffs(e.Uid, c.Id, c.TariffIds)))]));
     }
 }

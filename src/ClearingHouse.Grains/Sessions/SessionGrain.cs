@@ -70,6 +70,20 @@ public sealed class SessionGrain(ISessionStore store, IAuthorizationStore author
         return _session;
     }
 
+    /// <inheritdoc />
+    /// <remarks>Through the grain, so the resend is ordered with the CPO's own changes of the session.</remarks>
+    public async Task<SessionRecord?> Republish()
+    {
+        await EnsureLoadedAsync();
+        if (_session is not { } current)
+        {
+            return null;
+        }
+
+        await StoreAsync(current);
+        return _session;
+    }
+
     private async Task<SessionWrite> ApplyAsync(SessionRecord incoming, bool agreementActive)
     {
         var decision = SessionRules.Decide(_session?.Facts, incoming.Facts);
@@ -90,9 +104,16 @@ public sealed class SessionGrain(ISessionStore store, IAuthorizationStore author
             AuthorizationRecorded = await IsRecordedAsync(incoming),
             Sequence = 0,
         };
+        await StoreAsync(stored);
+        return new SessionWrite(decision.Verdict, _session!);
+    }
+
+    // Writes a version, then rings the EMSP's feed: subscribers read every change after their sequence from the store.
+    private async Task StoreAsync(SessionRecord stored)
+    {
         try
         {
-            var sequence = await store.SaveAsync(stored);
+            var sequence = await store.SaveAsync(stored with { Sequence = 0 });
             stored = stored with { Sequence = sequence };
         }
         catch
@@ -104,7 +125,6 @@ public sealed class SessionGrain(ISessionStore store, IAuthorizationStore author
 
         _session = stored;
         GrainFactory.GetGrain<IPartyFeedGrain>(stored.Emsp.ToString()).SessionsChanged(stored.Sequence).Ignore();
-        return new SessionWrite(decision.Verdict, stored);
     }
 
     private async Task<bool> IsRecordedAsync(SessionRecord session)

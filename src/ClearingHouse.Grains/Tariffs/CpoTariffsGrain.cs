@@ -1,10 +1,28 @@
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Operations;
+
 namespace ClearingHouse.Grains.Tariffs;
 
 /// <inheritdoc cref="ICpoTariffsGrain" />
+/// <remarks>
+/// The tariff ids are also written to the data-quality store's tariff index (the state itself is opaque to SQL), after
+/// every change and on activation, so a CPO whose tariffs were stored before the index existed, or whose index write
+/// failed, is indexed again the next time its grain runs.
+/// </remarks>
 public sealed class CpoTariffsGrain(
-    [PersistentState("tariffs", StorageProviders.Durable)] IPersistentState<CpoTariffsState> state) : Grain, ICpoTariffsGrain
+    [PersistentState("tariffs", StorageProviders.Durable)] IPersistentState<CpoTariffsState> state,
+    IDataQualityStore quality) : Grain, ICpoTariffsGrain
 {
     private TariffSet? _set;
+
+    /// <inheritdoc />
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.RecordExists)
+        {
+            await IndexAsync(cancellationToken);
+        }
+    }
 
     /// <inheritdoc />
     public async Task<TariffPutResult> Put(TariffRecord tariff)
@@ -61,6 +79,16 @@ public sealed class CpoTariffsGrain(
             _set = null;
             await state.ReadStateAsync();
             throw;
+        }
+
+        await IndexAsync(CancellationToken.None);
+    }
+
+    private async Task IndexAsync(CancellationToken cancellationToken)
+    {
+        if (PartyKey.TryParse(this.GetPrimaryKeyString(), out var cpo))
+        {
+            await quality.RecordTariffsAsync(cpo.Value, [.. state.State.Tariffs.Keys], cancellationToken);
         }
     }
 }

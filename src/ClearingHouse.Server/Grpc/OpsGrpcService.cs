@@ -4,6 +4,7 @@ using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Cdrs;
 using ClearingHouse.Grains.Errors;
+using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Parties;
 using ClearingHouse.Grains.Settlement;
 using Microsoft.Extensions.Options;
@@ -22,7 +23,8 @@ namespace ClearingHouse.Server.Grpc;
 /// <summary>The operator's daily tools (see ops.proto). Operator only.</summary>
 public sealed class OpsGrpcService(
     PartyDirectory directory, PartnerActivity activity, MspChannelHub channels, StatusSubscriptionHub subscriptions,
-    ISettlementStore store, ICdrStore cdrs, ISessionStore sessions, IOptions<SessionsOptions> sessionOptions,
+    ISettlementStore store, ICdrStore cdrs, ICdrFeedStore feed, ISessionStore sessions, IDataQualityStore quality,
+    IOptions<SessionsOptions> sessionOptions, IOptions<OpsOptions> opsOptions, IGrainFactory grains,
     HubClock clock, OperatorAudit audit) : OpsService.OpsServiceBase
 {
     /// <inheritdoc />
@@ -96,19 +98,28 @@ public sealed class OpsGrpcService(
             Kind = "OPEN_DISPUTES", Count = open, Checked = true, Examples = { openExamples },
             Note = "disputes waiting for the CPO (hub disputes are opened when a statement covering the CDR is built)",
         });
+        var staleAfter = opsOptions.Value.StaleStatusAfter;
+        var stale = await quality.FindStaleEvsesAsync(clock.UtcNow - staleAfter, null, examples, ct);
+        response.Findings.Add(Checked("EVSE_STATUS_STALE", stale,
+            $"EVSEs (not REMOVED) whose status last changed more than {staleAfter} ago (Ops:StaleStatusAfter), oldest first; the last change is the newer of the EVSE's own last_updated in the location and its latest status update"));
+        var withoutTariff = await quality.FindLocationsWithoutTariffAsync(null, examples, ct);
+        response.Findings.Add(Checked("LOCATION_WITHOUT_TARIFF", withoutTariff,
+            "published locations with a connector that names no tariff or a tariff id its CPO has not published; example: the location and its first such connector"));
+        var orphans = await quality.FindCdrsWithoutSessionAsync(since, null, examples, ct);
+        response.Findings.Add(Checked("CDR_WITHOUT_SESSION", orphans,
+            $"stored CDRs ending since {since:u} whose session_id is missing or names no session the hub has for that CPO, newest first"));
         response.Findings.Add(await StuckSessionsAsync(examples, ct));
-        foreach (var (kind, note) in new[]
-        {
-            ("EVSE_STATUS_STALE", "not checked yet: the location store has no query over status age (next step: an index on evse_status.last_updated)"),
-            ("LOCATION_WITHOUT_TARIFF", "not checked yet: needs the locations' connector tariff ids joined with the CPO tariffs"),
-            ("CDR_WITHOUT_SESSION", "not checked yet: needs the CDR store's session ids joined with the sessions table"),
-        })
-        {
-            response.Findings.Add(new Finding { Kind = kind, Checked = false, Note = note });
-        }
-
         return response;
     }
+
+    private static PartyKey RequireCpo(PartyRef? party)
+    {
+        var cpo = ProtoMapping.ToKey(party, "cpo");
+        return cpo.Role == Domain.Parties.PartyRole.Cpo ? cpo : throw new HubException(HubErrorCode.InvalidArgument, $"cpo must be a CPO, not {cpo}", "cpo.role");
+    }
+
+    private static Finding Checked(string kind, FindingCount found, string note) =>
+        new() { Kind = kind, Count = found.Count, Checked = true, Examples = { found.Examples }, Note = note };
 
     // Sessions PENDING or ACTIVE with no update for Sessions:StuckAfter, counted up to a cap so a huge
     // backlog never makes this call slow; the count then says "at least".
@@ -131,27 +142,49 @@ public sealed class OpsGrpcService(
     }
 
     /// <inheritdoc />
-    public override async Task<ResendCdrResponse> ResendCdr(ResendCdrRequest request, ServerCallContext context)
+    public override async Task<ResendCdrResponse> ResendCdr(ResendCdrRequest request, ServerCallContext context) =>
+        new()
+        {
+            Outcome = await ResendAsync(context, request.Cpo, request.CdrId, "cdr_id", "CDR", async (cpo, ct) =>
+            {
+                if (await cdrs.GetAsync(cpo, request.CdrId, ct) is not { } cdr || await feed.RequeueAsync(cpo, cdr.Id, ct) is not { } at)
+                {
+                    return null;
+                }
+
+                // Requeued first, rung after: a subscriber woken by the ring (or by its own poll) finds the new position.
+                _ = grains.GetGrain<ICdrFeedGrain>(cdr.Emsp.ToString()).Notify();
+                return $"requeued CDR {cdr.Id} at the head of {cdr.Emsp}'s CDR feed (position {at.Major}.{at.Minor}): SubscribeCdrs streams deliver it again";
+            }),
+        };
+
+    /// <inheritdoc />
+    public override async Task<ResendSessionResponse> ResendSession(ResendSessionRequest request, ServerCallContext context) =>
+        new()
+        {
+            Outcome = await ResendAsync(context, request.Cpo, request.SessionId, "session_id", "session", async (cpo, _) =>
+                await grains.GetGrain<ISessionGrain>(SessionRecord.KeyOf(cpo, request.SessionId)).Republish() is { } session
+                    ? $"republished session {session.Id} ({session.Status}) on {session.Emsp}'s session feed as change {session.Sequence}: SubscribeSessions streams deliver it again"
+                    : null),
+        };
+
+    // The frame of a resend: operator only, a CPO and an id required, the outcome audited either way ("ops.resend").
+    // `resend` returns the outcome, or null when there is no such thing (NotFound).
+    private async Task<string> ResendAsync(
+        ServerCallContext context, PartyRef? party, string id, string idField, string what, Func<PartyKey, CancellationToken, Task<string?>> resend)
     {
         var caller = context.GetCaller();
         caller.RequireOperator();
-        var cpo = ProtoMapping.ToKey(request.Cpo, "cpo");
-        if (string.IsNullOrEmpty(request.CdrId))
+        var cpo = RequireCpo(party);
+        if (string.IsNullOrEmpty(id))
         {
-            throw new HubException(HubErrorCode.InvalidArgument, "cdr_id is required", "cdr_id");
+            throw new HubException(HubErrorCode.InvalidArgument, $"{idField} is required", idField);
         }
 
-        var target = $"{cpo}/{request.CdrId}";
-        var cdr = await cdrs.GetAsync(cpo, request.CdrId, context.CancellationToken);
-        if (cdr is null)
-        {
-            await audit.RecordAsync(caller, "ops.resend", target, "refused: no such CDR", context.CancellationToken);
-            throw new HubException(HubErrorCode.NotFound, $"there is no CDR '{request.CdrId}' of {cpo}");
-        }
-
-        const string NoPath = "refused: this hub has no delivery path for CDRs to EMSPs yet (EMSPs read CDRs with ListCdrs); nothing was sent";
-        await audit.RecordAsync(caller, "ops.resend", target, NoPath, context.CancellationToken);
-        throw new HubException(HubErrorCode.FailedPrecondition, $"cannot resend CDR '{cdr.Id}' to {cdr.Emsp}: {NoPath[9..]}");
+        var target = what == "CDR" ? $"{cpo}/{id}" : $"{cpo}/{what} {id}";
+        var outcome = await resend(cpo, context.CancellationToken);
+        await audit.RecordAsync(caller, "ops.resend", target, outcome ?? $"refused: no such {what}", context.CancellationToken);
+        return outcome ?? throw new HubException(HubErrorCode.NotFound, $"there is no {what} '{id}' of {cpo}");
     }
 
     /// <inheritdoc />

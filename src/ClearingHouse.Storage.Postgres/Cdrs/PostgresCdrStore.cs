@@ -448,6 +448,38 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The key row takes this transaction's id and the next <c>cdr_feed_seq</c> value, exactly as an insert's defaults
+    /// give them, so the horizon rule holds: readers see the new position only once no older transaction still runs.
+    /// Key rows stored before the feed existed get their EMSP from the CDR.
+    /// </remarks>
+    public async Task<CdrFeedPosition?> RequeueAsync(PartyKey cpo, string cdrId, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            """
+            UPDATE cdr_keys k SET feed_xid = pg_current_xact_id()::text::bigint, feed_seq = nextval('cdr_feed_seq'),
+                                  emsp_country = c.emsp_country, emsp_party = c.emsp_party
+            FROM cdrs c
+            WHERE k.cpo_country = $1 AND k.cpo_party = $2 AND k.cdr_id = $3
+              AND c.cpo_country = k.cpo_country AND c.cpo_party = k.cpo_party AND c.end_time = k.end_time AND c.cdr_id = k.cdr_id
+            RETURNING k.feed_xid, k.feed_seq
+            """,
+            connection)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string> { TypedValue = cpo.CountryCode },
+                new NpgsqlParameter<string> { TypedValue = cpo.PartyId },
+                new NpgsqlParameter<string> { TypedValue = cdrId },
+            },
+        };
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new CdrFeedPosition(reader.GetInt64(0), reader.GetInt64(1)) : null;
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<CdrFeedEntry>> ReadFeedAsync(PartyKey emsp, CdrFeedPosition after, int limit, CancellationToken cancellationToken = default)
     {
         await EnsureSchemaAsync(cancellationToken);

@@ -27,7 +27,7 @@ public sealed class PostgresLocationStore(PostgresConnectionFactory connections)
         );
         """;
 
-    private const long SchemaLockKey = 0x436C_6561_724C_6F63; // "ClearLoc"
+    internal const long SchemaLockKey = 0x436C_6561_724C_6F63; // "ClearLoc"
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private volatile bool _schemaReady;
 

@@ -15,7 +15,8 @@ namespace ClearingHouse.Storage.Postgres.Sessions;
 /// </summary>
 public sealed class PostgresSessionStore(PostgresConnectionFactory connections, Serializer<SessionRecord> serializer) : ISessionStore, IDisposable
 {
-    private const string Schema = """
+    /// <summary>The table and its indexes; idempotent (the data-quality store creates it too when it runs first).</summary>
+    public const string SchemaSql = """
         CREATE SEQUENCE IF NOT EXISTS sessions_seq;
         CREATE TABLE IF NOT EXISTS sessions (
             cpo text NOT NULL,
@@ -156,7 +157,7 @@ public sealed class PostgresSessionStore(PostgresConnectionFactory connections, 
                     await lockCommand.ExecuteNonQueryAsync(cancellationToken);
                 }
 
-                await using (var command = new NpgsqlCommand(Schema, connection, transaction))
+                await using (var command = new NpgsqlCommand(SchemaSql, connection, transaction))
                 {
                     await command.ExecuteNonQueryAsync(cancellationToken);
                 }

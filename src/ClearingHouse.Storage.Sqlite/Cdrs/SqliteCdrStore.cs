@@ -344,6 +344,38 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
         return page;
     }
 
+    /// <inheritdoc />
+    /// <remarks>One write transaction under the file's write gate, as the group commit's: the head sequence moves on
+    /// by one and the CDR takes it, so sequence order stays commit order.</remarks>
+    public async Task<CdrFeedPosition?> RequeueAsync(PartyKey cpo, string cdrId, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken);
+        return await connections.ExecuteWriteAsync<CdrFeedPosition?>(
+            async (connection, ct) =>
+            {
+                using var transaction = connection.BeginTransaction();
+                using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = "SELECT 1 FROM cdrs WHERE cpo_country = $cc AND cpo_party = $cp AND cdr_id = $id";
+                command.Parameters.AddWithValue("$cc", cpo.CountryCode);
+                command.Parameters.AddWithValue("$cp", cpo.PartyId);
+                command.Parameters.AddWithValue("$id", cdrId);
+                if (await command.ExecuteScalarAsync(ct) is null)
+                {
+                    return null;
+                }
+
+                command.CommandText = "UPDATE cdr_feed_head SET seq = seq + 1 WHERE id = 1 RETURNING seq";
+                var seq = Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
+                command.CommandText = "UPDATE cdrs SET feed_seq = $seq WHERE cpo_country = $cc AND cpo_party = $cp AND cdr_id = $id";
+                command.Parameters.AddWithValue("$seq", seq);
+                await command.ExecuteNonQueryAsync(ct);
+                await transaction.CommitAsync(ct);
+                return new CdrFeedPosition(seq, 0);
+            },
+            cancellationToken);
+    }
+
     private Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {
         var schema = _schema;

@@ -12,7 +12,8 @@ namespace ClearingHouse.Storage.Sqlite.Sessions;
 /// </summary>
 public sealed class SqliteSessionStore(SqliteConnectionFactory connections, Serializer<SessionRecord> serializer) : ISessionStore, IDisposable
 {
-    private const string Schema = """
+    /// <summary>The table and its indexes; idempotent (the data-quality store creates it too when it runs first).</summary>
+    public const string SchemaSql = """
         CREATE TABLE IF NOT EXISTS sessions (
             cpo TEXT NOT NULL,
             id TEXT NOT NULL,
@@ -160,7 +161,7 @@ public sealed class SqliteSessionStore(SqliteConnectionFactory connections, Seri
                 await connections.ExecuteWriteAsync(async (connection, ct) =>
                 {
                     await using var command = connection.CreateCommand();
-                    command.CommandText = Schema;
+                    command.CommandText = SchemaSql;
                     return await command.ExecuteNonQueryAsync(ct);
                 }, cancellationToken);
                 _schemaReady = true;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ClearingHouse.Cli;
+using ClearingHouse.Contracts.V1;
 using ClearingHouse.Server.Tests.Infrastructure;
 
 namespace ClearingHouse.Server.Tests.Cli;
@@ -61,6 +62,32 @@ public sealed class CliWalkthroughTests(EmbeddedHubFixture fixture) : IClassFixt
         var (code, _, error) = await Run(["--hub", "http://127.0.0.1:1", "--credential", fixture.Hub.OperatorSecret, "whoami"]);
         Assert.Equal(3, code);
         Assert.Contains("cannot reach the hub", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpsResendAndFindings_StoredAndUnknownIds_ResentOrNotFound()
+    {
+        var roaming = await Roaming.SetUpAsync(fixture.Hub);
+        await new TariffService.TariffServiceClient(roaming.CpoChannel(fixture.Hub)).PutTariffAsync(new PutTariffRequest { OcpiJson = Roaming.MinPriceTariff });
+        await new CdrService.CdrServiceClient(roaming.CpoChannel(fixture.Hub)).SubmitCdrBatchAsync(new SubmitCdrBatchRequest { Cdrs = { roaming.Cdr("CLI-1") } });
+        var op = new[] { "--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret, "ops" };
+        var shortCpo = $"{roaming.Cpo.CountryCode}-{roaming.Cpo.PartyId}";
+
+        var resent = await Run([.. op, "resend", "cdr", "--cpo", shortCpo, "--id", "CLI-1"]);
+        var unknownCdr = await Run([.. op, "resend", "cdr", "--cpo", shortCpo + "-CPO", "--id", "NOPE"]);
+        var unknownSession = await Run([.. op, "resend", "session", "--cpo", shortCpo, "--id", "NOPE"]);
+        var badCpo = await Run([.. op, "resend", "session", "--cpo", "nonsense", "--id", "X"]);
+        var findings = await Run([.. op, "findings", "--since", "2022-01-01T00:00:00Z"]);
+
+        Assert.Equal(0, resent.Code);
+        Assert.Contains("requeued CDR CLI-1", resent.Output, StringComparison.Ordinal);
+        Assert.Equal((1, 1), (unknownCdr.Code, unknownSession.Code));
+        Assert.Contains("NotFound", unknownCdr.Error, StringComparison.Ordinal);
+        Assert.Contains("there is no session 'NOPE'", unknownSession.Error, StringComparison.Ordinal);
+        Assert.Equal(2, badCpo.Code);
+        Assert.Equal(0, findings.Code);
+        Assert.Contains($"{shortCpo}-CPO/CLI-1 (session none given)", findings.Output, StringComparison.Ordinal);
+        Assert.Contains("EVSE_STATUS_STALE", findings.Output, StringComparison.Ordinal);
     }
 
     private static async Task<(int Code, string Output, string Error)> Run(string[] args)

@@ -148,6 +148,31 @@ public abstract class CdrStoreTestBase
         Assert.Null(await Store.GetAsync(cpo, "NOT-HERE"));
     }
 
+    [Fact]
+    public async Task RequeueAsync_CdrAlreadyRead_ComesAgainAfterEveryPositionReadUnchanged()
+    {
+        var (cpo, emsp) = (NewCpo(), NewEmsp());
+        var end = new DateTimeOffset(2026, 4, 3, 10, 0, 0, TimeSpan.Zero);
+        await Store.InsertAsync(cpo, [Cdr(cpo, emsp, "R1", end), Cdr(cpo, emsp, "R2", end.AddMinutes(1))]);
+        var read = await ReadFeedUntilAsync(emsp, CdrFeedPosition.Start, 2);
+
+        var requeued = await Feed.RequeueAsync(cpo, "R1");
+        var again = await ReadFeedUntilAsync(emsp, read[^1].Position, 1);
+        var twice = await Feed.RequeueAsync(cpo, "R1");
+        var afterTwice = await ReadFeedUntilAsync(emsp, again[^1].Position, 1);
+        var fromStart = await ReadFeedUntilAsync(emsp, CdrFeedPosition.Start, 2);
+
+        Assert.NotNull(requeued);
+        Assert.True(requeued > read[^1].Position);
+        var entry = Assert.Single(again);
+        Assert.Equal((Cdr(cpo, emsp, "R1", end), requeued!.Value), (entry.Cdr, entry.Position));
+        Assert.True(twice > requeued);
+        Assert.Equal("R1", Assert.Single(afterTwice).Cdr.Id);
+        Assert.Equal(["R2", "R1"], fromStart.Select(e => e.Cdr.Id)); // moved, not copied
+        Assert.Null(await Feed.RequeueAsync(cpo, "NOPE"));
+        Assert.Null(await Feed.RequeueAsync(NewCpo(), "R1"));
+    }
+
     private static string Next()
     {
         var n = Interlocked.Increment(ref _counter) + (Environment.ProcessId % 1000 * 37);

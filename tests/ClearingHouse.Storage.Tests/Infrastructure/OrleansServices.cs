@@ -11,10 +11,12 @@ namespace ClearingHouse.Storage.Tests.Infrastructure;
 public static class OrleansServices
 {
     private static readonly ServiceProvider Services = new ServiceCollection()
-        .AddSerializer(b => b.AddAssembly(typeof(TestState).Assembly))
+        .AddSerializer(b => b.AddAssembly(typeof(TestState).Assembly).AddAssembly(typeof(ClearingHouse.Grains.Sessions.SessionRecord).Assembly))
         .BuildServiceProvider();
 
     public static IGrainStorageSerializer Serializer { get; } = new OrleansGrainStorageSerializer(Services.GetRequiredService<Serializer>());
+
+    public static Serializer<T> SerializerOf<T>() => Services.GetRequiredService<Serializer<T>>();
 
     public static IActivatorProvider Activators => Services.GetRequiredService<IActivatorProvider>();
 
