@@ -94,20 +94,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.CreateCommand();
-        var sql = $"SELECT {StatementColumns} FROM statements WHERE number > @after";
-        if (query.Cpo is { } cpo)
-        {
-            sql += " AND cpo_country = @cc AND cpo_party = @cp";
-            command.Add("@cc", cpo.CountryCode);
-            command.Add("@cp", cpo.PartyId);
-        }
-
-        if (query.Emsp is { } emsp)
-        {
-            sql += " AND emsp_country = @ec AND emsp_party = @ep";
-            command.Add("@ec", emsp.CountryCode);
-            command.Add("@ep", emsp.PartyId);
-        }
+        var sql = $"SELECT {StatementColumns} FROM statements WHERE number > @after" + PartyFilter(command, query.Cpo, query.Emsp);
 
         command.CommandText = sql + " ORDER BY number LIMIT @limit";
         command.Add("@after", query.AfterNumber);
@@ -392,20 +379,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.CreateCommand();
-        var sql = $"SELECT {DisputeColumns} FROM disputes WHERE id > @after";
-        if (query.Cpo is { } cpo)
-        {
-            sql += " AND cpo_country = @cc AND cpo_party = @cp";
-            command.Add("@cc", cpo.CountryCode);
-            command.Add("@cp", cpo.PartyId);
-        }
-
-        if (query.Emsp is { } emsp)
-        {
-            sql += " AND emsp_country = @ec AND emsp_party = @ep";
-            command.Add("@ec", emsp.CountryCode);
-            command.Add("@ep", emsp.PartyId);
-        }
+        var sql = $"SELECT {DisputeColumns} FROM disputes WHERE id > @after" + PartyFilter(command, query.Cpo, query.Emsp);
 
         if (query.State is { } state)
         {
@@ -535,6 +509,27 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
         command.Add("@to", (int)change.To);
         command.Add("@reason", change.Reason);
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The conditions (and their parameters) for an optional CPO and an optional EMSP.</summary>
+    private static string PartyFilter(DbCommand command, PartyKey? cpo, PartyKey? emsp)
+    {
+        var sql = "";
+        if (cpo is { } c)
+        {
+            sql += " AND cpo_country = @cc AND cpo_party = @cp";
+            command.Add("@cc", c.CountryCode);
+            command.Add("@cp", c.PartyId);
+        }
+
+        if (emsp is { } e)
+        {
+            sql += " AND emsp_country = @ec AND emsp_party = @ep";
+            command.Add("@ec", e.CountryCode);
+            command.Add("@ep", e.PartyId);
+        }
+
+        return sql;
     }
 
     private static void AddPair(DbCommand command, PartyKey cpo, PartyKey emsp)
