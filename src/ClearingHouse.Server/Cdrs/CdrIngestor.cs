@@ -201,9 +201,22 @@ public sealed partial class CdrIngestor
 
         // One lookup for the batch's locations (usually answered by the silo's copy without a call).
         var zones = new Dictionary<string, string?>(StringComparer.Ordinal);
+        Dictionary<string, (TimeZoneInfo, string)>? choices = null;
         if (locationIds is not null)
         {
             await _locationZones.ResolveAsync(cpo, locationIds, zones);
+        }
+
+        (TimeZoneInfo, string) ZoneOfLocation(string locationId)
+        {
+            choices ??= new(StringComparer.Ordinal);
+            if (!choices.TryGetValue(locationId, out var choice))
+            {
+                choice = ChooseTimeZone(locationId, null, zones);
+                choices[locationId] = choice;
+            }
+
+            return choice;
         }
 
         foreach (var (i, cdr, emsp, tariff, cdrZone) in valid)
@@ -212,7 +225,9 @@ public sealed partial class CdrIngestor
             var check = PriceCheck.NotChecked;
             if (tariff is not null)
             {
-                var (timeZone, note) = ChooseTimeZone(cdr, cdrZone, zones);
+                var (timeZone, note) = cdrZone is null && cdr.CdrLocation?.Id is { Length: > 0 } at
+                    ? ZoneOfLocation(at) // one note per location and batch, not per CDR
+                    : ChooseTimeZone(cdr, cdrZone, zones);
                 price = TariffPricer.Price(tariff.Compiled, cdr, timeZone) with { TimeZone = timeZone.Id, TimeZoneNote = note };
                 check = CdrPriceCheck.IsMismatch(price, cdr.TotalCost, tolerance, cdr.Credit == true) ? PriceCheck.Mismatch : PriceCheck.Matched;
             }
@@ -358,11 +373,19 @@ public sealed partial class CdrIngestor
     /// The zone a CDR is priced in: its location's, as the hub knows it; else the CDR's own
     /// <c>cdr_location.time_zone</c>; else UTC. The note says which, and why.
     /// </summary>
-    private static (TimeZoneInfo Zone, string Note) ChooseTimeZone(Cdr cdr, TimeZoneInfo? cdrZone, Dictionary<string, string?> zones)
+    private static (TimeZoneInfo Zone, string Note) ChooseTimeZone(Cdr cdr, TimeZoneInfo? cdrZone, Dictionary<string, string?> zones) =>
+        ChooseTimeZone(cdr.CdrLocation?.Id, cdrZone, zones);
+
+    private static (TimeZoneInfo Zone, string Note) ChooseTimeZone(string? locationId, TimeZoneInfo? cdrZone, Dictionary<string, string?> zones)
     {
         string why;
-        if (cdr.CdrLocation?.Id is not { Length: > 0 } locationId)
+        if (string.IsNullOrEmpty(locationId))
         {
+            if (cdrZone is null)
+            {
+                return (TimeZoneInfo.Utc, NoLocationNoZoneNote); // the common case of a bare CDR: no string built per CDR
+            }
+
             why = "the CDR names no location (cdr_location.id)";
         }
         else if (!zones.TryGetValue(locationId, out var held) || held is null)
@@ -384,6 +407,8 @@ public sealed partial class CdrIngestor
             ? (cdrZone, $"{why}: priced in the CDR's cdr_location.time_zone")
             : (TimeZoneInfo.Utc, $"{why} and the CDR carries no cdr_location.time_zone: priced in UTC");
     }
+
+    private const string NoLocationNoZoneNote = "the CDR names no location (cdr_location.id) and carries no cdr_location.time_zone: priced in UTC";
 
     private static TimeZoneInfo? FindTimeZone(string id) => TimeZones.GetOrAdd(id, static z =>
         TimeZoneInfo.TryFindSystemTimeZoneById(z, out var zone) ? zone : null);
