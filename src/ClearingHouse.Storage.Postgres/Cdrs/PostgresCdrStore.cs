@@ -13,8 +13,9 @@ namespace ClearingHouse.Storage.Postgres.Cdrs;
 /// </summary>
 /// <remarks>
 /// <para><c>cdrs</c> is partitioned by day of <c>end_time</c> (one partition per UTC day, created on demand under an
-/// advisory lock), with two indexes (by CPO, by EMSP, each in time order) that every partition inherits, so a page
-/// for one party and period touches only that period's partitions.</para>
+/// advisory lock), with three indexes that every partition inherits (by CPO, by EMSP, and by the (CPO, EMSP) pair, each
+/// in time order), so a page for one party, or one pair as settlement reads it, and one period touches only that
+/// period's partitions and only index entries of the rows it returns.</para>
 /// <para>A unique key of a partitioned table must contain the partition key, so (CPO, id) alone cannot be unique
 /// there. Idempotency lives in the small unpartitioned table <c>cdr_keys</c> (primary key (CPO country, CPO party,
 /// id), with the row's <c>end_time</c> so a lookup by id finds its partition). A write is one transaction: the rows
@@ -73,6 +74,7 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
         ) PARTITION BY RANGE (end_time);
         CREATE INDEX IF NOT EXISTS cdrs_by_cpo ON cdrs (cpo_country, cpo_party, end_time, cdr_id);
         CREATE INDEX IF NOT EXISTS cdrs_by_emsp ON cdrs (emsp_country, emsp_party, end_time, cpo_country, cpo_party, cdr_id);
+        CREATE INDEX IF NOT EXISTS cdrs_by_cpo_emsp ON cdrs (cpo_country, cpo_party, emsp_country, emsp_party, end_time, cdr_id);
         """;
 
     // The staging table: one per PostgreSQL session (temporary, so never WAL-logged), emptied by every commit. Created
