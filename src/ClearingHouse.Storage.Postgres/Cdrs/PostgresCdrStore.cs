@@ -18,12 +18,14 @@ namespace ClearingHouse.Storage.Postgres.Cdrs;
 /// period's partitions and only index entries of the rows it returns.</para>
 /// <para>A unique key of a partitioned table must contain the partition key, so (CPO, id) alone cannot be unique
 /// there. Idempotency lives in the small unpartitioned table <c>cdr_keys</c> (primary key (CPO country, CPO party,
-/// id), with the row's <c>end_time</c> so a lookup by id finds its partition). A write is one transaction: the rows
-/// are sent with binary COPY into a per-session temporary staging table (<c>cdr_stage</c>, not WAL-logged, emptied at
-/// commit), then one statement puts their keys into <c>cdr_keys</c> with <c>ON CONFLICT DO NOTHING RETURNING</c> and
-/// only the rows whose key was new into <c>cdrs</c>. Concurrent batches with the same key serialize on the
+/// id), with the row's <c>end_time</c> so a lookup by id finds its partition). A batch is one statement: the rows
+/// arrive as arrays (<c>unnest</c>), their keys go into <c>cdr_keys</c> with <c>ON CONFLICT DO NOTHING</c>, and
+/// only the rows whose key was new go into <c>cdrs</c>. Concurrent batches with the same key serialize on the
 /// primary key: the second waits for the first to commit, then finds the conflict. Keys are inserted in id order,
-/// so two batches never deadlock. The batch is acknowledged after the commit (synchronous_commit on).</para>
+/// so two batches never deadlock. The batch is acknowledged after the commit (synchronous_commit on). Binary COPY into
+/// a per-session temporary staging table followed by the same INSERT .. ON CONFLICT was tried and measured: the same
+/// throughput, but 34-36 us of PostgreSQL backend CPU per CDR against 26 us for this one statement (the staging
+/// table is written, read back and truncated at every commit), so the arrays stay.</para>
 /// <para>The EMSP feed (<see cref="ICdrFeedStore"/>) also lives in <c>cdr_keys</c> (small, unpartitioned): each key
 /// row carries its EMSP, the id of the transaction that stored it (<c>feed_xid</c>) and a sequence value. Feed order
 /// is (feed_xid, feed_seq), and a read only returns rows whose transaction id is below the oldest transaction of this
@@ -77,37 +79,27 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
         CREATE INDEX IF NOT EXISTS cdrs_by_cpo_emsp ON cdrs (cpo_country, cpo_party, emsp_country, emsp_party, end_time, cdr_id);
         """;
 
-    // The staging table: one per PostgreSQL session (temporary, so never WAL-logged), emptied by every commit. Created
-    // when a pooled connection first writes (IF NOT EXISTS: one catalog lookup afterwards, sent with the BEGIN).
-    private const string StageSql = $"""
-        CREATE TEMP TABLE IF NOT EXISTS cdr_stage (
-            cpo_country text NOT NULL, cpo_party text NOT NULL, cdr_id text NOT NULL, emsp_country text NOT NULL,
-            emsp_party text NOT NULL, start_time timestamptz NOT NULL, end_time timestamptz NOT NULL, currency text NOT NULL,
-            total_excl numeric NOT NULL, total_incl numeric NULL, credit boolean NOT NULL, credit_reference_id text NULL,
-            tariff_id text NULL, price_check smallint NOT NULL, hub_price text NULL, received_at timestamptz NOT NULL,
-            ocpi_json text NOT NULL
-        ) ON COMMIT DELETE ROWS
-        """;
-
-    private const string CopySql = $"COPY cdr_stage ({Columns}) FROM STDIN (FORMAT BINARY)";
-
-    // Keys first, in key order (two groups never deadlock), ON CONFLICT DO NOTHING; then only the rows whose key was new.
-    private const string MergeSql = $"""
-        WITH k AS (
+    private const string InsertSql = $"""
+        WITH s AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
+                $8::text[], $9::numeric[], $10::numeric[], $11::boolean[], $12::text[], $13::text[], $14::smallint[], $15::text[],
+                $16::timestamptz[], $17::text[])
+            AS t(cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, start_time, end_time, currency, total_excl, total_incl,
+                 credit, credit_reference_id, tariff_id, price_check, hub_price, received_at, ocpi_json)
+        ), k AS (
             INSERT INTO cdr_keys (cpo_country, cpo_party, cdr_id, end_time, emsp_country, emsp_party)
-            SELECT cpo_country, cpo_party, cdr_id, end_time, emsp_country, emsp_party FROM cdr_stage ORDER BY cpo_country, cpo_party, cdr_id
+            SELECT cpo_country, cpo_party, cdr_id, end_time, emsp_country, emsp_party FROM s ORDER BY cpo_country, cpo_party, cdr_id
             ON CONFLICT DO NOTHING
             RETURNING cpo_country, cpo_party, cdr_id
+        ), ins AS (
+            INSERT INTO cdrs ({Columns})
+            SELECT s.cpo_country, s.cpo_party, s.cdr_id, s.emsp_country, s.emsp_party, s.start_time, s.end_time, s.currency, s.total_excl,
+                   s.total_incl, s.credit, s.credit_reference_id, s.tariff_id, s.price_check, s.hub_price, s.received_at, s.ocpi_json
+            FROM s JOIN k ON (k.cpo_country, k.cpo_party, k.cdr_id) = (s.cpo_country, s.cpo_party, s.cdr_id)
+            RETURNING cpo_country, cpo_party, cdr_id
         )
-        INSERT INTO cdrs ({Columns})
-        SELECT {StagedColumns}
-        FROM cdr_stage s JOIN k ON (k.cpo_country, k.cpo_party, k.cdr_id) = (s.cpo_country, s.cpo_party, s.cdr_id)
-        RETURNING cpo_country, cpo_party, cdr_id
+        SELECT cpo_country, cpo_party, cdr_id FROM ins
         """;
-
-    private const string StagedColumns =
-        "s.cpo_country, s.cpo_party, s.cdr_id, s.emsp_country, s.emsp_party, s.start_time, s.end_time, s.currency, s.total_excl, " +
-        "s.total_incl, s.credit, s.credit_reference_id, s.tariff_id, s.price_check, s.hub_price, s.received_at, s.ocpi_json";
 
     // The feed's horizon, from the statement's own snapshot: its xmax, or the oldest transaction still running in it,
     // leaving out transactions known to run in another database (pg_stat_activity), whose rows can never be ours. A
@@ -236,81 +228,119 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
 
     private async Task<HashSet<string>[]> WriteGroupAsync(List<PendingInsert> group, int rows)
     {
+        var cpoCountries = new string[rows];
+        var cpoParties = new string[rows];
+        var ids = new string[rows];
+        var emspCountries = new string[rows];
+        var emspParties = new string[rows];
+        var starts = new DateTime[rows];
+        var ends = new DateTime[rows];
+        var currencies = new string[rows];
+        var excl = new decimal[rows];
+        var incl = new decimal?[rows];
+        var credits = new bool[rows];
+        var creditRefs = new string?[rows];
+        var tariffs = new string?[rows];
+        var checks = new short[rows];
+        var hubPrices = new string?[rows];
+        var received = new DateTime[rows];
+        var json = new string[rows];
+        // Which batch of the group each key belongs to: the first that names it.
+        var owner = new Dictionary<(string, string, string), int>(rows);
+        var n = 0;
+        for (var g = 0; g < group.Count; g++)
+        {
+            var cpo = group[g].Cpo;
+            foreach (var c in group[g].Cdrs)
+            {
+                if (!owner.TryAdd((cpo.CountryCode, cpo.PartyId, c.Id), g))
+                {
+                    continue;
+                }
+
+                cpoCountries[n] = cpo.CountryCode;
+                cpoParties[n] = cpo.PartyId;
+                ids[n] = c.Id;
+                emspCountries[n] = c.Emsp.CountryCode;
+                emspParties[n] = c.Emsp.PartyId;
+                starts[n] = c.StartDateTime.UtcDateTime;
+                ends[n] = c.EndDateTime.UtcDateTime;
+                currencies[n] = c.Currency;
+                excl[n] = c.TotalCostExclVat;
+                incl[n] = c.TotalCostInclVat;
+                credits[n] = c.Credit;
+                creditRefs[n] = c.CreditReferenceId;
+                tariffs[n] = c.TariffId;
+                checks[n] = (short)c.PriceCheck;
+                hubPrices[n] = c.HubPriceJson;
+                received[n] = c.ReceivedAt.UtcDateTime;
+                json[n] = c.OcpiJson;
+                n++;
+            }
+        }
+
+        if (n < rows)
+        {
+            Array.Resize(ref cpoCountries, n);
+            Array.Resize(ref cpoParties, n);
+            Array.Resize(ref ids, n);
+            Array.Resize(ref emspCountries, n);
+            Array.Resize(ref emspParties, n);
+            Array.Resize(ref starts, n);
+            Array.Resize(ref ends, n);
+            Array.Resize(ref currencies, n);
+            Array.Resize(ref excl, n);
+            Array.Resize(ref incl, n);
+            Array.Resize(ref credits, n);
+            Array.Resize(ref creditRefs, n);
+            Array.Resize(ref tariffs, n);
+            Array.Resize(ref checks, n);
+            Array.Resize(ref hubPrices, n);
+            Array.Resize(ref received, n);
+            Array.Resize(ref json, n);
+        }
+
+        await using var connection = await connections.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(InsertSql, connection)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string[]> { TypedValue = cpoCountries },
+                new NpgsqlParameter<string[]> { TypedValue = cpoParties },
+                new NpgsqlParameter<string[]> { TypedValue = ids },
+                new NpgsqlParameter<string[]> { TypedValue = emspCountries },
+                new NpgsqlParameter<string[]> { TypedValue = emspParties },
+                new NpgsqlParameter<DateTime[]> { TypedValue = starts, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+                new NpgsqlParameter<DateTime[]> { TypedValue = ends, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+                new NpgsqlParameter<string[]> { TypedValue = currencies },
+                new NpgsqlParameter<decimal[]> { TypedValue = excl },
+                new NpgsqlParameter<decimal?[]> { TypedValue = incl },
+                new NpgsqlParameter<bool[]> { TypedValue = credits },
+                new NpgsqlParameter<string?[]> { TypedValue = creditRefs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter<string?[]> { TypedValue = tariffs, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter<short[]> { TypedValue = checks },
+                new NpgsqlParameter<string?[]> { TypedValue = hubPrices, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new NpgsqlParameter<DateTime[]> { TypedValue = received, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz },
+                new NpgsqlParameter<string[]> { TypedValue = json },
+            },
+        };
+
         var results = new HashSet<string>[group.Count];
         for (var g = 0; g < results.Length; g++)
         {
             results[g] = new HashSet<string>(StringComparer.Ordinal);
         }
 
-        // Which batch of the group each key belongs to: the first that names it (later ones are not staged).
-        var owner = new Dictionary<(string, string, string), int>(rows);
-        await using var connection = await connections.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using (var stage = new NpgsqlCommand(StageSql, connection, transaction))
+        // A single statement is its own transaction: committed (and durable) before the reader completes.
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
         {
-            await stage.ExecuteNonQueryAsync();
+            var key = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
+            results[owner[key]].Add(key.Item3);
         }
 
-        // Binary COPY: each value goes from the StoredCdr straight into the wire buffer (no per-column arrays, no
-        // text form of numbers or times for the server to parse).
-        await using (var copy = await connection.BeginBinaryImportAsync(CopySql))
-        {
-            for (var g = 0; g < group.Count; g++)
-            {
-                var cpo = group[g].Cpo;
-                foreach (var c in group[g].Cdrs)
-                {
-                    if (!owner.TryAdd((cpo.CountryCode, cpo.PartyId, c.Id), g))
-                    {
-                        continue;
-                    }
-
-                    await copy.StartRowAsync();
-                    await copy.WriteAsync(cpo.CountryCode, NpgsqlDbType.Text);
-                    await copy.WriteAsync(cpo.PartyId, NpgsqlDbType.Text);
-                    await copy.WriteAsync(c.Id, NpgsqlDbType.Text);
-                    await copy.WriteAsync(c.Emsp.CountryCode, NpgsqlDbType.Text);
-                    await copy.WriteAsync(c.Emsp.PartyId, NpgsqlDbType.Text);
-                    await copy.WriteAsync(c.StartDateTime.UtcDateTime, NpgsqlDbType.TimestampTz);
-                    await copy.WriteAsync(c.EndDateTime.UtcDateTime, NpgsqlDbType.TimestampTz);
-                    await copy.WriteAsync(c.Currency, NpgsqlDbType.Text);
-                    await copy.WriteAsync(c.TotalCostExclVat, NpgsqlDbType.Numeric);
-                    await WriteOrNullAsync(copy, c.TotalCostInclVat, NpgsqlDbType.Numeric);
-                    await copy.WriteAsync(c.Credit, NpgsqlDbType.Boolean);
-                    await WriteOrNullAsync(copy, c.CreditReferenceId, NpgsqlDbType.Text);
-                    await WriteOrNullAsync(copy, c.TariffId, NpgsqlDbType.Text);
-                    await copy.WriteAsync((short)c.PriceCheck, NpgsqlDbType.Smallint);
-                    await WriteOrNullAsync(copy, c.HubPriceJson, NpgsqlDbType.Text);
-                    await copy.WriteAsync(c.ReceivedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
-                    await copy.WriteAsync(c.OcpiJson, NpgsqlDbType.Text);
-                }
-            }
-
-            await copy.CompleteAsync();
-        }
-
-        await using (var insert = new NpgsqlCommand(MergeSql, connection, transaction))
-        await using (var reader = await insert.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                var key = (reader.GetString(0), reader.GetString(1), reader.GetString(2));
-                results[owner[key]].Add(key.Item3);
-            }
-        }
-
-        // Durable when the commit returns (synchronous_commit on); the staged rows go with it (ON COMMIT DELETE ROWS).
-        await transaction.CommitAsync();
         return results;
     }
-
-    private static Task WriteOrNullAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
-        where T : class =>
-        value is null ? copy.WriteNullAsync() : copy.WriteAsync(value, type);
-
-    private static Task WriteOrNullAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
-        where T : struct =>
-        value is { } v ? copy.WriteAsync(v, type) : copy.WriteNullAsync();
 
     /// <inheritdoc />
     public async Task<StoredCdr?> GetAsync(PartyKey cpo, string id, CancellationToken cancellationToken = default)
