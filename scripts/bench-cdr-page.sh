@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS cdrs (
 ) PARTITION BY RANGE (end_time);
 CREATE INDEX IF NOT EXISTS cdrs_by_cpo ON cdrs (cpo_country, cpo_party, end_time, cdr_id);
 CREATE INDEX IF NOT EXISTS cdrs_by_emsp ON cdrs (emsp_country, emsp_party, end_time, cpo_country, cpo_party, cdr_id);
+CREATE INDEX IF NOT EXISTS cdrs_by_cpo_emsp ON cdrs (cpo_country, cpo_party, emsp_country, emsp_party, end_time, cdr_id);
 SQL
   per_day=$(( (CDRS + DAYS - 1) / DAYS ))
   for d in $(seq 0 $((DAYS - 1))); do
@@ -77,6 +78,8 @@ SQL
   echo "generated in $(( $(date +%s) - started )) s"
 fi
 
+# The (CPO, EMSP) index of PostgresCdrStore's schema, also on a database generated before it existed (~25 s for 10M rows).
+psql_db -c "CREATE INDEX IF NOT EXISTS cdrs_by_cpo_emsp ON cdrs (cpo_country, cpo_party, emsp_country, emsp_party, end_time, cdr_id)"
 echo "stored: $(psql_db -c "SELECT count(*) FROM cdr_keys") CDRs in $(psql_db -c "SELECT count(*) FROM pg_inherits WHERE inhparent = 'cdrs'::regclass") partitions, $(psql_db -c "SELECT pg_size_pretty(pg_database_size(current_database()))")"
 query() { # cpo emsp day -> the SQL PostgresCdrStore.ListAsync sends (parameters inlined)
   echo "SELECT cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, start_time, end_time, currency, total_excl, total_incl, credit, credit_reference_id, tariff_id, price_check, hub_price, received_at, ocpi_json FROM cdrs WHERE true AND cpo_country = 'NL' AND cpo_party = '$1' AND emsp_country = 'DE' AND emsp_party = '$2' AND end_time >= '$3T00:00:00Z' AND end_time < '$3T00:00:00Z'::timestamptz + interval '1 day' ORDER BY end_time, cpo_country, cpo_party, cdr_id LIMIT 1001"

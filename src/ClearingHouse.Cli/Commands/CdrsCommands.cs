@@ -41,17 +41,23 @@ public static class CdrsCommands
             }
 
             var printer = ctx.Printer(r);
-            printer.Table(response, rows, ["SOURCE", "CDR", "STATUS", "PRICE CHECK", "HUB TOTAL", "REASONS"], x =>
+            printer.Table(response, rows, ["SOURCE", "CDR", "STATUS", "PRICE CHECK", "HUB TOTAL", "TIME ZONE", "REASONS"], x =>
             [
                 x.Source,
                 x.Ack.CdrId,
                 x.Ack.Status.ToString().ToUpperInvariant(),
                 x.Ack.PriceCheck == PriceCheckStatus.Unspecified ? "" : x.Ack.PriceCheck.ToString().ToUpperInvariant(),
                 x.Ack.HubTotalCost is { } t ? $"{t.ExclVat}/{t.InclVat} {t.Currency}" : "",
+                x.Ack.TimeZone,
                 string.Join("; ", x.Ack.Reasons.Select(reason => $"{reason.Field} {reason.Description}".Trim())),
             ]);
             var counts = response.Acks.GroupBy(a => a.Status).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}");
             printer.Line(string.Join(", ", counts));
+            foreach (var note in response.Acks.Where(a => a.TimeZoneNote.Length > 0).GroupBy(a => a.TimeZoneNote).Select(g => $"time zone: {g.Key} ({g.Count()} CDR{(g.Count() == 1 ? "" : "s")})"))
+            {
+                printer.Line(note);
+            }
+
             return 0;
         });
 

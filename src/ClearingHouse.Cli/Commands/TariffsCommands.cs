@@ -195,6 +195,10 @@ public static class TariffsCommands
         var limits = (b.MinPriceApplied ? " min_price applied" : "") + (b.MaxPriceApplied ? " max_price applied" : "");
         printer.Line($"total     {b.Total.ExclVat} / {b.Total.InclVat} {b.Currency}{limits}");
         printer.Line($"session   {b.TotalTime} h");
+        if (b.TimeZone.Length > 0)
+        {
+            printer.Line($"time zone {b.TimeZone}{(b.TimeZoneNote.Length > 0 ? $" ({b.TimeZoneNote})" : "")}");
+        }
     }
 
     /// <summary>Reads a file a command names; a usage error when it cannot.</summary>

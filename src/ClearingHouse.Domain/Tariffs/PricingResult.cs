@@ -67,4 +67,13 @@ public sealed record PricingResult
 
     /// <summary>Whether the session was priced as a reservation that expired without charging.</summary>
     public required bool ReservationExpired { get; init; }
+
+    /// <summary>
+    /// The IANA time zone time, date and day-of-week restrictions were read in, when the caller recorded it (the
+    /// pricer itself leaves it null: it only uses the zone it is given).
+    /// </summary>
+    public string? TimeZone { get; init; }
+
+    /// <summary>Where <see cref="TimeZone"/> came from and why, in words (for example a fallback to UTC); null when not recorded.</summary>
+    public string? TimeZoneNote { get; init; }
 }

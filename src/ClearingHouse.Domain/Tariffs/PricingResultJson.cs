@@ -38,9 +38,23 @@ public static class PricingResultJson
         w.WriteBoolean("min_price_applied"u8, result.MinPriceApplied);
         w.WriteBoolean("max_price_applied"u8, result.MaxPriceApplied);
         w.WriteBoolean("reservation_expired"u8, result.ReservationExpired);
+        NullableString(w, "time_zone"u8, result.TimeZone);
+        NullableString(w, "time_zone_note"u8, result.TimeZoneNote);
         w.WriteEndObject();
         w.Flush();
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void NullableString(Utf8JsonWriter w, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
     }
 
     private static void Charge(Utf8JsonWriter w, ReadOnlySpan<byte> name, DimensionCharge charge)

@@ -23,6 +23,12 @@ public interface ILocationGrain : IGrainWithStringKey
     Task<LocationData?> Get();
 
     /// <summary>
+    /// The location's IANA <c>time_zone</c> as the CPO published it ("" when it has none), or null when the hub
+    /// does not know the location. Cheap (no EVSE copy): CDR ingest prices in this zone.
+    /// </summary>
+    Task<string?> GetTimeZone();
+
+    /// <summary>
     /// Applies a batch of status updates for this location in order, newer-only. An unknown location
     /// answers UnknownLocation for every update.
     /// </summary>

@@ -121,6 +121,19 @@ public sealed class LocationGrain(
     public Task<LocationData?> Get() => Task.FromResult(Current());
 
     /// <inheritdoc />
+    public Task<string?> GetTimeZone()
+    {
+        if (state.State.Location is not { } location)
+        {
+            // Asked about by a CDR naming a location the CPO never published: do not keep an empty grain around.
+            DeactivateOnIdle();
+            return Task.FromResult<string?>(null);
+        }
+
+        return Task.FromResult<string?>(location.TimeZone);
+    }
+
+    /// <inheritdoc />
     public Task<StatusBatchResult> ApplyStatuses(StatusBatch batch)
     {
         var n = batch.EvseUids.Length;

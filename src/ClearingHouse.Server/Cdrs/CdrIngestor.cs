@@ -29,7 +29,7 @@ public enum CdrOutcome
 }
 
 /// <summary>The acknowledgement of one CDR of a batch.</summary>
-public sealed record CdrResult(int Index, string? CdrId, CdrOutcome Outcome, IReadOnlyList<CdrValidationError> Reasons, PriceCheck? PriceCheck, Cost? HubTotal, string Currency);
+public sealed record CdrResult(int Index, string? CdrId, CdrOutcome Outcome, IReadOnlyList<CdrValidationError> Reasons, PriceCheck? PriceCheck, Cost? HubTotal, string Currency, string? TimeZone = null, string? TimeZoneNote = null);
 
 /// <summary>
 /// Ingests a batch of one CPO's CDRs without a grain call per CDR: each CDR is parsed and validated, checked
@@ -38,9 +38,11 @@ public sealed record CdrResult(int Index, string? CdrId, CdrOutcome Outcome, IRe
 /// transaction. Results are returned only after that transaction committed: an ACCEPTED CDR is durable.
 /// </summary>
 /// <remarks>
-/// Time zone for pricing: <c>cdr_location.time_zone</c> when the CDR carries it (an extension; OCPI 2.2.1's
-/// CdrLocation has none), else UTC. Locations are another issue's work; once they exist the location's
-/// <c>time_zone</c> should be used.
+/// Time zone for pricing: the <c>time_zone</c> of the location the CDR names (<c>cdr_location.id</c>) as the hub
+/// knows it (the CPO published it through LocationService), looked up for the whole batch at once through the
+/// silo's <see cref="LocationTimeZones"/>; only when the hub does not know the location (or it has no usable zone),
+/// the CDR's own <c>cdr_location.time_zone</c> (an extension; OCPI 2.2.1's CdrLocation has none), else UTC. The
+/// choice and any fallback are stated in the breakdown's and the acknowledgement's time-zone note.
 /// </remarks>
 public sealed partial class CdrIngestor
 {
@@ -51,6 +53,7 @@ public sealed partial class CdrIngestor
     private readonly IGrainFactory _grains;
     private readonly PartyDirectory _directory;
     private readonly TariffCatalog _catalog;
+    private readonly LocationTimeZones _locationZones;
     private readonly HubClock _clock;
     private readonly IOptions<CdrOptions> _options;
     private readonly ILogger<CdrIngestor> _logger;
@@ -58,12 +61,13 @@ public sealed partial class CdrIngestor
     private readonly Histogram<double> _batchSeconds;
 
     /// <summary>Creates the ingestor.</summary>
-    public CdrIngestor(ICdrStore store, IGrainFactory grains, PartyDirectory directory, TariffCatalog catalog, HubClock clock, IOptions<CdrOptions> options, IMeterFactory meters, ILogger<CdrIngestor> logger)
+    public CdrIngestor(ICdrStore store, IGrainFactory grains, PartyDirectory directory, TariffCatalog catalog, LocationTimeZones locationZones, HubClock clock, IOptions<CdrOptions> options, IMeterFactory meters, ILogger<CdrIngestor> logger)
     {
         _store = store;
         _grains = grains;
         _directory = directory;
         _catalog = catalog;
+        _locationZones = locationZones;
         _clock = clock;
         _options = options;
         _logger = logger;
@@ -89,6 +93,8 @@ public sealed partial class CdrIngestor
         var tolerance = _options.Value.PriceTolerance;
         var results = new CdrResult?[documents.Count];
         var pending = new List<(int Index, StoredCdr Cdr, PricingResult? Price)>(documents.Count);
+        var valid = new List<ValidCdr>(documents.Count);
+        HashSet<string>? locationIds = null;
         var firstIndexById = new Dictionary<string, int>(StringComparer.Ordinal);
         var repeats = new List<(int Index, string Id, int First)>();
         var errors = new List<CdrValidationError>(); // reused per CDR; copied only for a rejection
@@ -159,12 +165,12 @@ public sealed partial class CdrIngestor
                 }
             }
 
-            TimeZoneInfo timeZone = TimeZoneInfo.Utc;
+            TimeZoneInfo? cdrZone = null;
             if (cdr.CdrLocation?.TimeZone is { Length: > 0 } zoneId)
             {
                 if (FindTimeZone(zoneId) is { } zone)
                 {
-                    timeZone = zone;
+                    cdrZone = zone;
                 }
                 else
                 {
@@ -185,20 +191,52 @@ public sealed partial class CdrIngestor
                 continue;
             }
 
+            firstIndexById[id0] = i;
+            valid.Add(new ValidCdr(i, cdr, emsp.Value, tariff, cdrZone));
+            if (tariff is not null && cdr.CdrLocation?.Id is { Length: > 0 } locationId)
+            {
+                (locationIds ??= new(StringComparer.Ordinal)).Add(locationId);
+            }
+        }
+
+        // One lookup for the batch's locations (usually answered by the silo's copy without a call).
+        var zones = new Dictionary<string, string?>(StringComparer.Ordinal);
+        Dictionary<string, (TimeZoneInfo, string)>? choices = null;
+        if (locationIds is not null)
+        {
+            await _locationZones.ResolveAsync(cpo, locationIds, zones);
+        }
+
+        (TimeZoneInfo, string) ZoneOfLocation(string locationId)
+        {
+            choices ??= new(StringComparer.Ordinal);
+            if (!choices.TryGetValue(locationId, out var choice))
+            {
+                choice = ChooseTimeZone(locationId, null, zones);
+                choices[locationId] = choice;
+            }
+
+            return choice;
+        }
+
+        foreach (var (i, cdr, emsp, tariff, cdrZone) in valid)
+        {
             PricingResult? price = null;
             var check = PriceCheck.NotChecked;
             if (tariff is not null)
             {
-                price = TariffPricer.Price(tariff.Compiled, cdr, timeZone);
+                var (timeZone, note) = cdrZone is null && cdr.CdrLocation?.Id is { Length: > 0 } at
+                    ? ZoneOfLocation(at) // one note per location and batch, not per CDR
+                    : ChooseTimeZone(cdr, cdrZone, zones);
+                price = TariffPricer.Price(tariff.Compiled, cdr, timeZone) with { TimeZone = timeZone.Id, TimeZoneNote = note };
                 check = CdrPriceCheck.IsMismatch(price, cdr.TotalCost, tolerance, cdr.Credit == true) ? PriceCheck.Mismatch : PriceCheck.Matched;
             }
 
-            firstIndexById[id0] = i;
             pending.Add((i, new StoredCdr
             {
                 Cpo = cpo,
-                Id = id0,
-                Emsp = emsp.Value,
+                Id = cdr.Id!,
+                Emsp = emsp,
                 StartDateTime = cdr.StartDateTime,
                 EndDateTime = cdr.EndDateTime,
                 Currency = cdr.Currency,
@@ -239,7 +277,7 @@ public sealed partial class CdrIngestor
                     LogPriceMismatch(_logger, cpo.ToString(), stored.Id, stored.TotalCostExclVat, price!.Total.ExclVat, stored.Currency);
                 }
 
-                results[index] = new CdrResult(index, stored.Id, CdrOutcome.Accepted, [], stored.PriceCheck, price?.Total, stored.Currency);
+                results[index] = new CdrResult(index, stored.Id, CdrOutcome.Accepted, [], stored.PriceCheck, price?.Total, stored.Currency, price?.TimeZone, price?.TimeZoneNote);
             }
             else
             {
@@ -331,11 +369,54 @@ public sealed partial class CdrIngestor
         return "tariffs";
     }
 
+    /// <summary>
+    /// The zone a CDR is priced in: its location's, as the hub knows it; else the CDR's own
+    /// <c>cdr_location.time_zone</c>; else UTC. The note says which, and why.
+    /// </summary>
+    private static (TimeZoneInfo Zone, string Note) ChooseTimeZone(Cdr cdr, TimeZoneInfo? cdrZone, Dictionary<string, string?> zones) =>
+        ChooseTimeZone(cdr.CdrLocation?.Id, cdrZone, zones);
+
+    private static (TimeZoneInfo Zone, string Note) ChooseTimeZone(string? locationId, TimeZoneInfo? cdrZone, Dictionary<string, string?> zones)
+    {
+        string why;
+        if (string.IsNullOrEmpty(locationId))
+        {
+            if (cdrZone is null)
+            {
+                return (TimeZoneInfo.Utc, NoLocationNoZoneNote); // the common case of a bare CDR: no string built per CDR
+            }
+
+            why = "the CDR names no location (cdr_location.id)";
+        }
+        else if (!zones.TryGetValue(locationId, out var held) || held is null)
+        {
+            why = $"location '{locationId}' is not known to the hub";
+        }
+        else if (held.Length > 0 && FindTimeZone(held) is { } zone)
+        {
+            return (zone, cdrZone is null || cdrZone.Id == zone.Id
+                ? $"time zone of location '{locationId}' as published by the CPO"
+                : $"time zone of location '{locationId}' as published by the CPO; the CDR's cdr_location.time_zone '{cdrZone.Id}' is not used");
+        }
+        else
+        {
+            why = held.Length == 0 ? $"location '{locationId}' has no time_zone" : $"the time_zone '{held}' of location '{locationId}' is unknown here";
+        }
+
+        return cdrZone is not null
+            ? (cdrZone, $"{why}: priced in the CDR's cdr_location.time_zone")
+            : (TimeZoneInfo.Utc, $"{why} and the CDR carries no cdr_location.time_zone: priced in UTC");
+    }
+
+    private const string NoLocationNoZoneNote = "the CDR names no location (cdr_location.id) and carries no cdr_location.time_zone: priced in UTC";
+
     private static TimeZoneInfo? FindTimeZone(string id) => TimeZones.GetOrAdd(id, static z =>
         TimeZoneInfo.TryFindSystemTimeZoneById(z, out var zone) ? zone : null);
 
     private static CdrResult Reject(int index, string? id, IReadOnlyList<CdrValidationError> reasons) =>
         new(index, id, CdrOutcome.Rejected, reasons, null, null, "");
+
+    private readonly record struct ValidCdr(int Index, Cdr Cdr, PartyKey Emsp, CatalogTariff? Tariff, TimeZoneInfo? CdrZone);
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Debug, Message = "CDR batch of {Cpo}: {Count} submitted, {Accepted} accepted, {Duplicates} duplicate, {Rejected} rejected")]
     private static partial void LogBatch(ILogger logger, string cpo, int count, int accepted, int duplicates, int rejected);

@@ -24,8 +24,10 @@ public static class CdrsHostingExtensions
             .Validate(o => o.SubscriberQueueCdrs >= o.SubscriberBatchSize, "Cdrs:SubscriberQueueCdrs must be at least Cdrs:SubscriberBatchSize")
             .Validate(o => o.SubscriberStallTimeout > TimeSpan.Zero, "Cdrs:SubscriberStallTimeout must be positive")
             .Validate(o => o.SubscriberPollInterval > TimeSpan.Zero, "Cdrs:SubscriberPollInterval must be positive")
+            .Validate(o => o.LocationTimeZoneTtl >= TimeSpan.Zero, "Cdrs:LocationTimeZoneTtl must not be negative")
             .ValidateOnStart();
         services.AddSingleton<TariffCatalog>();
+        services.AddSingleton<LocationTimeZones>();
         if (profile == HubProfile.Embedded)
         {
             services.AddSingleton<SqliteCdrStore>();

@@ -47,6 +47,8 @@ public static class PricingMapping
         MinPriceApplied = result.MinPriceApplied,
         MaxPriceApplied = result.MaxPriceApplied,
         ReservationExpired = result.ReservationExpired,
+        TimeZone = result.TimeZone ?? "",
+        TimeZoneNote = result.TimeZoneNote ?? "",
     };
 
     /// <summary>The wire form of a stored tariff.</summary>
@@ -117,6 +119,9 @@ public static class PricingMapping
         {
             ack.HubTotalCost = total.ToProto(result.Currency);
         }
+
+        ack.TimeZone = result.TimeZone ?? "";
+        ack.TimeZoneNote = result.TimeZoneNote ?? "";
 
         return ack;
     }

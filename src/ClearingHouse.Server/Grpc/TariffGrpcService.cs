@@ -174,7 +174,9 @@ public sealed partial class TariffGrpcService(
         var tariff = (await catalog.GetAsync(cpo)).Find(request.TariffId)
             ?? throw new HubException(HubErrorCode.NotFound, $"{cpo} has no tariff '{request.TariffId}'");
         var result = TariffPricer.Price(tariff.Compiled, session.StartDateTime, session.EndDateTime, session.ChargingPeriods, zone!);
-        return new PriceSessionResponse { Breakdown = result.ToProto() };
+        var breakdown = result.ToProto();
+        breakdown.TimeZone = zone!.Id;
+        return new PriceSessionResponse { Breakdown = breakdown };
     }
 
     /// <inheritdoc />

@@ -24,6 +24,7 @@ public sealed partial class LocationGrpcService(
     ILocationStore store,
     StatusSubscriptionHub hub,
     ILocationSnapshotCache snapshots,
+    Cdrs.LocationTimeZones timeZones,
     LocationMetrics metrics,
     HubClock clock,
     IOptions<LocationsOptions> options,
@@ -41,6 +42,7 @@ public sealed partial class LocationGrpcService(
         if (result.Applied)
         {
             snapshots.Invalidate(cpo, data.Id);
+            timeZones.Invalidate(cpo, data.Id);
         }
 
         return new PutLocationResponse { Applied = result.Applied, Location = result.Location.ToProto() };
@@ -56,6 +58,7 @@ public sealed partial class LocationGrpcService(
         if (result.Applied)
         {
             snapshots.Invalidate(cpo, request.LocationId);
+            timeZones.Invalidate(cpo, request.LocationId);
         }
 
         return new PatchLocationResponse { Applied = result.Applied, Location = result.Location.ToProto() };

@@ -33,4 +33,11 @@ public sealed record CdrOptions
     /// notification, and on PostgreSQL for CDRs held back behind a still-running transaction). Default 1 s.
     /// </summary>
     public TimeSpan SubscriberPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long a silo keeps the time zone of a location (or the fact that the hub does not know it) for pricing
+    /// CDRs. A location put or patched through the same silo is forgotten at once; through another silo, CDRs may
+    /// be priced with the older answer for this long. Default 1 min.
+    /// </summary>
+    public TimeSpan LocationTimeZoneTtl { get; init; } = TimeSpan.FromMinutes(1);
 }

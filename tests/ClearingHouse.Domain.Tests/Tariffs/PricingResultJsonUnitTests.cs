@@ -25,6 +25,23 @@ public sealed class PricingResultJsonUnitTests
             MaxPriceApplied = true,
             ReservationExpired = true,
         },
+        new PricingResult
+        {
+            Currency = "EUR",
+            Energy = new(1.2m, 1.2m, new(0.30m, 0.33m)),
+            Time = default,
+            ParkingTime = default,
+            Flat = default,
+            Reservation = default,
+            TotalTime = 1m,
+            Subtotal = new(0.30m, 0.33m),
+            Total = new(0.50m, 0.55m),
+            MinPriceApplied = true,
+            MaxPriceApplied = false,
+            ReservationExpired = false,
+            TimeZone = "Asia/Tokyo",
+            TimeZoneNote = "time zone of location \"LOC1\" <as published>",
+        },
     };
 
     [Theory]

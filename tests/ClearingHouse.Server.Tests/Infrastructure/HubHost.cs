@@ -20,7 +20,7 @@ namespace ClearingHouse.Server.Tests.Infrastructure;
 /// A real hub: the server's own wiring on Kestrel (h2c on 127.0.0.1, a free port) with a real
 /// Orleans silo, reached over real gRPC. Embedded (SQLite in a folder) or Cluster (Redis + PostgreSQL).
 /// </summary>
-public sealed class HubHost : IAsyncDisposable
+public sealed class HubHost : IHubEndpoint, IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly List<GrpcChannel> _channels = [];
@@ -69,8 +69,16 @@ public sealed class HubHost : IAsyncDisposable
         return StartAsync(config, null, () => operatorSecret);
     }
 
-    /// <summary>A channel that sends <paramref name="secret"/> (or nothing) as the bearer credential.</summary>
+    /// <inheritdoc />
     public GrpcChannel Channel(string? secret)
+    {
+        var channel = CreateChannel(Address, secret);
+        _channels.Add(channel);
+        return channel;
+    }
+
+    /// <summary>A channel to <paramref name="address"/> that sends <paramref name="secret"/> (or nothing) as the bearer credential.</summary>
+    public static GrpcChannel CreateChannel(Uri address, string? secret)
     {
         var credentials = CallCredentials.FromInterceptor((_, metadata) =>
         {
@@ -81,13 +89,11 @@ public sealed class HubHost : IAsyncDisposable
 
             return Task.CompletedTask;
         });
-        var channel = GrpcChannel.ForAddress(Address, new GrpcChannelOptions
+        return GrpcChannel.ForAddress(address, new GrpcChannelOptions
         {
             Credentials = ChannelCredentials.Create(ChannelCredentials.Insecure, credentials),
             UnsafeUseInsecureChannelCallCredentials = true,
         });
-        _channels.Add(channel);
-        return channel;
     }
 
     /// <summary>Stops the hub gracefully.</summary>

@@ -16,7 +16,7 @@ public sealed record Roaming(PartyRef Cpo, string CpoSecret, PartyRef Emsp, stri
         """;
 
     /// <summary>Registers a CPO and an EMSP, issues both credentials and sets an agreement between them.</summary>
-    public static async Task<Roaming> SetUpAsync(HubHost hub)
+    public static async Task<Roaming> SetUpAsync(IHubEndpoint hub)
     {
         var op = hub.Channel(hub.OperatorSecret);
         var (cpo, emsp) = (Parties.Unique(PartyRole.Cpo), Parties.Unique(PartyRole.Emsp, "DE"));
@@ -52,8 +52,8 @@ public sealed record Roaming(PartyRef Cpo, string CpoSecret, PartyRef Emsp, stri
     }
 
     /// <summary>A channel with the CPO's credential.</summary>
-    public GrpcChannel CpoChannel(HubHost hub) => hub.Channel(CpoSecret);
+    public GrpcChannel CpoChannel(IHubEndpoint hub) => hub.Channel(CpoSecret);
 
     /// <summary>A channel with the EMSP's credential.</summary>
-    public GrpcChannel EmspChannel(HubHost hub) => hub.Channel(EmspSecret);
+    public GrpcChannel EmspChannel(IHubEndpoint hub) => hub.Channel(EmspSecret);
 }

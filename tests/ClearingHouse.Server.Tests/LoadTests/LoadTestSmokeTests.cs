@@ -75,6 +75,28 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task CdrFlood_AtPublishedLocations_CompletesWithoutErrors()
+    {
+        // CDRs naming 20 published locations: each priced in its location's time zone; any non-ACCEPTED ack is an error.
+        Environment.SetEnvironmentVariable("CDR_FLOOD_LOCATIONS", "20");
+        try
+        {
+            using var data = new TempDirectory();
+            await using var hub = await HubHost.StartEmbeddedAsync(data.Path);
+            using var output = new TempDirectory();
+            var code = await LoadTestCommand.RunAsync(["cdr-flood", "--hub", hub.Address.ToString(), "--credential", hub.OperatorSecret,
+                "--rate", "20", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+
+            Assert.Equal(0, code);
+            Assert.True(File.Exists(Path.Combine(output.Path, "report.json")));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("CDR_FLOOD_LOCATIONS", null);
+        }
+    }
+
+    [Fact]
     public async Task AuthorizeBurst_ShortRunAgainstHub_CompletesWithoutErrors()
     {
         // A small token set (the default uploads 200,000) and half the decisions asked of the simulated EMSP.

@@ -36,8 +36,17 @@ public static class CdrTemplates
             "\"charging_periods\":[{\"start_date_time\":\"2026-01-13T14:30:00Z\",\"dimensions\":[{\"type\":\"ENERGY\",\"volume\":12},{\"type\":\"TIME\",\"volume\":1}]}]," +
             "\"total_cost\":{\"excl_vat\":4.7,\"incl_vat\":5.687},\"total_energy\":12,\"total_time\":1}";
 
+        private string? _afterId;
+
+        // The tail without the quote that closes the id: what follows the cdr_location object.
+        private string AfterId => _afterId ??= _tail[1..];
+
         /// <summary>A CDR with this id.</summary>
         public string Cdr(string id) => string.Concat(Head, id, _tail);
+
+        /// <summary>A CDR with this id at <paramref name="locationId"/> (<c>cdr_location.id</c>): the hub prices it in that location's time zone.</summary>
+        public string CdrAt(string id, string locationId) =>
+            string.Concat(Head, id, "\",\"cdr_location\":{\"id\":\"", locationId, "\",\"country\":\"NLD\"}", AfterId);
 
         /// <summary>A CDR with this id that also links the session and the authorization it ran under.</summary>
         public string Cdr(string id, string sessionId, string? authorizationReference) =>

@@ -13,13 +13,13 @@ public static class StationTemplates
     /// <summary>The uid of EVSE number <paramref name="i"/> (1-based).</summary>
     public static string EvseUid(int i) => string.Create(CultureInfo.InvariantCulture, $"E{i}");
 
-    /// <summary>LOC1 with <paramref name="evses"/> EVSEs, last updated a day ago.</summary>
-    public static Location Location(int evses)
+    /// <summary>LOC1 (or <paramref name="id"/>) with <paramref name="evses"/> EVSEs, last updated a day ago.</summary>
+    public static Location Location(int evses, string id = LocationId)
     {
         var t0 = Timestamp.FromDateTime(DateTime.UtcNow.AddDays(-1));
         var location = new Location
         {
-            Id = "LOC1",
+            Id = id,
             Publish = true,
             Name = "Load test station",
             Address = "Kerkstraat 1",
