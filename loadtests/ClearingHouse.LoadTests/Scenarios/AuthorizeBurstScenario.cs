@@ -4,6 +4,7 @@ using ClearingHouse.LoadTests.Cli;
 using ClearingHouse.LoadTests.Hub;
 using ClearingHouse.LoadTests.Scenarios.Shared;
 using Grpc.Core;
+using HdrHistogram;
 
 namespace ClearingHouse.LoadTests.Scenarios;
 
@@ -14,6 +15,9 @@ namespace ClearingHouse.LoadTests.Scenarios;
 /// answering ALLOWED after <c>AUTHORIZE_MSP_LATENCY_MS</c> (default 0). Each arrival authorizes a
 /// random token; <c>AUTHORIZE_MSP_SHARE</c> (0..1, default 0) of them are MSP-answered. An arrival
 /// fails when the decision is not ALLOWED from the expected source, so a fallback counts as an error.
+/// With <c>AUTHORIZE_MSP_SILENT=1</c> the simulated EMSP never answers: the MSP share must then come back
+/// NOT_ALLOWED from FALLBACK_TIMEOUT, and the run reports how far past the EMSP's deadline (announced
+/// on the channel) each fallback arrived (p50, p99, max), the "deadline + 5 ms" target.
 /// </summary>
 public sealed class AuthorizeBurstScenario : IScenario
 {
@@ -30,6 +34,7 @@ public sealed class AuthorizeBurstScenario : IScenario
         var mspShare = ScenarioEnv.Get("AUTHORIZE_MSP_SHARE", 0.0);
         var latency = TimeSpan.FromMilliseconds(ScenarioEnv.Get("AUTHORIZE_MSP_LATENCY_MS", 0.0));
         var uploadBatch = ScenarioEnv.Get("AUTHORIZE_UPLOAD_BATCH", 2000);
+        var silent = ScenarioEnv.Get("AUTHORIZE_MSP_SILENT", 0) != 0;
         if (tokens < 1 || mspShare is < 0 or > 1 || latency < TimeSpan.Zero || uploadBatch is < 1 or > 10_000)
         {
             throw new LoadTestSetupException("AUTHORIZE_TOKENS must be >= 1, AUTHORIZE_MSP_SHARE within 0..1, AUTHORIZE_MSP_LATENCY_MS >= 0, AUTHORIZE_UPLOAD_BATCH within 1..10000");
@@ -89,7 +94,7 @@ public sealed class AuthorizeBurstScenario : IScenario
                 throw HubErrors.Explain(e, hub, $"TokenService.PutTokens in messages of {uploadBatch} tokens (AUTHORIZE_UPLOAD_BATCH)");
             }
 
-            run = new Run(provisioner, connections, pair, tokens, mspShare, latency, context.Log);
+            run = new Run(provisioner, connections, pair, tokens, mspShare, latency, silent, context.Log);
             await run.OpenChannelsAsync(cancellationToken);
             for (var i = 0; i < connections.Count; i++)
             {
@@ -103,6 +108,8 @@ public sealed class AuthorizeBurstScenario : IScenario
                 }
             }
 
+            // The probes above and the warm-up do not count in the fallback lateness.
+            run.MeasureLatenessAfter(context.Options.Warmup);
             return run;
         }
         catch
@@ -125,14 +132,24 @@ public sealed class AuthorizeBurstScenario : IScenario
     // never moves tokens between EMSPs), so each run needs uids of its own.
     private static string Uid(string emsp, bool never, int i) => $"{emsp}{(never ? "N" : "A")}{i.ToString("D8", CultureInfo.InvariantCulture)}";
 
-    private sealed class Run(TestPartyProvisioner provisioner, ConnectionSet connections, RoamingPair pair, int tokens, double mspShare, TimeSpan latency, TextWriter log) : IScenarioRun
+    private sealed class Run(TestPartyProvisioner provisioner, ConnectionSet connections, RoamingPair pair, int tokens, double mspShare, TimeSpan latency, bool silent, TextWriter log) : IScenarioRun
     {
         private readonly Metadata _cpo = Bearer.Headers(pair.Cpo.Secret);
+        // Microseconds past the EMSP's deadline at which a timed-out request's fallback arrived (silent mode).
+        private readonly LongConcurrentHistogram _late = new(1, 60_000_000, 3);
+        private long _early;
+        private int _deadlineMs;
+        private long _measureFrom = long.MaxValue;
+
+        public void MeasureLatenessAfter(TimeSpan warmup) =>
+            _measureFrom = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(warmup.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
         private readonly TokenService.TokenServiceClient[] _clients = connections.CreateClients(c => new TokenService.TokenServiceClient(c));
         private readonly CancellationTokenSource _stop = new();
         private readonly List<Task> _channels = [];
 
-        public string Target => $"TokenService.Authorize as {pair.Cpo.Party} ({mspShare:P0} MSP-answered after {latency.TotalMilliseconds} ms, {tokens} tokens each) at {connections.Address}";
+        public string Target => silent
+            ? $"TokenService.Authorize as {pair.Cpo.Party} ({mspShare:P0} to a silent EMSP: fallback at its deadline, {tokens} tokens each) at {connections.Address}"
+            : $"TokenService.Authorize as {pair.Cpo.Party} ({mspShare:P0} MSP-answered after {latency.TotalMilliseconds} ms, {tokens} tokens each) at {connections.Address}";
 
         public async Task OpenChannelsAsync(CancellationToken cancellationToken)
         {
@@ -150,23 +167,49 @@ public sealed class AuthorizeBurstScenario : IScenario
             }
 
             await Task.WhenAll(ready).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
-            await log.WriteLineAsync($"opened {connections.Count} EMSP channels answering after {latency.TotalMilliseconds} ms");
+            await log.WriteLineAsync(silent
+                ? $"opened {connections.Count} EMSP channels that never answer; the hub's deadline is {_deadlineMs} ms"
+                : $"opened {connections.Count} EMSP channels answering after {latency.TotalMilliseconds} ms");
         }
 
         public async Task ExecuteAsync(int connection, DateTime deadline, CancellationToken cancellationToken)
         {
             var viaMsp = mspShare > 0 && Random.Shared.NextDouble() < mspShare;
             var request = new AuthorizeRequest { Uid = Uid(pair.Emsp.Party.Ref.PartyId, viaMsp, Random.Shared.Next(tokens)), Type = TokenType.Rfid };
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var response = await _clients[connection].AuthorizeAsync(request, _cpo, deadline, cancellationToken);
-            var expected = viaMsp ? DecisionSource.MspRealTime : DecisionSource.HubCopy;
-            if (response.Authorization.Allowed != AllowedType.Allowed || response.Source != expected)
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            var expected = !viaMsp ? DecisionSource.HubCopy : silent ? DecisionSource.FallbackTimeout : DecisionSource.MspRealTime;
+            var expectedAllowed = viaMsp && silent ? AllowedType.NotAllowed : AllowedType.Allowed;
+            if (response.Authorization.Allowed != expectedAllowed || response.Source != expected)
             {
-                throw new RpcException(new Status(StatusCode.Aborted, $"expected ALLOWED from {expected}, got {response.Authorization.Allowed} from {response.Source}"));
+                throw new RpcException(new Status(StatusCode.Aborted, $"expected {expectedAllowed} from {expected}, got {response.Authorization.Allowed} from {response.Source}"));
+            }
+
+            if (viaMsp && silent && started >= _measureFrom)
+            {
+                // Seen from the CPO, so it includes the call's own way there and back: an upper bound.
+                var late = (long)(elapsed.TotalMicroseconds - (_deadlineMs * 1000.0));
+                if (late < 0)
+                {
+                    Interlocked.Increment(ref _early);
+                }
+
+                _late.RecordValue(Math.Max(1, late));
             }
         }
 
         public async ValueTask DisposeAsync()
         {
+            if (silent && _late.TotalCount > 0)
+            {
+                await log.WriteLineAsync(
+                    $"timed-out fallbacks: {_late.TotalCount}, past the {_deadlineMs} ms deadline (as the CPO saw it): " +
+                    $"p50 {_late.GetValueAtPercentile(50) / 1000.0:0.00} ms, p99 {_late.GetValueAtPercentile(99) / 1000.0:0.00} ms, " +
+                    $"p99.9 {_late.GetValueAtPercentile(99.9) / 1000.0:0.00} ms, max {_late.GetMaxValue() / 1000.0:0.00} ms; " +
+                    $"{Interlocked.Read(ref _early)} before the deadline; target max <= 5 ms");
+            }
+
             await _stop.CancelAsync();
             try
             {
@@ -192,11 +235,15 @@ public sealed class AuthorizeBurstScenario : IScenario
                 {
                     if (message.Ready is not null)
                     {
+                        _deadlineMs = message.Ready.DeadlineMs;
                         opened.TrySetResult();
                         continue;
                     }
 
-                    _ = AnswerOneAsync(message.Request.RequestId);
+                    if (!silent)
+                    {
+                        _ = AnswerOneAsync(message.Request.RequestId);
+                    }
                 }
             }
             catch (Exception ex)

@@ -17,6 +17,9 @@ public enum HubErrorCode
 
     /// <summary>The caller may not do this (PermissionDenied).</summary>
     PermissionDenied = 5,
+
+    /// <summary>A dependency the call needs is away; nothing was applied and a retry may succeed (Unavailable).</summary>
+    Unavailable = 6,
 }
 
 /// <summary>

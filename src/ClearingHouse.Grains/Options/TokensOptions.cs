@@ -34,6 +34,16 @@ public sealed class TokensOptions
     /// <summary>Tokens written to the store in one transaction at most by PutTokens.</summary>
     public int UploadBatchSize { get; set; } = 5000;
 
+    /// <summary>
+    /// Cluster profile: keep the token index in Redis in front of the token store, so a token grain that
+    /// activates (first use on a silo, after idle collection or a restart) reads Redis instead of
+    /// PostgreSQL (default true). See <see cref="ClearingHouse.Grains.Tokens.ITokenCache"/>.
+    /// </summary>
+    public bool RedisCache { get; set; } = true;
+
+    /// <summary>How long a token stays in the Redis cache after it was last read from the store or written (default 1 hour).</summary>
+    public TimeSpan RedisCacheTtl { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>The deadline for an EMSP.</summary>
     public TimeSpan DeadlineFor(string emsp) => MspDeadlines.TryGetValue(emsp, out var d) ? d : DefaultMspDeadline;
 
@@ -55,6 +65,11 @@ public sealed class TokensOptions
             || AuthorizationBatchSize is < 1 or > 100_000 || UploadBatchSize is < 1 or > 100_000)
         {
             return "Tokens:ChannelQueueCapacity, AuthorizationBatchSize, UploadBatchSize (1..100000) and MaxUnknownAnswersPerSecond (>= 1) are out of range";
+        }
+
+        if (!Positive(RedisCacheTtl, TimeSpan.FromDays(7)))
+        {
+            return "Tokens:RedisCacheTtl must be between 0 and 7 days";
         }
 
         return ChannelRegistrationPeriod < TimeSpan.FromMilliseconds(100) ? "Tokens:ChannelRegistrationPeriod must be at least 100 ms" : null;

@@ -6,13 +6,32 @@ using Microsoft.Extensions.Options;
 namespace ClearingHouse.Grains.Tokens;
 
 /// <inheritdoc cref="ITokenGrain" />
-public sealed class TokenGrain(ITokenStore store, HubClock clock, IOptions<TokensOptions> options) : Grain, ITokenGrain
+public sealed class TokenGrain(ITokenStore store, ITokenCache cache, HubClock clock, IOptions<TokensOptions> options) : Grain, ITokenGrain
 {
     private TokenRecord? _token;
     private DateTimeOffset _loadedAt;
 
     /// <inheritdoc />
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) => await LoadAsync();
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // An activation is where the cache pays: one Redis read instead of a store query. Later reloads
+        // (HubCopyMaxAge) go to the store, which is what they are for.
+        var (type, uid) = Key();
+        var cached = await cache.GetAsync(type, uid);
+        if (cached.Hit)
+        {
+            _token = cached.Token;
+            _loadedAt = clock.UtcNow;
+            return;
+        }
+
+        await LoadAsync();
+        if (cached.Epoch is { } epoch)
+        {
+            // Not awaited: the activation answers without waiting for Redis.
+            _ = cache.SetAsync(type, uid, _token, epoch);
+        }
+    }
 
     /// <inheritdoc />
     public async Task<TokenRecord?> Get()
@@ -41,6 +60,7 @@ public sealed class TokenGrain(ITokenStore store, HubClock clock, IOptions<Token
             throw Conflict(token);
         }
 
+        var epoch = await cache.InvalidateAsync([(token.Type, token.Uid)]);
         var result = await store.UpsertAsync([token]);
         if (result.Conflicts.Count > 0)
         {
@@ -50,6 +70,8 @@ public sealed class TokenGrain(ITokenStore store, HubClock clock, IOptions<Token
 
         var created = _token is null;
         _token = token;
+        // Awaited (it never throws) so that a client's next write finds this one cached, not racing it.
+        await cache.SetAsync(token.Type, token.Uid, token, epoch);
         return created;
     }
 
@@ -65,6 +87,7 @@ public sealed class TokenGrain(ITokenStore store, HubClock clock, IOptions<Token
         }
 
         var updated = patch.ApplyTo(current);
+        var epoch = await cache.InvalidateAsync([(updated.Type, updated.Uid)]);
         var result = await store.UpsertAsync([updated]);
         if (result.Conflicts.Count > 0)
         {
@@ -73,6 +96,7 @@ public sealed class TokenGrain(ITokenStore store, HubClock clock, IOptions<Token
         }
 
         _token = updated;
+        await cache.SetAsync(updated.Type, updated.Uid, updated, epoch);
         return updated;
     }
 
@@ -82,10 +106,15 @@ public sealed class TokenGrain(ITokenStore store, HubClock clock, IOptions<Token
 
     private async Task LoadAsync()
     {
+        var (type, uid) = Key();
+        _token = await store.GetAsync(type, uid);
+        _loadedAt = clock.UtcNow;
+    }
+
+    private (Domain.Tokens.TokenType Type, string Uid) Key()
+    {
         var key = this.GetPrimaryKeyString();
         var separator = key.IndexOf(':', StringComparison.Ordinal);
-        var type = (Domain.Tokens.TokenType)int.Parse(key.AsSpan(0, separator), System.Globalization.CultureInfo.InvariantCulture);
-        _token = await store.GetAsync(type, key[(separator + 1)..]);
-        _loadedAt = clock.UtcNow;
+        return ((Domain.Tokens.TokenType)int.Parse(key.AsSpan(0, separator), System.Globalization.CultureInfo.InvariantCulture), key[(separator + 1)..]);
     }
 }

@@ -112,6 +112,7 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
         HubErrorCode.AlreadyExists => StatusCode.AlreadyExists,
         HubErrorCode.FailedPrecondition => StatusCode.FailedPrecondition,
         HubErrorCode.PermissionDenied => StatusCode.PermissionDenied,
+        HubErrorCode.Unavailable => StatusCode.Unavailable,
         _ => StatusCode.Internal,
     };
 

@@ -21,6 +21,7 @@ namespace ClearingHouse.Server.Grpc;
 public sealed partial class TokenGrpcService(
     IGrainFactory grains,
     ITokenStore store,
+    ITokenCache cache,
     PartyDirectory directory,
     MspChannelHub channels,
     AuthorizationJournal journal,
@@ -328,7 +329,13 @@ public sealed partial class TokenGrpcService(
             return;
         }
 
+        // Invalidated before the commit (refused if that fails, nothing stored) and again after it: the
+        // second one moves the epoch on, so a token grain that read the old row during the commit
+        // cannot cache it afterwards. Tokens already in memory see the change within HubCopyMaxAge.
+        var keys = batch.Keys;
+        await cache.InvalidateAsync(keys);
         var result = await store.UpsertAsync([.. batch.Values], cancellationToken);
+        await cache.InvalidateAsync(keys);
         response.Stored += result.Stored;
         response.Conflicts += result.Conflicts.Count;
         foreach (var (type, uid) in result.Conflicts.Take(MaxConflictSamples - response.ConflictSamples.Count))

@@ -13,7 +13,7 @@ public static class TokensHostingExtensions
 {
     /// <summary>
     /// Adds the token store of the profile (SQLite or PostgreSQL, sharing the profile's connection
-    /// factory), the channel hub, the authorization journal, their metrics and the validated
+    /// factory), the token cache (Redis in the Cluster profile unless <c>Tokens:RedisCache</c> is false), the channel hub, the authorization journal, their metrics and the validated
     /// <see cref="TokensOptions"/> (section <c>Tokens</c>).
     /// </summary>
     public static IServiceCollection AddClearingHouseTokens(this IServiceCollection services, IConfiguration configuration, HubSettings settings)
@@ -28,12 +28,27 @@ public static class TokensHostingExtensions
             services.AddSingleton<SqliteTokenStore>();
             services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<SqliteTokenStore>());
             services.AddSingleton<IAuthorizationStore>(sp => sp.GetRequiredService<SqliteTokenStore>());
+            services.AddSingleton<ITokenCache, NoTokenCache>();
         }
         else
         {
             services.AddSingleton<PostgresTokenStore>();
             services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<PostgresTokenStore>());
             services.AddSingleton<IAuthorizationStore>(sp => sp.GetRequiredService<PostgresTokenStore>());
+            services.AddSingleton<ITokenCache>(sp =>
+            {
+                var tokens = sp.GetRequiredService<IOptions<TokensOptions>>().Value;
+                return tokens.RedisCache
+                    ? new RedisTokenCache(
+                        settings.Redis.CacheConnectionString ?? settings.Redis.ConnectionString!,
+                        settings.Silo.ServiceId,
+                        tokens.RedisCacheTtl,
+                        sp.GetRequiredService<Orleans.Serialization.Serializer<TokenRecord>>(),
+                        sp.GetRequiredService<ClearingHouse.Grains.HubClock>(),
+                        sp.GetRequiredService<TokenMetrics>(),
+                        sp.GetRequiredService<ILogger<RedisTokenCache>>())
+                    : new NoTokenCache();
+            });
         }
 
         services.AddSingleton<TokenMetrics>();

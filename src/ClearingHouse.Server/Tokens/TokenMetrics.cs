@@ -22,7 +22,11 @@ public sealed class TokenMetrics
     /// <summary>Open authorization channels on this silo.</summary>
     public const string OpenChannels = "clearinghouse.tokens.msp.open_channels";
 
+    /// <summary>Token grain activations served by the Redis token cache, tagged <c>result</c> (hit, miss, bypass).</summary>
+    public const string CacheReads = "clearinghouse.tokens.cache.reads";
+
     private readonly Counter<long> _authorizations;
+    private readonly Counter<long> _cacheReads;
     private readonly Counter<long> _unknownAnswers;
     private readonly Counter<long> _channelsCut;
     private readonly Counter<long> _conflicts;
@@ -36,6 +40,7 @@ public sealed class TokenMetrics
         _unknownAnswers = meter.CreateCounter<long>(UnknownAnswers, unit: "{answer}", description: "EMSP answers for unknown or expired requests, ignored");
         _channelsCut = meter.CreateCounter<long>(ChannelsCut, unit: "{channel}", description: "Authorization channels ended by the hub");
         _conflicts = meter.CreateCounter<long>(Conflicts, unit: "{token}", description: "Tokens not applied because another EMSP owns them");
+        _cacheReads = meter.CreateCounter<long>(CacheReads, unit: "{read}", description: "Token cache reads by result (hit, miss, bypass)");
         _openChannels = meter.CreateUpDownCounter<long>(OpenChannels, unit: "{channel}", description: "Open EMSP authorization channels on this silo");
     }
 
@@ -61,8 +66,23 @@ public sealed class TokenMetrics
     /// <summary>Counts conflicting tokens.</summary>
     public void Conflicted(long count) => _conflicts.Add(count);
 
+    /// <summary>Counts a token cache read; hits are also counted exactly (tests read this).</summary>
+    public void CacheRead(string result)
+    {
+        if (result == "hit")
+        {
+            Interlocked.Increment(ref _cacheHitTotal);
+        }
+
+        _cacheReads.Add(1, new KeyValuePair<string, object?>("result", result));
+    }
+
+    /// <summary>Token cache hits since start, on this silo.</summary>
+    public long CacheHitTotal => Interlocked.Read(ref _cacheHitTotal);
+
     /// <summary>A channel opened (+1) or closed (-1).</summary>
     public void ChannelOpened(int delta) => _openChannels.Add(delta);
 
     private long _unknownAnswerTotal;
+    private long _cacheHitTotal;
 }

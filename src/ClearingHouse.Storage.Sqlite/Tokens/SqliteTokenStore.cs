@@ -58,6 +58,8 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
         WHERE tokens.owner = excluded.owner
         """;
 
+    private static readonly object[] SmallInts = [.. Enumerable.Range(0, 16).Select(i => (object)i)];
+
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private volatile bool _schemaReady;
 
@@ -153,11 +155,16 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
     public async Task AppendAsync(IReadOnlyList<AuthorizationRecord> records, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0)
+        {
+            return;
+        }
+
         await EnsureSchemaAsync(cancellationToken);
         await connections.ExecuteWriteAsync(async (connection, ct) =>
         {
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-            await using var command = connection.CreateCommand();
+            using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = """
                 INSERT OR IGNORE INTO authorizations (reference, cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at)
@@ -166,19 +173,44 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
             var p = new[] { "$reference", "$cpo", "$emsp", "$type", "$uid", "$location_id", "$evse_uids", "$allowed", "$source", "$decided_at" }
                 .Select(name => command.Parameters.Add(name, SqliteType.Text)).ToArray();
             command.Prepare();
+            // Per row, only what SQLite itself needs: synchronous steps (Microsoft.Data.Sqlite's async
+            // methods run synchronously anyway, and each would allocate a task), the parties' text
+            // once per batch, small enums boxed once per process.
+            string? cpoText = null;
+            string? emspText = null;
+            PartyKey lastCpo = default;
+            PartyKey lastEmsp = default;
             foreach (var r in records)
             {
+                if (cpoText is null || r.Cpo != lastCpo)
+                {
+                    (lastCpo, cpoText) = (r.Cpo, r.Cpo.ToString());
+                }
+
                 p[0].Value = r.Reference;
-                p[1].Value = r.Cpo.ToString();
-                p[2].Value = r.Emsp?.ToString() ?? (object)DBNull.Value;
-                p[3].Value = (int)r.Type;
+                p[1].Value = cpoText;
+                if (r.Emsp is { } emsp)
+                {
+                    if (emspText is null || emsp != lastEmsp)
+                    {
+                        (lastEmsp, emspText) = (emsp, emsp.ToString());
+                    }
+
+                    p[2].Value = emspText;
+                }
+                else
+                {
+                    p[2].Value = DBNull.Value;
+                }
+
+                p[3].Value = Boxed((int)r.Type);
                 p[4].Value = r.Uid;
                 p[5].Value = (object?)r.LocationId ?? DBNull.Value;
-                p[6].Value = string.Join(' ', r.EvseUids);
-                p[7].Value = (int)r.Allowed;
-                p[8].Value = (int)r.Source;
+                p[6].Value = r.EvseUids.Count switch { 0 => "", 1 => r.EvseUids[0], _ => string.Join(' ', r.EvseUids) };
+                p[7].Value = Boxed((int)r.Allowed);
+                p[8].Value = Boxed((int)r.Source);
                 p[9].Value = r.DecidedAt.UtcTicks;
-                await command.ExecuteNonQueryAsync(ct);
+                command.ExecuteNonQuery();
             }
 
             await transaction.CommitAsync(ct);
@@ -217,6 +249,8 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
 
     /// <inheritdoc />
     public void Dispose() => _schemaGate.Dispose();
+
+    private static object Boxed(int value) => (uint)value < (uint)SmallInts.Length ? SmallInts[value] : value;
 
     private static PartyKey ParseParty(string text) =>
         PartyKey.TryParse(text, out var key) ? key.Value : throw new InvalidDataException($"bad party key '{text}' in the tokens store");
