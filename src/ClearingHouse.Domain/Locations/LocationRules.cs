@@ -48,7 +48,9 @@ public static class LocationRules
     /// <summary>Checks an OCPI latitude or longitude: a decimal string within the bound, at most 7 decimals.</summary>
     public static string? ValidateCoordinate(string? value, double bound)
     {
-        if (string.IsNullOrEmpty(value) || value.Length > 11)
+        // OCPI's pattern -?[0-9]{1,3}\.[0-9]{5,7} allows "-179.1234567" (12 characters) for a longitude, one more
+        // than its declared string(11); the pattern is what CPOs send, so the limit follows it.
+        if (string.IsNullOrEmpty(value) || value.Length > (bound > 90 ? 12 : 11))
         {
             return "must be a decimal degree string, for example 51.0475760";
         }

@@ -61,4 +61,13 @@ public sealed class EvseStatusBoardUnitTests
     [InlineData("abc", "must")]
     public void ValidateCoordinate_Latitude(string value, string? error) =>
         Assert.Equal(error is null, LocationRules.ValidateCoordinate(value, 90) is null);
+
+    [Theory]
+    [InlineData("-179.1234567", null)]
+    [InlineData("4.9004000", null)]
+    [InlineData("-180.0000001", "must")]
+    [InlineData("-179.12345678", "must")]
+    [InlineData("-1790.1234567", "must")]
+    public void ValidateCoordinate_Longitude(string value, string? error) =>
+        Assert.Equal(error is null, LocationRules.ValidateCoordinate(value, 180) is null);
 }
