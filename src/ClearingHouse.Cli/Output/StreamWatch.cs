@@ -27,7 +27,8 @@ public static class StreamWatch
                 var m = stream.Current;
                 if (printer.Json)
                 {
-                    printer.Line(JsonFormatter.Default.Format(m));
+                    // Not printer.Line: that one prints nothing under --json.
+                    printer.Message(m);
                 }
                 else
                 {
