@@ -150,45 +150,24 @@ public static class CdrsCommands
             var printer = ctx.Printer(r);
             using var channel = ctx.Channel(r);
             using var call = new CdrService.CdrServiceClient(channel).SubscribeCdrs(request, cancellationToken: ct);
-            var seen = 0;
-            try
+            return await StreamWatch.RunAsync(call.ResponseStream, printer, limit, static m => m.Events.Count, m =>
             {
-                while (await call.ResponseStream.MoveNext(ct))
+                if (m.Events.Count == 0)
                 {
-                    var m = call.ResponseStream.Current;
-                    if (printer.Json)
-                    {
-                        printer.Line(JsonFormatter.Default.Format(m));
-                    }
-                    else if (m.Events.Count == 0)
-                    {
-                        printer.Line($"subscribed; cursor {m.Cursor}");
-                    }
-                    else
-                    {
-                        foreach (var e in m.Events)
-                        {
-                            var x = e.Cdr;
-                            var delay = DateTime.UtcNow - x.ReceivedAt.ToDateTime();
-                            printer.Line($"{Format.Party(x.Cpo)} {x.Id} end {Format.Time(x.EndDateTime)} {x.TotalCost.ExclVat} {x.TotalCost.Currency} " +
-                                $"{x.PriceCheck.ToString().ToUpperInvariant()}{(x.HubPrice is { } h ? $" hub {h.Total.ExclVat}" : "")} (+{delay.TotalMilliseconds:0} ms since stored)");
-                        }
-
-                        printer.Line($"cursor {m.Cursor}");
-                    }
-
-                    seen += m.Events.Count;
-                    if (limit > 0 && seen >= limit)
-                    {
-                        break;
-                    }
+                    printer.Line($"subscribed; cursor {m.Cursor}");
+                    return;
                 }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-            }
 
-            return 0;
+                foreach (var e in m.Events)
+                {
+                    var x = e.Cdr;
+                    var delay = DateTime.UtcNow - x.ReceivedAt.ToDateTime();
+                    printer.Line($"{Format.Party(x.Cpo)} {x.Id} end {Format.Time(x.EndDateTime)} {x.TotalCost.ExclVat} {x.TotalCost.Currency} " +
+                        $"{x.PriceCheck.ToString().ToUpperInvariant()}{(x.HubPrice is { } h ? $" hub {h.Total.ExclVat}" : "")} (+{delay.TotalMilliseconds:0} ms since stored)");
+                }
+
+                printer.Line($"cursor {m.Cursor}");
+            }, ct);
         });
 
         cdrs.Subcommands.Add(submit);

@@ -73,26 +73,17 @@ public static class StatusCommands
             var printer = ctx.Printer(r);
             using var channel = ctx.Channel(r);
             using var call = new LocationService.LocationServiceClient(channel).SubscribeStatus(request, cancellationToken: ct);
-            var seen = 0;
-            try
+            return await StreamWatch.RunAsync(call.ResponseStream, printer, limit, static m => m.Batch?.Events.Count ?? 0, m =>
             {
-                while (await call.ResponseStream.MoveNext(ct))
+                switch (m.KindCase)
                 {
-                    var m = call.ResponseStream.Current;
-                    if (printer.Json)
-                    {
-                        printer.Line(JsonFormatter.Default.Format(m));
-                    }
-                    else if (m.KindCase == SubscribeStatusResponse.KindOneofCase.SubscribedCursor)
-                    {
+                    case SubscribeStatusResponse.KindOneofCase.SubscribedCursor:
                         printer.Line($"subscribed; cursor {m.SubscribedCursor}");
-                    }
-                    else if (m.KindCase == SubscribeStatusResponse.KindOneofCase.ResyncRequired)
-                    {
+                        break;
+                    case SubscribeStatusResponse.KindOneofCase.ResyncRequired:
                         printer.Line($"RESYNC REQUIRED for {string.Join(", ", m.ResyncRequired.Cpos.Select(Format.Party))}: fetch 'locations list', then continue; cursor {m.ResyncRequired.Cursor}");
-                    }
-                    else
-                    {
+                        break;
+                    default:
                         foreach (var e in m.Batch.Events)
                         {
                             var delay = DateTime.UtcNow - e.HubReceivedAt.ToDateTime();
@@ -100,20 +91,9 @@ public static class StatusCommands
                         }
 
                         printer.Line($"cursor {m.Batch.Cursor}");
-                    }
-
-                    seen += m.Batch?.Events.Count ?? 0;
-                    if (limit > 0 && seen >= limit)
-                    {
                         break;
-                    }
                 }
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-            }
-
-            return 0;
+            }, ct);
         });
 
         status.Subcommands.Add(send);

@@ -1,10 +1,9 @@
-using System.Collections.Concurrent;
-using System.Collections.Immutable;
 using System.Threading.Channels;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Commands;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Sessions;
+using ClearingHouse.Server.Channels;
 using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Server.Sessions;
@@ -53,72 +52,32 @@ public sealed partial class PartyFeedHub(
     IGrainFactory grains,
     ILocalSiloDetails silo,
     IOptions<SessionsOptions> options,
-    ILogger<PartyFeedHub> logger) : BackgroundService, IPartyFeedObserver
+    ILogger<PartyFeedHub> logger) : PartyRegistrationHub<FeedSubscription, IPartyFeedObserver>(grains, silo), IPartyFeedObserver
 {
-    private readonly ConcurrentDictionary<PartyKey, Subscribers> _byParty = new();
-    private readonly string _siloId = silo.SiloAddress.ToParsableString();
-    private IPartyFeedObserver? _reference;
+    /// <inheritdoc />
+    protected override TimeSpan RegistrationPeriod => options.Value.FeedRegistrationPeriod;
 
     /// <summary>Adds a subscriber of <paramref name="party"/>'s feed.</summary>
     public async Task<FeedSubscription> SubscribeAsync(PartyKey party, FeedKind kind)
     {
         var subscription = new FeedSubscription(party, kind);
-        var group = _byParty.GetOrAdd(party, _ => new Subscribers());
-        await group.Gate.WaitAsync();
-        try
-        {
-            group.List = group.List.Add(subscription);
-            if (group.List.Length == 1)
-            {
-                await FeedOf(party).Register(_siloId, Reference);
-            }
-        }
-        finally
-        {
-            group.Gate.Release();
-        }
-
+        await AddAsync(party, subscription);
         return subscription;
     }
 
     /// <summary>Removes a subscriber.</summary>
-    public async Task UnsubscribeAsync(FeedSubscription subscription)
+    public Task UnsubscribeAsync(FeedSubscription subscription)
     {
         ArgumentNullException.ThrowIfNull(subscription);
-        if (!_byParty.TryGetValue(subscription.Party, out var group))
-        {
-            return;
-        }
-
-        await group.Gate.WaitAsync();
-        try
-        {
-            var before = group.List.Length;
-            group.List = group.List.Remove(subscription);
-            if (before > 0 && group.List.IsEmpty)
-            {
-                try
-                {
-                    await FeedOf(subscription.Party).Unregister(_siloId);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    LogRegistryFailed(logger, subscription.Party.ToString(), ex.GetType().Name);
-                }
-            }
-        }
-        finally
-        {
-            group.Gate.Release();
-        }
+        return RemoveAsync(subscription.Party, subscription);
     }
 
     /// <inheritdoc />
     public Task SessionsChanged(PartyKey emsp, long sequence)
     {
-        if (_byParty.TryGetValue(emsp, out var group))
+        if (TryGetItems(emsp, out var group))
         {
-            foreach (var s in group.List)
+            foreach (var s in group.Items)
             {
                 if (s.Kind == FeedKind.Sessions)
                 {
@@ -134,9 +93,9 @@ public sealed partial class PartyFeedHub(
     public Task CommandResult(CommandRecord command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        if (_byParty.TryGetValue(command.Emsp, out var group))
+        if (TryGetItems(command.Emsp, out var group))
         {
-            foreach (var s in group.List)
+            foreach (var s in group.Items)
             {
                 if (s.Kind == FeedKind.CommandResults)
                 {
@@ -149,59 +108,16 @@ public sealed partial class PartyFeedHub(
     }
 
     /// <inheritdoc />
-    public override void Dispose()
-    {
-        foreach (var group in _byParty.Values)
-        {
-            group.Dispose();
-        }
+    protected override Task RegisterAsync(PartyKey party, IPartyFeedObserver observer) => FeedOf(party).Register(SiloId, observer);
 
-        base.Dispose();
-    }
+    /// <inheritdoc />
+    protected override Task UnregisterAsync(PartyKey party) => FeedOf(party).Unregister(SiloId);
 
-    /// <summary>Re-registers this silo's subscribers periodically.</summary>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.FeedRegistrationPeriod);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                foreach (var (party, group) in _byParty)
-                {
-                    if (group.List.IsEmpty)
-                    {
-                        continue;
-                    }
+    /// <inheritdoc />
+    protected override void OnRegistryFailed(PartyKey party, string exceptionType) => LogRegistryFailed(logger, party.ToString(), exceptionType);
 
-                    try
-                    {
-                        await FeedOf(party).Register(_siloId, Reference);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        LogRegistryFailed(logger, party.ToString(), ex.GetType().Name);
-                    }
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private IPartyFeedObserver Reference => _reference ??= grains.CreateObjectReference<IPartyFeedObserver>(this);
-
-    private IPartyFeedGrain FeedOf(PartyKey party) => grains.GetGrain<IPartyFeedGrain>(party.ToString());
+    private IPartyFeedGrain FeedOf(PartyKey party) => Grains.GetGrain<IPartyFeedGrain>(party.ToString());
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "Party {Party}: feed registry unreachable ({ExceptionType})")]
     private static partial void LogRegistryFailed(ILogger logger, string party, string exceptionType);
-
-    private sealed class Subscribers : IDisposable
-    {
-        public readonly SemaphoreSlim Gate = new(1, 1);
-        public ImmutableArray<FeedSubscription> List = [];
-
-        public void Dispose() => Gate.Dispose();
-    }
 }

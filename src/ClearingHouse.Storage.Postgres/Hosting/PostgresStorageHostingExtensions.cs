@@ -1,14 +1,9 @@
 using ClearingHouse.Grains;
+using ClearingHouse.Storage.Relational.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Orleans.Hosting;
-using Orleans.Providers;
-using Orleans.Runtime.Hosting;
-using Orleans.Serialization;
 using Orleans.Serialization.Serializers;
-using Orleans.Storage;
 
 namespace ClearingHouse.Storage.Postgres;
 
@@ -31,34 +26,14 @@ public static class PostgresStorageHostingExtensions
     /// default provider, plus the shared <see cref="PostgresConnectionFactory"/> other PostgreSQL stores
     /// of the same database take from the container (one data source, one pool).
     /// </summary>
-    /// <remarks>
-    /// State is serialized with the Orleans binary serializer (<see cref="OrleansGrainStorageSerializer"/>),
-    /// which tolerates added and removed <c>[Id]</c> members, rather than the silo-wide default
-    /// <see cref="IGrainStorageSerializer"/> (JSON with type names). A serializer registered keyed by
-    /// <see cref="StorageProviders.Durable"/> replaces it.
-    /// </remarks>
-    public static IServiceCollection AddClearingHousePostgresStorage(this IServiceCollection services, Action<PostgresStorageOptions> configure)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(configure);
-
-        services.AddOptions<PostgresStorageOptions>().Configure(configure).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresStorageOptions>, PostgresStorageOptionsValidator>());
-        services.TryAddSingleton<PostgresConnectionFactory>();
-        services.TryAddSingleton(sp => new PostgresGrainStorage(
-            StorageProviders.Durable,
-            sp.GetRequiredService<PostgresConnectionFactory>(),
-            sp.GetKeyedService<IGrainStorageSerializer>(StorageProviders.Durable)
-                ?? new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>()),
-            sp.GetRequiredService<IActivatorProvider>(),
-            sp.GetRequiredService<ILogger<PostgresGrainStorage>>()));
-
-        // One instance under both names. Only the first registration is typed as the concrete
-        // class, so AddGrainStorage subscribes it to the silo lifecycle (schema creation) once.
-        services.AddGrainStorage(StorageProviders.Durable, static (sp, _) => sp.GetRequiredService<PostgresGrainStorage>());
-        services.AddGrainStorage<IGrainStorage>(
-            ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME,
-            static (sp, _) => sp.GetRequiredService<PostgresGrainStorage>());
-        return services;
-    }
+    /// <remarks>See <see cref="RelationalStorageHostingExtensions.AddClearingHouseGrainStorage"/> for the serializer.</remarks>
+    public static IServiceCollection AddClearingHousePostgresStorage(this IServiceCollection services, Action<PostgresStorageOptions> configure) =>
+        services.AddClearingHouseGrainStorage<PostgresStorageOptions, PostgresStorageOptionsValidator, PostgresConnectionFactory, PostgresGrainStorage>(
+            configure,
+            static (sp, name, serializer) => new PostgresGrainStorage(
+                name,
+                sp.GetRequiredService<PostgresConnectionFactory>(),
+                serializer,
+                sp.GetRequiredService<IActivatorProvider>(),
+                sp.GetRequiredService<ILogger<PostgresGrainStorage>>()));
 }

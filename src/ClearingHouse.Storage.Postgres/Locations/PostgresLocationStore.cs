@@ -1,5 +1,7 @@
 using ClearingHouse.Domain.Locations;
 using ClearingHouse.Grains.Locations;
+using ClearingHouse.Storage.Relational;
+using ClearingHouse.Storage.Relational.Locations;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -52,53 +54,22 @@ public sealed class PostgresLocationStore(PostgresConnectionFactory connections)
     /// <inheritdoc />
     public async Task<IReadOnlyList<LocationIndexEntry>> PageAsync(LocationIndexQuery query, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(query);
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand { Connection = connection };
-        var where = new List<string>();
-        if (query.Cpos is { } cpos)
-        {
-            if (cpos.Count == 0)
-            {
-                return [];
-            }
-
-            where.Add("cpo = ANY(@cpos)");
-            command.Parameters.AddWithValue("cpos", cpos.ToArray());
-        }
-
-        if (query.CountryCode is { } cc)
-        {
-            where.Add("country_code = @cc");
-            command.Parameters.AddWithValue("cc", cc);
-        }
-
-        if (query.UpdatedSinceTicks is { } since)
-        {
-            where.Add("last_updated >= @since");
-            command.Parameters.AddWithValue("since", since);
-        }
-
-        if (query.After is { } after)
-        {
-            where.Add("(cpo, location_id) > (@acpo, @aid)");
-            command.Parameters.AddWithValue("acpo", after.Cpo);
-            command.Parameters.AddWithValue("aid", after.LocationId);
-        }
 
         // COLLATE "C": byte order, the same order as the ordinal keyset comparison the tokens encode.
-        command.CommandText = "SELECT cpo, location_id, country_code, last_updated FROM location_index"
-            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
-            + " ORDER BY cpo COLLATE \"C\", location_id COLLATE \"C\" LIMIT @limit";
-        command.Parameters.AddWithValue("limit", query.Limit);
-        var result = new List<LocationIndexEntry>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(new LocationIndexEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
-        }
-
-        return result;
+        return await LocationIndexPage.ReadAsync(
+            command,
+            query,
+            static (c, cpos) =>
+            {
+                c.Add("@cpos", cpos.ToArray());
+                return "cpo = ANY(@cpos)";
+            },
+            "cpo COLLATE \"C\", location_id COLLATE \"C\"",
+            cancellationToken);
     }
 
     /// <inheritdoc />

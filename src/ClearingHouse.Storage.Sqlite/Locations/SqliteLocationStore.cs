@@ -1,5 +1,7 @@
 using ClearingHouse.Domain.Locations;
 using ClearingHouse.Grains.Locations;
+using ClearingHouse.Storage.Relational;
+using ClearingHouse.Storage.Relational.Locations;
 using Microsoft.Data.Sqlite;
 
 namespace ClearingHouse.Storage.Sqlite.Locations;
@@ -54,52 +56,20 @@ public sealed class SqliteLocationStore(SqliteConnectionFactory connections) : I
     /// <inheritdoc />
     public async Task<IReadOnlyList<LocationIndexEntry>> PageAsync(LocationIndexQuery query, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(query);
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         using var command = connection.CreateCommand();
-        var where = new List<string>();
-        if (query.Cpos is { } cpos)
-        {
-            if (cpos.Count == 0)
+        return await LocationIndexPage.ReadAsync(
+            command,
+            query,
+            static (c, cpos) =>
             {
-                return [];
-            }
-
-            var names = cpos.Select((c, i) => { command.Parameters.AddWithValue($"$c{i}", c); return $"$c{i}"; });
-            where.Add($"cpo IN ({string.Join(",", names)})");
-        }
-
-        if (query.CountryCode is { } cc)
-        {
-            where.Add("country_code = $cc");
-            command.Parameters.AddWithValue("$cc", cc);
-        }
-
-        if (query.UpdatedSinceTicks is { } since)
-        {
-            where.Add("last_updated >= $since");
-            command.Parameters.AddWithValue("$since", since);
-        }
-
-        if (query.After is { } after)
-        {
-            where.Add("(cpo, location_id) > ($acpo, $aid)");
-            command.Parameters.AddWithValue("$acpo", after.Cpo);
-            command.Parameters.AddWithValue("$aid", after.LocationId);
-        }
-
-        command.CommandText = "SELECT cpo, location_id, country_code, last_updated FROM location_index"
-            + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : "")
-            + " ORDER BY cpo, location_id LIMIT $limit";
-        command.Parameters.AddWithValue("$limit", query.Limit);
-        var result = new List<LocationIndexEntry>();
-        using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            result.Add(new LocationIndexEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
-        }
-
-        return result;
+                var names = cpos.Select((cpo, i) => c.Add($"@c{i}", cpo).ParameterName);
+                return $"cpo IN ({string.Join(",", names)})";
+            },
+            "cpo, location_id",
+            cancellationToken);
     }
 
     /// <inheritdoc />

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using ClearingHouse.Storage.Relational.Storage;
 using Orleans.Runtime;
 using Orleans.Serialization.Serializers;
 using Orleans.Storage;
@@ -11,13 +12,10 @@ namespace ClearingHouse.Storage.Sqlite;
 /// Orleans grain storage in the ClearingHouse SQLite file, table <c>grain_state</c>.
 /// </summary>
 /// <remarks>
-/// The ETag is the row's version, a counter incremented by every write and clear; each write is
-/// one statement whose WHERE clause checks it, so a stale writer changes nothing and gets an
-/// <see cref="InconsistentStateException"/>. Clearing keeps the row with a NULL payload (as
-/// Orleans' ADO.NET provider does) so the version never goes back to a value a stale activation
-/// may still hold.
+/// The protocol (ETag = row version, one guarded statement per write) is <see cref="RelationalGrainStorage"/>'s;
+/// writes go through the connection factory's single writer.
 /// </remarks>
-public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+public sealed partial class SqliteGrainStorage : RelationalGrainStorage
 {
     /// <summary>The table's definition; <c>CREATE TABLE IF NOT EXISTS</c> makes it idempotent.</summary>
     public const string SchemaSql =
@@ -34,7 +32,6 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         """;
 
     private const string Now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-    private const string Key = "grain_type = @grain_type AND grain_id = @grain_id AND state_name = @state_name";
 
     private const string ReadSql = "SELECT etag, payload FROM grain_state WHERE " + Key + ";";
 
@@ -47,10 +44,7 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         "UPDATE grain_state SET etag = etag + 1, payload = @payload, updated_at = " + Now + " " +
         "WHERE " + Key + " AND etag = @etag RETURNING etag;";
 
-    private readonly string _name;
     private readonly SqliteConnectionFactory _connections;
-    private readonly IGrainStorageSerializer _serializer;
-    private readonly IActivatorProvider _activators;
     private readonly ILogger<SqliteGrainStorage> _logger;
 
     /// <summary>Creates the provider; the hosting extension does this from the silo's services.</summary>
@@ -60,20 +54,14 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         IGrainStorageSerializer serializer,
         IActivatorProvider activators,
         ILogger<SqliteGrainStorage> logger)
+        : base(name, serializer, activators)
     {
-        _name = name;
         _connections = connections;
-        _serializer = serializer;
-        _activators = activators;
         _logger = logger;
     }
 
     /// <inheritdoc />
-    public void Participate(ISiloLifecycle lifecycle) =>
-        lifecycle.Subscribe(nameof(SqliteGrainStorage) + "-" + _name, ServiceLifecycleStage.ApplicationServices, EnsureSchemaAsync);
-
-    /// <summary>Creates the <c>grain_state</c> table if it does not exist; safe to call any number of times.</summary>
-    public async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    public override async Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {
         await _connections.ExecuteWriteAsync(
             async (connection, ct) =>
@@ -83,122 +71,69 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
                 return await command.ExecuteNonQueryAsync(ct);
             },
             cancellationToken);
-        LogSchemaReady(_logger, _name, _connections.DataSource);
+        LogSchemaReady(_logger, Name, _connections.DataSource);
     }
 
     /// <inheritdoc />
-    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    protected override async Task<(long ETag, byte[]? Payload)?> ReadRowAsync(string stateName, GrainId grainId)
     {
-        try
+        await using var connection = await _connections.OpenConnectionAsync();
+        using var command = connection.CreateCommand();
+        command.CommandText = ReadSql;
+        AddKey(command, stateName, grainId);
+        using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync())
         {
-            await using var connection = await _connections.OpenConnectionAsync();
-            using var command = connection.CreateCommand();
-            command.CommandText = ReadSql;
-            AddKey(command, stateName, grainId);
-            using var reader = await command.ExecuteReaderAsync();
-            if (!await reader.ReadAsync())
-            {
-                SetEmpty(grainState, etag: null);
-                return;
-            }
-
-            var etag = reader.GetInt64(0).ToString(CultureInfo.InvariantCulture);
-            if (reader.IsDBNull(1))
-            {
-                SetEmpty(grainState, etag);
-                return;
-            }
-
-            var payload = (byte[])reader.GetValue(1);
-            grainState.State = _serializer.Deserialize<T>(new BinaryData(payload)) ?? CreateInstance<T>();
-            grainState.ETag = etag;
-            grainState.RecordExists = true;
+            return null;
         }
-        catch (Exception ex)
-        {
-            LogReadFailed(_logger, ex, _name, stateName, grainId);
-            throw;
-        }
+
+        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : (byte[])reader.GetValue(1));
     }
 
     /// <inheritdoc />
-    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    protected override async Task<long?> WriteRowAsync(string stateName, GrainId grainId, long? expected, BinaryData? payload)
     {
-        var payload = _serializer.Serialize(grainState.State).ToArray();
-        grainState.ETag = await WriteAsync(stateName, grainId, grainState.ETag, payload, nameof(WriteStateAsync));
-        grainState.RecordExists = true;
-    }
-
-    /// <inheritdoc />
-    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
-    {
-        var etag = await WriteAsync(stateName, grainId, grainState.ETag, payload: null, nameof(ClearStateAsync));
-        SetEmpty(grainState, etag);
-    }
-
-    private async Task<string> WriteAsync(string stateName, GrainId grainId, string? expectedETag, byte[]? payload, string operation)
-    {
-        long? expected = null;
-        if (expectedETag is not null)
-        {
-            if (!long.TryParse(expectedETag, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+        var bytes = payload?.ToArray();
+        var result = await _connections.ExecuteWriteAsync(
+            async (connection, ct) =>
             {
-                throw Conflict(operation, stateName, grainId, expectedETag, stored: null);
-            }
-
-            expected = parsed;
-        }
-
-        object? result;
-        try
-        {
-            result = await _connections.ExecuteWriteAsync(
-                async (connection, ct) =>
+                using var command = connection.CreateCommand();
+                command.CommandText = expected is null ? InsertSql : UpdateSql;
+                AddKey(command, stateName, grainId);
+                command.Parameters.Add("@payload", SqliteType.Blob).Value = (object?)bytes ?? DBNull.Value;
+                if (expected is { } value)
                 {
-                    using var command = connection.CreateCommand();
-                    command.CommandText = expected is null ? InsertSql : UpdateSql;
-                    AddKey(command, stateName, grainId);
-                    command.Parameters.Add("@payload", SqliteType.Blob).Value = (object?)payload ?? DBNull.Value;
-                    if (expected is { } value)
-                    {
-                        command.Parameters.AddWithValue("@etag", value);
-                    }
+                    command.Parameters.AddWithValue("@etag", value);
+                }
 
-                    return await command.ExecuteScalarAsync(ct);
-                },
-                CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            LogWriteFailed(_logger, ex, _name, operation, stateName, grainId);
-            throw;
-        }
-
-        if (result is null or DBNull)
-        {
-            var stored = await ReadETagAsync(stateName, grainId);
-            LogETagConflict(_logger, _name, operation, stateName, grainId, expectedETag, stored);
-            throw Conflict(operation, stateName, grainId, expectedETag, stored);
-        }
-
-        return Convert.ToInt64(result, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
+                return await command.ExecuteScalarAsync(ct);
+            },
+            CancellationToken.None);
+        return result is null or DBNull ? null : Convert.ToInt64(result, CultureInfo.InvariantCulture);
     }
 
-    private async Task<string?> ReadETagAsync(string stateName, GrainId grainId)
+    /// <inheritdoc />
+    protected override async Task<long?> ReadETagAsync(string stateName, GrainId grainId)
     {
         await using var connection = await _connections.OpenConnectionAsync();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT etag FROM grain_state WHERE " + Key + ";";
         AddKey(command, stateName, grainId);
         var value = await command.ExecuteScalarAsync();
-        return value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture);
+        return value is null or DBNull ? null : Convert.ToInt64(value, CultureInfo.InvariantCulture);
     }
 
-    private InconsistentStateException Conflict(string operation, string stateName, GrainId grainId, string? expected, string? stored) =>
-        new(
-            $"ETag conflict in {operation}: provider {_name}, grain {grainId}, state {stateName}, expected ETag '{expected}', stored ETag '{stored}'.",
-            stored ?? string.Empty,
-            expected ?? string.Empty);
+    /// <inheritdoc />
+    protected override void OnReadFailed(Exception exception, string stateName, GrainId grainId) =>
+        LogReadFailed(_logger, exception, Name, stateName, grainId);
+
+    /// <inheritdoc />
+    protected override void OnWriteFailed(Exception exception, string operation, string stateName, GrainId grainId) =>
+        LogWriteFailed(_logger, exception, Name, operation, stateName, grainId);
+
+    /// <inheritdoc />
+    protected override void OnETagConflict(string operation, string stateName, GrainId grainId, string? expectedETag, string? storedETag) =>
+        LogETagConflict(_logger, Name, operation, stateName, grainId, expectedETag, storedETag);
 
     private static void AddKey(SqliteCommand command, string stateName, GrainId grainId)
     {
@@ -206,13 +141,4 @@ public sealed partial class SqliteGrainStorage : IGrainStorage, ILifecyclePartic
         command.Parameters.AddWithValue("@grain_id", grainId.Key.ToString());
         command.Parameters.AddWithValue("@state_name", stateName);
     }
-
-    private void SetEmpty<T>(IGrainState<T> grainState, string? etag)
-    {
-        grainState.State = CreateInstance<T>();
-        grainState.ETag = etag;
-        grainState.RecordExists = false;
-    }
-
-    private T CreateInstance<T>() => _activators.GetActivator<T>().Create();
 }

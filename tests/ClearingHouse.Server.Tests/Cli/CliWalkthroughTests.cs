@@ -90,6 +90,28 @@ public sealed class CliWalkthroughTests(EmbeddedHubFixture fixture) : IClassFixt
         Assert.Contains("EVSE_STATUS_STALE", findings.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task CdrsWatch_StoredCdrFromBeginning_PrintedAsTextAndJsonDeniedToTheCpo()
+    {
+        var roaming = await Roaming.SetUpAsync(fixture.Hub);
+        await new TariffService.TariffServiceClient(roaming.CpoChannel(fixture.Hub)).PutTariffAsync(new PutTariffRequest { OcpiJson = Roaming.MinPriceTariff });
+        await new CdrService.CdrServiceClient(roaming.CpoChannel(fixture.Hub)).SubmitCdrBatchAsync(new SubmitCdrBatchRequest { Cdrs = { roaming.Cdr("WATCH-1") } });
+        var emsp = new[] { "--hub", fixture.Hub.Address.ToString(), "--credential", roaming.EmspSecret };
+
+        var text = await Run([.. emsp, "cdrs", "watch", "--from-beginning", "--max-cdrs", "1"]).WaitAsync(TimeSpan.FromSeconds(60));
+        var json = await Run([.. emsp, "--json", "cdrs", "watch", "--from-beginning", "--max-cdrs", "1"]).WaitAsync(TimeSpan.FromSeconds(60));
+        var denied = await Run(["--hub", fixture.Hub.Address.ToString(), "--credential", roaming.CpoSecret, "cdrs", "watch", "--max-cdrs", "1"]).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, text.Code);
+        Assert.Contains("subscribed; cursor ", text.Output, StringComparison.Ordinal);
+        Assert.Contains(" WATCH-1 end ", text.Output, StringComparison.Ordinal);
+        Assert.Equal(0, json.Code);
+        var messages = json.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Contains(messages, m => m.TryGetProperty("events", out var events) && events[0].GetProperty("cdr").GetProperty("id").GetString() == "WATCH-1");
+        Assert.Equal(1, denied.Code);
+        Assert.Contains("PermissionDenied", denied.Error, StringComparison.Ordinal);
+    }
+
     private static async Task<(int Code, string Output, string Error)> Run(string[] args)
     {
         using var output = new StringWriter();

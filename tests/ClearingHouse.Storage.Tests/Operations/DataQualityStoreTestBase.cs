@@ -6,22 +6,37 @@ using ClearingHouse.Grains.Cdrs;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
+using ClearingHouse.Storage.Tests.Infrastructure;
 
 namespace ClearingHouse.Storage.Tests.Operations;
 
 /// <summary>The <see cref="IDataQualityStore"/> findings, on each real backend, beside the real location, CDR and session stores.</summary>
-public abstract class DataQualityStoreTestBase
+public abstract class DataQualityStoreTestBase : IAsyncLifetime
 {
     private static int _counter;
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
-    protected abstract IDataQualityStore Store { get; }
+    private readonly StoreBackend _backend;
 
-    protected abstract ILocationStore Locations { get; }
+    protected DataQualityStoreTestBase(StoreBackend backend)
+    {
+        _backend = backend;
+        Cdrs = backend.Cdrs;
+        Locations = backend.CreateLocationStore();
+        Sessions = backend.CreateSessionStore();
+    }
 
-    protected abstract ICdrStore Cdrs { get; }
+    protected IDataQualityStore Store { get; private set; } = null!;
 
-    protected abstract ISessionStore Sessions { get; }
+    protected ILocationStore Locations { get; }
+
+    protected ICdrStore Cdrs { get; }
+
+    protected ISessionStore Sessions { get; }
+
+    public async Task InitializeAsync() => Store = await _backend.CreateDataQualityStoreAsync();
+
+    public async Task DisposeAsync() => await _backend.DisposeAsync();
 
     private static PartyKey NewCpo()
     {

@@ -3,19 +3,32 @@ using ClearingHouse.Domain.Settlement;
 using ClearingHouse.Grains.Cdrs;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Storage.Tests.Infrastructure;
 
 namespace ClearingHouse.Storage.Tests.Settlement;
 
 /// <summary>The <see cref="ISettlementStore"/> contract (and the statement queries over the CDR store), on each real backend.</summary>
-public abstract class SettlementStoreTestBase
+public abstract class SettlementStoreTestBase : IAsyncLifetime
 {
     private static int _counter;
     private static readonly DateTimeOffset Oct = new(2026, 10, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly DateTimeOffset Nov = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
 
-    protected abstract ISettlementStore Store { get; }
+    private readonly StoreBackend _backend;
 
-    protected abstract ICdrStore Cdrs { get; }
+    protected SettlementStoreTestBase(StoreBackend backend)
+    {
+        _backend = backend;
+        Cdrs = backend.Cdrs;
+    }
+
+    protected ISettlementStore Store { get; private set; } = null!;
+
+    protected ICdrStore Cdrs { get; }
+
+    public async Task InitializeAsync() => Store = await _backend.CreateSettlementStoreAsync();
+
+    public async Task DisposeAsync() => await _backend.DisposeAsync();
 
     private static (PartyKey Cpo, PartyKey Emsp) NewPair()
     {

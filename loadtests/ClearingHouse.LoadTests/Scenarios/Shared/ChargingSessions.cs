@@ -122,74 +122,25 @@ public sealed class ChargingSessionDriver(ConnectionSet connections, RoamingNetw
 }
 
 /// <summary>One SubscribeSessions stream per EMSP, counting the session events they receive.</summary>
-public sealed class SessionWatchers(ConnectionSet connections, RoamingNetwork network, TextWriter log) : IAsyncDisposable
+public sealed class SessionWatchers(ConnectionSet connections, RoamingNetwork network, TextWriter log) : EmspWatchers(connections, network, log)
 {
-    private readonly CancellationTokenSource _stop = new();
-    private readonly List<Task> _watchers = [];
-    private long _events;
-
-    /// <summary>Session events received so far.</summary>
-    public long Events => Interlocked.Read(ref _events);
-
-    /// <summary>Opens the subscriptions and waits until each is live.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        var ready = new List<Task>();
-        foreach (var emsp in network.Emsps)
-        {
-            var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            ready.Add(started.Task);
-            _watchers.Add(WatchAsync(emsp, started));
-        }
-
-        await Task.WhenAll(ready).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
-        await log.WriteLineAsync($"{network.Emsps.Count} EMSPs watching their sessions");
-    }
+    /// <inheritdoc />
+    protected override string Activity => "watching their sessions";
 
     /// <summary>Waits (at most 5 s, not at all once the streams ended, e.g. the hub went away) until <paramref name="writes"/> events arrived and says how many did.</summary>
-    public async Task ReportAsync(long writes, string what)
+    public Task ReportAsync(long writes, string what) =>
+        WaitThenLogAsync(writes, () => $"watchers received {Events} session events for {writes} {what} (changes of one session may be collapsed into its latest version)");
+
+    /// <summary>Live once the response headers arrived; every message counts as one event.</summary>
+    protected override async Task WatchAsync(TestCredential emsp, TaskCompletionSource started, CancellationToken cancellationToken)
     {
-        var until = DateTime.UtcNow.AddSeconds(5);
-        while (Events < writes && DateTime.UtcNow < until && !_watchers.TrueForAll(w => w.IsCompleted))
+        var client = new SessionService.SessionServiceClient(Connections[0]);
+        using var call = client.SubscribeSessions(new SubscribeSessionsRequest(), Bearer.Headers(emsp.Secret), cancellationToken: cancellationToken);
+        await call.ResponseHeadersAsync;
+        started.TrySetResult();
+        await foreach (var _ in call.ResponseStream.ReadAllAsync(cancellationToken))
         {
-            await Task.Delay(100);
-        }
-
-        await log.WriteLineAsync($"watchers received {Events} session events for {writes} {what} (changes of one session may be collapsed into its latest version)");
-    }
-
-    /// <summary>Closes the subscriptions.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        try
-        {
-            await Task.WhenAll(_watchers).WaitAsync(TimeSpan.FromSeconds(10));
-        }
-        catch (Exception)
-        {
-            // The watchers end with the run; their status is of no interest.
-        }
-
-        _stop.Dispose();
-    }
-
-    private async Task WatchAsync(TestCredential emsp, TaskCompletionSource started)
-    {
-        try
-        {
-            var client = new SessionService.SessionServiceClient(connections[0]);
-            using var call = client.SubscribeSessions(new SubscribeSessionsRequest(), Bearer.Headers(emsp.Secret), cancellationToken: _stop.Token);
-            await call.ResponseHeadersAsync;
-            started.TrySetResult();
-            await foreach (var _ in call.ResponseStream.ReadAllAsync(_stop.Token))
-            {
-                Interlocked.Increment(ref _events);
-            }
-        }
-        catch (Exception ex)
-        {
-            started.TrySetException(ex);
+            Count(1);
         }
     }
 }

@@ -1,0 +1,50 @@
+using ClearingHouse.Grains.Cdrs;
+using ClearingHouse.Grains.Locations;
+using ClearingHouse.Grains.Operations;
+using ClearingHouse.Grains.Sessions;
+using ClearingHouse.Grains.Settlement;
+
+namespace ClearingHouse.Storage.Tests.Infrastructure;
+
+/// <summary>
+/// The stores of one backend over one test database (its connections and CDR store, and the stores a contract
+/// test asks for), so that each contract test base builds and disposes them the same way on every backend.
+/// </summary>
+public abstract class StoreBackend : IAsyncDisposable
+{
+    private readonly List<IDisposable> _owned = [];
+
+    /// <summary>The CDR store over the backend's connections.</summary>
+    public abstract ICdrStore Cdrs { get; }
+
+    public abstract ILocationStore CreateLocationStore();
+
+    public abstract ISessionStore CreateSessionStore();
+
+    /// <summary>A data-quality store, ready for use.</summary>
+    public abstract Task<IDataQualityStore> CreateDataQualityStoreAsync();
+
+    /// <summary>A settlement store, ready for use.</summary>
+    public abstract Task<ISettlementStore> CreateSettlementStoreAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
+
+        await DisposeConnectionsAsync();
+        GC.SuppressFinalize(this);
+    }
+
+    protected abstract ValueTask DisposeConnectionsAsync();
+
+    /// <summary>Disposes <paramref name="store"/> with the backend, before its connections.</summary>
+    protected T Own<T>(T store)
+        where T : IDisposable
+    {
+        _owned.Add(store);
+        return store;
+    }
+}

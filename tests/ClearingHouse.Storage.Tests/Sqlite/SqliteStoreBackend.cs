@@ -1,0 +1,47 @@
+using ClearingHouse.Grains.Cdrs;
+using ClearingHouse.Grains.Locations;
+using ClearingHouse.Grains.Operations;
+using ClearingHouse.Grains.Sessions;
+using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Storage.Sqlite;
+using ClearingHouse.Storage.Sqlite.Cdrs;
+using ClearingHouse.Storage.Sqlite.Locations;
+using ClearingHouse.Storage.Sqlite.Operations;
+using ClearingHouse.Storage.Sqlite.Sessions;
+using ClearingHouse.Storage.Sqlite.Settlement;
+using ClearingHouse.Storage.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
+
+namespace ClearingHouse.Storage.Tests.Sqlite;
+
+/// <summary>The SQLite stores over one fixture's file (WAL).</summary>
+public sealed class SqliteStoreBackend : StoreBackend
+{
+    private readonly SqliteConnectionFactory _connections;
+
+    public SqliteStoreBackend(SqliteFileFixture file)
+    {
+        _connections = new SqliteConnectionFactory(Options.Create(new SqliteStorageOptions { ConnectionString = file.ConnectionString }));
+        Cdrs = new SqliteCdrStore(_connections);
+    }
+
+    public override ICdrStore Cdrs { get; }
+
+    public override ILocationStore CreateLocationStore() => Own(new SqliteLocationStore(_connections));
+
+    public override ISessionStore CreateSessionStore() => Own(new SqliteSessionStore(_connections, OrleansServices.SerializerOf<SessionRecord>()));
+
+    /// <remarks>Not initialized up front: the SQLite stores create their schema on first use, and these tests cover that.</remarks>
+    public override Task<IDataQualityStore> CreateDataQualityStoreAsync() =>
+        Task.FromResult<IDataQualityStore>(new SqliteDataQualityStore(_connections, Cdrs));
+
+    /// <remarks>Not initialized up front either.</remarks>
+    public override Task<ISettlementStore> CreateSettlementStoreAsync() =>
+        Task.FromResult<ISettlementStore>(new SqliteSettlementStore(_connections, Cdrs));
+
+    protected override ValueTask DisposeConnectionsAsync()
+    {
+        _connections.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
