@@ -45,6 +45,6 @@ public sealed partial class MspChannelGrain(IOptions<TokensOptions> options, ILo
     protected override void OnSiloDropped(string silo, string exceptionType) =>
         LogSiloDropped(logger, this.GetPrimaryKeyString(), silo, exceptionType);
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "EMSP {Emsp}: channels on silo {Silo} unreachable ({ExceptionType}); removed")]
+    [LoggerMessage(EventId = 4040, Level = LogLevel.Warning, Message = "EMSP {Emsp}: channels on silo {Silo} unreachable ({ExceptionType}); removed")]
     private static partial void LogSiloDropped(ILogger logger, string emsp, string silo, string exceptionType);
 }

@@ -199,6 +199,6 @@ public sealed partial class CdrSubscriptionHub : ICdrFeedObserver, IHostedServic
         }
     }
 
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Warning, Message = "Could not renew this silo's CDR feed subscription for {Emsp}; subscribers poll the store meanwhile")]
+    [LoggerMessage(EventId = 6201, Level = LogLevel.Warning, Message = "Could not renew this silo's CDR feed subscription for {Emsp}; subscribers poll the store meanwhile")]
     private static partial void LogRenewFailed(ILogger logger, Exception exception, string emsp);
 }
