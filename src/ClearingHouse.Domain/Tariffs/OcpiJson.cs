@@ -55,16 +55,24 @@ public static class OcpiJson
     /// <summary>OCPI DateTime: ISO 8601, UTC; a value without offset or 'Z' is UTC, never machine-local.</summary>
     private sealed class UtcDateTimeOffsetConverter : JsonConverter<DateTimeOffset>
     {
+        // More than any ISO 8601 timestamp with fractions and offset needs (UTF-8 bytes >= chars); longer text takes a string.
+        private const int MaxStackChars = 64;
+
         public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
-            var text = reader.GetString();
+            // Ingest reads three timestamps per CDR: parse them from a stack copy of the text, not a string each.
+            var length = reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+            Span<char> buffer = stackalloc char[MaxStackChars];
+            ReadOnlySpan<char> text = reader.TokenType == JsonTokenType.String && length <= MaxStackChars
+                ? buffer[..reader.CopyString(buffer)]
+                : reader.GetString();
             if (!DateTimeOffset.TryParse(
                     text,
                     CultureInfo.InvariantCulture,
                     DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
                     out var value))
             {
-                throw new JsonException($"'{text}' is not an OCPI DateTime.");
+                throw new JsonException($"'{text.ToString()}' is not an OCPI DateTime.");
             }
 
             return value;

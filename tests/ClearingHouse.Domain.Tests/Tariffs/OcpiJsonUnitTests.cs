@@ -82,6 +82,49 @@ public sealed class OcpiJsonUnitTests
         Assert.Equal(new DateTimeOffset(2026, 3, 29, 2, 30, 0, TimeSpan.Zero), tariff.LastUpdated);
     }
 
+    public static TheoryData<string, DateTimeOffset> Timestamps() => new()
+    {
+        { "2026-01-13T14:30:00Z", new DateTimeOffset(2026, 1, 13, 14, 30, 0, TimeSpan.Zero) },
+        { "2026-01-13T14:30:00", new DateTimeOffset(2026, 1, 13, 14, 30, 0, TimeSpan.Zero) },
+        { "2026-01-13T15:30:00+01:00", new DateTimeOffset(2026, 1, 13, 14, 30, 0, TimeSpan.Zero) },
+        { "2026-01-13T14:30:00.1234567Z", new DateTimeOffset(2026, 1, 13, 14, 30, 0, TimeSpan.Zero).AddTicks(1_234_567) },
+        // Escaped text, and text longer than the stack copy holds, are read as the same instant.
+        { "2026-01-13T14:30:00\\u005A", new DateTimeOffset(2026, 1, 13, 14, 30, 0, TimeSpan.Zero) },
+        { "2026-01-13T14:30:00.000000000000000000000000000000000000000000000000Z", new DateTimeOffset(2026, 1, 13, 14, 30, 0, TimeSpan.Zero) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Timestamps))]
+    public void ReadCdr_Timestamp_IsReadAsUtc(string text, DateTimeOffset expected)
+    {
+        var cdr = OcpiJson.ReadCdr(CdrWithStart(text));
+
+        Assert.Equal(expected, cdr.StartDateTime);
+        Assert.Equal(TimeSpan.Zero, cdr.StartDateTime.Offset);
+    }
+
+    [Theory]
+    [InlineData("\"yesterday\"")]
+    [InlineData("\"\"")]
+    [InlineData("\"2026-13-13T14:30:00Z\"")]
+    [InlineData("\"2026-01-13T14:30:00.00000000000000000000000000000000000000000000000000000000000000000000Zz\"")]
+    [InlineData("20260113")]
+    [InlineData("true")]
+    public void Rejects_CdrWithUnreadableTimestamp(string value)
+    {
+        var json = $$"""
+            {"id":"C1","start_date_time":{{value}},"end_date_time":"2026-01-13T15:30:00Z","currency":"EUR",
+             "charging_periods":[],"total_cost":{"excl_vat":1},"total_energy":1,"total_time":1}
+            """;
+
+        Assert.ThrowsAny<JsonException>(() => OcpiJson.ReadCdr(json));
+    }
+
+    private static string CdrWithStart(string start) => $$"""
+        {"id":"C1","start_date_time":"{{start}}","end_date_time":"2026-01-13T15:30:00Z","currency":"EUR",
+         "charging_periods":[],"total_cost":{"excl_vat":1},"total_energy":1,"total_time":1}
+        """;
+
     [Theory]
     [InlineData("missing id", """{"currency":"EUR","elements":[]}""")]
     [InlineData("null elements", """{"id":"1","currency":"EUR","elements":null}""")]

@@ -51,6 +51,50 @@ public sealed class PostgresCdrStoreTests : CdrStoreTestBase, IClassFixture<Post
     }
 
     [Fact]
+    public async Task InsertAsync_ManyBatchesOnAFreshStoreAndDay_ShareOneSchemaAndPartitionSetUp()
+    {
+        // A silo's first moments under load: 64 batches arrive before the schema is known to exist, on a new day.
+        var name = "cdr-start-" + Guid.NewGuid().ToString("N")[..8];
+        var connectionString = new NpgsqlConnectionStringBuilder(_database.ConnectionString) { ApplicationName = name }.ToString();
+        await using var connections = new PostgresConnectionFactory(Options.Create(new PostgresStorageOptions { ConnectionString = connectionString }));
+        var store = new PostgresCdrStore(connections);
+        var (cpo, emsp) = (NewCpo(), NewEmsp());
+        var end = new DateTimeOffset(2026, 8, 3, 12, 0, 0, TimeSpan.Zero);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 64).Select(b => Task.Run(() =>
+            store.InsertAsync(cpo, [.. Enumerable.Range(0, 10).Select(i => Cdr(cpo, emsp, $"B{b}-{i}", end.AddSeconds(i)))]))));
+
+        Assert.All(results, r => Assert.Equal(10, r.Count));
+        // One schema attempt, one partition creator and at most MaxWriters group writers: not a connection per batch.
+        // (The pool keeps what it opened; the server lists them by application name.)
+        await using var connection = await _connections.OpenConnectionAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", connection)
+        {
+            Parameters = { new NpgsqlParameter<string> { TypedValue = name } },
+        };
+        Assert.InRange((long)(await count.ExecuteScalarAsync())!, 1, PostgresCdrStore.MaxWriters + 2);
+    }
+
+    [Fact]
+    public async Task InsertAsync_FullGroupOfWideRowsHalfAlreadyStored_StoresOnlyTheNewHalfExactly()
+    {
+        var (cpo, emsp) = (NewCpo(), NewEmsp());
+        var end = new DateTimeOffset(2026, 8, 4, 12, 0, 0, TimeSpan.Zero);
+        var padding = new string('x', 1200); // ~1.4 KB rows, as real CDRs with their breakdown
+        StoredCdr Wide(int i, decimal total) => Cdr(cpo, emsp, $"W{i:D5}", end.AddSeconds(i), total) with { HubPriceJson = $"{{\"pad\":\"{padding}\"}}" };
+        var first = await Store.InsertAsync(cpo, [.. Enumerable.Range(0, PostgresCdrStore.MaxGroupRows / 2).Select(i => Wide(i, 1m))]);
+
+        var second = await Store.InsertAsync(cpo, [.. Enumerable.Range(0, PostgresCdrStore.MaxGroupRows).Select(i => Wide(i, 2m))]);
+
+        Assert.Equal(PostgresCdrStore.MaxGroupRows / 2, first.Count);
+        Assert.Equal(Enumerable.Range(PostgresCdrStore.MaxGroupRows / 2, PostgresCdrStore.MaxGroupRows / 2).Select(i => $"W{i:D5}").ToHashSet(), second.ToHashSet());
+        Assert.Equal(1m, (await Store.GetAsync(cpo, "W00000"))!.TotalCostExclVat); // the first version kept
+        Assert.Equal(Wide(PostgresCdrStore.MaxGroupRows - 1, 2m), await Store.GetAsync(cpo, $"W{PostgresCdrStore.MaxGroupRows - 1:D5}"));
+        var all = await Store.ListAsync(new CdrQuery { Cpo = cpo, Limit = PostgresCdrStore.MaxGroupRows + 1 });
+        Assert.Equal(PostgresCdrStore.MaxGroupRows, all.Count);
+    }
+
+    [Fact]
     public async Task ReadFeedAsync_OlderTransactionRunning_HeldBackInThisDatabaseOnly()
     {
         var feed = (ICdrFeedStore)Store;
