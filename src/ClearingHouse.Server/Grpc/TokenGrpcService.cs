@@ -25,6 +25,7 @@ public sealed partial class TokenGrpcService(
     PartyDirectory directory,
     MspChannelHub channels,
     AuthorizationJournal journal,
+    TokenGrainReferences tokenGrains,
     TokenMetrics metrics,
     HubClock clock,
     IOptions<TokensOptions> options,
@@ -149,7 +150,7 @@ public sealed partial class TokenGrpcService(
             evseUids = [.. location.EvseUids];
         }
 
-        var token = await TokenGrain(type, request.Uid).Get();
+        var token = await tokenGrains.Get(type, request.Uid).Get();
         var view = await directory.GetAsync();
         var agreementActive = token is not null && view.IsAgreementActive(cpo, token.Owner, clock.UtcNow);
         var reference = Guid.CreateVersion7().ToString("N");

@@ -52,6 +52,7 @@ public static class TokensHostingExtensions
         }
 
         services.AddSingleton<TokenMetrics>();
+        services.AddSingleton<TokenGrainReferences>();
         services.AddSingleton<MspChannelHub>();
         services.AddHostedService(sp => sp.GetRequiredService<MspChannelHub>());
         services.AddSingleton<AuthorizationJournal>();
