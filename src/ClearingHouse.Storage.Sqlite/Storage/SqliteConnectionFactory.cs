@@ -104,6 +104,12 @@ public sealed class SqliteConnectionFactory : IDisposable
             {
                 if (!healthy)
                 {
+                    // Rolled back first: the pool would otherwise hand the open transaction to its next user.
+                    if (connection.Handle is { } handle && SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0)
+                    {
+                        SQLitePCL.raw.sqlite3_exec(handle, "ROLLBACK");
+                    }
+
                     _writer = null;
                     await connection.DisposeAsync();
                 }
