@@ -9,8 +9,9 @@ namespace ClearingHouse.Grains.Tokens;
 public interface ITokenGrain : IGrainWithStringKey
 {
     /// <summary>The hub's copy, or null when no EMSP owns this type + uid.</summary>
+    /// <remarks>A <see cref="ValueTask{TResult}"/>: the caller awaits Orleans' pooled response directly (a Task would be one more object per authorization).</remarks>
     [Orleans.Concurrency.ReadOnly]
-    Task<TokenRecord?> Get();
+    ValueTask<TokenRecord?> Get();
 
     /// <summary>
     /// Creates or replaces the token for its owner; durable when it returns. AlreadyExists when another

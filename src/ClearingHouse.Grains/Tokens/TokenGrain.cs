@@ -34,7 +34,7 @@ public sealed class TokenGrain(ITokenStore store, ITokenCache cache, HubClock cl
     }
 
     /// <inheritdoc />
-    public async Task<TokenRecord?> Get()
+    public async ValueTask<TokenRecord?> Get()
     {
         if (clock.UtcNow - _loadedAt > options.Value.HubCopyMaxAge)
         {

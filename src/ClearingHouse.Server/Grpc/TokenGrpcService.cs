@@ -19,12 +19,12 @@ namespace ClearingHouse.Server.Grpc;
 
 /// <summary>Tokens for EMSPs and real-time authorization for CPOs (see tokens.proto).</summary>
 public sealed partial class TokenGrpcService(
-    IGrainFactory grains,
     ITokenStore store,
     ITokenCache cache,
     PartyDirectory directory,
     MspChannelHub channels,
     AuthorizationJournal journal,
+    TokenGrainReferences tokenGrains,
     TokenMetrics metrics,
     HubClock clock,
     IOptions<TokensOptions> options,
@@ -44,7 +44,7 @@ public sealed partial class TokenGrpcService(
         var token = TokenProtoMapping.ToRecord(request.Token, emsp, clock.UtcNow, "token");
         try
         {
-            var created = await TokenGrain(token.Type, token.Uid).Put(token);
+            var created = await tokenGrains.Get(token.Type, token.Uid).Put(token);
             return new PutTokenResponse { Token = token.ToProto(), Created = created };
         }
         catch (HubException ex) when (ex.Code == HubErrorCode.AlreadyExists)
@@ -62,7 +62,7 @@ public sealed partial class TokenGrpcService(
         HubException.ThrowIfInvalid(TokenRules.ValidateUid(request.Uid), "uid");
         var type = TokenProtoMapping.ToType(request.Type, "type");
         var patch = TokenProtoMapping.ToPatch(request, clock.UtcNow);
-        var token = await TokenGrain(type, request.Uid).Patch(emsp, patch);
+        var token = await tokenGrains.Get(type, request.Uid).Patch(emsp, patch);
         return new PatchTokenResponse { Token = token.ToProto() };
     }
 
@@ -77,7 +77,7 @@ public sealed partial class TokenGrpcService(
 
         HubException.ThrowIfInvalid(TokenRules.ValidateUid(request.Uid), "uid");
         var type = TokenProtoMapping.ToType(request.Type, "type");
-        var token = await TokenGrain(type, request.Uid).Get();
+        var token = await tokenGrains.Get(type, request.Uid).Get();
         if (token is null || (!caller.IsOperator && token.Owner != caller.Party))
         {
             throw new HubException(HubErrorCode.NotFound, "no such token of the caller");
@@ -131,7 +131,8 @@ public sealed partial class TokenGrpcService(
         HubException.ThrowIfInvalid(TokenRules.ValidateUid(request.Uid), "uid");
         var type = TokenProtoMapping.ToType(request.Type, "type");
         string? locationId = null;
-        string[] evseUids = [];
+        // The request's own list (never changed after parsing) for the record; an array only for an EMSP ask.
+        IReadOnlyList<string> evseUids = [];
         if (request.Location is { } location)
         {
             HubException.ThrowIfInvalid(TokenRules.ValidateId(location.LocationId, required: true), "location.location_id");
@@ -146,10 +147,10 @@ public sealed partial class TokenGrpcService(
             }
 
             locationId = location.LocationId;
-            evseUids = [.. location.EvseUids];
+            evseUids = location.EvseUids;
         }
 
-        var token = await TokenGrain(type, request.Uid).Get();
+        var token = await tokenGrains.Get(type, request.Uid).Get();
         var view = await directory.GetAsync();
         var agreementActive = token is not null && view.IsAgreementActive(cpo, token.Owner, clock.UtcNow);
         var reference = Guid.CreateVersion7().ToString("N");
@@ -166,7 +167,7 @@ public sealed partial class TokenGrpcService(
 
             var reply = wait <= TimeSpan.Zero
                 ? MspReply.Timeout
-                : await channels.AskAsync(new MspAsk { Token = token, Cpo = cpo, LocationId = locationId, EvseUids = evseUids, AuthorizationReference = reference, Timeout = wait });
+                : await channels.AskAsync(new MspAsk { Token = token, Cpo = cpo, LocationId = locationId, EvseUids = [.. evseUids], AuthorizationReference = reference, Timeout = wait });
             decision = AuthorizationRules.Resolve(token.Facts, reply.Outcome);
             if (reply.InfoText is { } text)
             {
@@ -345,8 +346,6 @@ public sealed partial class TokenGrpcService(
 
         batch.Clear();
     }
-
-    private ITokenGrain TokenGrain(TokenType type, string uid) => grains.GetGrain<ITokenGrain>(TokenRecord.KeyOf(type, uid));
 
     [LoggerMessage(EventId = 4020, Level = LogLevel.Warning, Message = "EMSP {Emsp} tried to claim token {Type} {Uid}, which another EMSP owns")]
     private static partial void LogConflict(ILogger logger, string emsp, string type, string uid);

@@ -16,12 +16,19 @@ public sealed partial class AuthorizationJournal(IAuthorizationStore store, IOpt
     // Bounded so a stalled store makes callers wait (and time out) instead of growing memory.
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(100_000) { SingleReader = true });
 
-    /// <summary>Stores a decision; completes once it is durable.</summary>
-    public async Task RecordAsync(AuthorizationRecord record, CancellationToken cancellationToken)
+    /// <summary>Stores a decision; completes once it is durable (canceled when <paramref name="cancellationToken"/> is, before that).</summary>
+    public Task RecordAsync(AuthorizationRecord record, CancellationToken cancellationToken)
     {
-        var pending = new Pending(record, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _queue.Writer.WriteAsync(pending, cancellationToken);
-        await pending.Done.Task.WaitAsync(cancellationToken);
+        // Per decision: one object that is both the queue entry and the caller's task, and one cancellation
+        // registration (Task.WaitAsync would add a promise task of its own, an async method a state machine).
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        var pending = new Pending(record);
+        pending.Cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).TrySetCanceled(token), pending);
+        return _queue.Writer.TryWrite(pending) ? pending.Task : EnqueueSlowlyAsync(pending, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -45,7 +52,8 @@ public sealed partial class AuthorizationJournal(IAuthorizationStore store, IOpt
                     await store.AppendAsync(records, CancellationToken.None);
                     foreach (var p in batch)
                     {
-                        p.Done.TrySetResult();
+                        p.Cancellation.Dispose();
+                        p.TrySetResult();
                     }
                 }
                 catch (Exception ex)
@@ -53,7 +61,8 @@ public sealed partial class AuthorizationJournal(IAuthorizationStore store, IOpt
                     LogWriteFailed(logger, ex, batch.Count);
                     foreach (var p in batch)
                     {
-                        p.Done.TrySetException(ex);
+                        p.Cancellation.Dispose();
+                        p.TrySetException(ex);
                     }
                 }
 
@@ -69,5 +78,26 @@ public sealed partial class AuthorizationJournal(IAuthorizationStore store, IOpt
     [LoggerMessage(EventId = 4010, Level = LogLevel.Error, Message = "Could not record {Count} authorization decisions")]
     private static partial void LogWriteFailed(ILogger logger, Exception ex, int count);
 
-    private sealed record Pending(AuthorizationRecord Record, TaskCompletionSource Done);
+    // The queue full (a stalled store): wait for room, as long as the caller waits.
+    private async Task EnqueueSlowlyAsync(Pending pending, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, cancellationToken);
+        }
+        catch
+        {
+            pending.Cancellation.Dispose();
+            throw;
+        }
+
+        await pending.Task;
+    }
+
+    private sealed class Pending(AuthorizationRecord record) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public AuthorizationRecord Record { get; } = record;
+
+        public CancellationTokenRegistration Cancellation { get; set; }
+    }
 }

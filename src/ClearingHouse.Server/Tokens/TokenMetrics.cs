@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Diagnostics.Metrics;
 using ClearingHouse.Domain.Tokens;
 using ClearingHouse.Server.Diagnostics;
@@ -47,8 +48,16 @@ public sealed class TokenMetrics
     /// <summary>Counts a decision.</summary>
     public void Decided(AuthorizationDecision decision) => _authorizations.Add(
         1,
-        new KeyValuePair<string, object?>("allowed", decision.Allowed.ToString()),
-        new KeyValuePair<string, object?>("source", decision.Source.ToString()));
+        new KeyValuePair<string, object?>("allowed", NameOf(decision.Allowed)),
+        new KeyValuePair<string, object?>("source", NameOf(decision.Source)));
+
+    // The tag values as Enum.ToString() gives them, looked up rather than formatted (ToString boxes the enum per call).
+    private static readonly FrozenDictionary<AllowedType, string> AllowedNames = Enum.GetValues<AllowedType>().ToFrozenDictionary(v => v, v => v.ToString());
+    private static readonly FrozenDictionary<DecisionSource, string> SourceNames = Enum.GetValues<DecisionSource>().ToFrozenDictionary(v => v, v => v.ToString());
+
+    private static string NameOf(AllowedType value) => AllowedNames.TryGetValue(value, out var name) ? name : value.ToString();
+
+    private static string NameOf(DecisionSource value) => SourceNames.TryGetValue(value, out var name) ? name : value.ToString();
 
     /// <summary>Counts an ignored answer. Unknown answers are counted exactly (tests read this).</summary>
     public void UnknownAnswer(string emsp)

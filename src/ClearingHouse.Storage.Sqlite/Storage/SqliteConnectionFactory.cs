@@ -23,6 +23,10 @@ public sealed class SqliteConnectionFactory : IDisposable
     private readonly SemaphoreSlim _initGate = new(1, 1);
     private volatile bool _initialized;
 
+    // The writers' connection: used only while holding _writeGate.
+    private SqliteConnection? _writer;
+    private bool _disposed;
+
     /// <summary>Creates the factory from validated options.</summary>
     public SqliteConnectionFactory(IOptions<SqliteStorageOptions> options)
     {
@@ -63,9 +67,14 @@ public sealed class SqliteConnectionFactory : IDisposable
         try
         {
             await connection.OpenAsync(cancellationToken);
-            using var command = connection.CreateCommand();
-            command.CommandText = _pragmas;
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            // Through SQLite's API: as a command, the three pragmas cost a command, a reader and three
+            // prepared statements on the managed heap per open (every token grain activation opens one).
+            var rc = SQLitePCL.raw.sqlite3_exec(connection.Handle, _pragmas);
+            if (rc != SQLitePCL.raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(rc, connection.Handle);
+            }
+
             return connection;
         }
         catch
@@ -77,7 +86,9 @@ public sealed class SqliteConnectionFactory : IDisposable
 
     /// <summary>
     /// Runs <paramref name="write"/> on an open connection while holding this process's write gate.
-    /// Keep the work short: every writer of the file waits for it.
+    /// Keep the work short: every writer of the file waits for it. Writers take turns on one connection
+    /// that stays open (opening one and running the pragmas cost more, on the managed heap too, than a
+    /// small group-committed write); it is replaced after a write that failed or left a transaction open.
     /// </summary>
     public async Task<T> ExecuteWriteAsync<T>(Func<SqliteConnection, CancellationToken, Task<T>> write, CancellationToken cancellationToken = default)
     {
@@ -85,8 +96,29 @@ public sealed class SqliteConnectionFactory : IDisposable
         await _writeGate.WaitAsync(cancellationToken);
         try
         {
-            await using var connection = await OpenConnectionAsync(cancellationToken);
-            return await write(connection, cancellationToken);
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var connection = _writer ??= await OpenConnectionAsync(cancellationToken);
+            var healthy = false;
+            try
+            {
+                var result = await write(connection, cancellationToken);
+                healthy = SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) != 0;
+                return result;
+            }
+            finally
+            {
+                if (!healthy)
+                {
+                    // Rolled back first: the pool would otherwise hand the open transaction to its next user.
+                    if (connection.Handle is { } handle && SQLitePCL.raw.sqlite3_get_autocommit(handle) == 0)
+                    {
+                        SQLitePCL.raw.sqlite3_exec(handle, "ROLLBACK");
+                    }
+
+                    _writer = null;
+                    await connection.DisposeAsync();
+                }
+            }
         }
         finally
         {
@@ -97,6 +129,23 @@ public sealed class SqliteConnectionFactory : IDisposable
     /// <summary>Closes the pooled connections of this database so the file can be moved or deleted.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _writeGate.Wait();
+        try
+        {
+            _disposed = true;
+            _writer?.Dispose();
+            _writer = null;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+
         using (var connection = new SqliteConnection(_connectionString))
         {
             SqliteConnection.ClearPool(connection);

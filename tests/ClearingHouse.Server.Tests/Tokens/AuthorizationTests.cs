@@ -269,6 +269,31 @@ public sealed class AuthorizationTests(AuthorizationHubFixture fixture) : IClass
         Assert.Equal(Domain.Tokens.DecisionSource.HubCopy, record.Source);
     }
 
+    [Theory]
+    [InlineData(TokenType.Rfid, "04A1B2C3D4")]
+    [InlineData(TokenType.AdHocUser, "a-b_c.d")]
+    [InlineData(TokenType.AppUser, "X")]
+    [InlineData(TokenType.Other, "012345678901234567890123456789012345")]
+    public async Task TokenGrainReferences_Get_SameGrainAsGetGrainByKeyString(TokenType type, string uid)
+    {
+        var domainType = (Domain.Tokens.TokenType)type;
+        var grains = Hub.Services.GetRequiredService<IGrainFactory>();
+        var references = Hub.Services.GetRequiredService<TokenGrainReferences>();
+
+        var reference = references.Get(domainType, uid);
+
+        Assert.Equal(grains.GetGrain<ITokenGrain>(TokenRecord.KeyOf(domainType, uid)).GetGrainId(), reference.GetGrainId());
+        Assert.Equal(TokenRecord.KeyOf(domainType, uid), reference.GetPrimaryKeyString());
+        // A token put through the API is what the reference's grain holds.
+        var pair = await RoamingPair.CreateAsync(Hub);
+        var put = NextUid();
+        await pair.PutAsync(put, WhitelistType.Always, type: type);
+        var token = await references.Get(domainType, put).Get();
+        Assert.NotNull(token);
+        Assert.Equal(put, token.Uid);
+        Assert.Equal(domainType, token.Type);
+    }
+
     [Fact]
     public async Task Authorize_ByEmsp_PermissionDenied()
     {
