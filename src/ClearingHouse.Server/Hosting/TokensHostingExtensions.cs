@@ -36,12 +36,13 @@ public static class TokensHostingExtensions
             services.AddSingleton<PostgresTokenStore>();
             services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<PostgresTokenStore>());
             services.AddSingleton<IAuthorizationStore>(sp => sp.GetRequiredService<PostgresTokenStore>());
+            RedisCacheConnection.Register(services, settings.Redis.CacheConnectionString ?? settings.Redis.ConnectionString!);
             services.AddSingleton<ITokenCache>(sp =>
             {
                 var tokens = sp.GetRequiredService<IOptions<TokensOptions>>().Value;
                 return tokens.RedisCache
                     ? new RedisTokenCache(
-                        settings.Redis.CacheConnectionString ?? settings.Redis.ConnectionString!,
+                        sp.GetRequiredService<RedisCacheConnection>(),
                         settings.Silo.ServiceId,
                         tokens.RedisCacheTtl,
                         sp.GetRequiredService<Orleans.Serialization.Serializer<TokenRecord>>(),

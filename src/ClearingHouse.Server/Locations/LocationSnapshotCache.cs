@@ -1,6 +1,7 @@
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;
+using ClearingHouse.Server.Hosting;
 using Google.Protobuf;
 using StackExchange.Redis;
 
@@ -50,10 +51,10 @@ public sealed class NoLocationSnapshotCache : ILocationSnapshotCache
 /// <see cref="CallTimeout"/>, the cache is bypassed for <see cref="BackOff"/>, and reads go to the
 /// grains (slower, never wrong). A value that does not parse is a miss and is dropped.
 /// </summary>
-public sealed partial class RedisLocationSnapshotCache : ILocationSnapshotCache, IDisposable
+public sealed partial class RedisLocationSnapshotCache : ILocationSnapshotCache
 {
     /// <summary>How long one cache call may take before the read goes to the grain.</summary>
-    public static readonly TimeSpan CallTimeout = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan CallTimeout = RedisCacheConnection.CallTimeout;
 
     /// <summary>After a failure, the cache is not asked for this long.</summary>
     public static readonly TimeSpan BackOff = TimeSpan.FromSeconds(5);
@@ -63,22 +64,17 @@ public sealed partial class RedisLocationSnapshotCache : ILocationSnapshotCache,
     private readonly HubClock _clock;
     private readonly LocationMetrics _metrics;
     private readonly ILogger<RedisLocationSnapshotCache> _logger;
-    private readonly Task<ConnectionMultiplexer?> _connection;
+    private readonly RedisCacheConnection _redis;
     private long _bypassUntilTicks;
 
     /// <summary>Connects in the background; until connected, every read is a bypass.</summary>
-    public RedisLocationSnapshotCache(string configuration, TimeSpan ttl, HubClock clock, LocationMetrics metrics, ILogger<RedisLocationSnapshotCache> logger)
+    public RedisLocationSnapshotCache(RedisCacheConnection redis, TimeSpan ttl, HubClock clock, LocationMetrics metrics, ILogger<RedisLocationSnapshotCache> logger)
     {
         _ttl = ttl;
         _clock = clock;
         _metrics = metrics;
         _logger = logger;
-        var options = ConfigurationOptions.Parse(configuration);
-        // Never fail the hub's start or a read because the cache is away; the multiplexer keeps reconnecting.
-        options.AbortOnConnectFail = false;
-        options.ConnectTimeout = 1000;
-        options.SyncTimeout = options.AsyncTimeout = (int)CallTimeout.TotalMilliseconds;
-        _connection = ConnectAsync(options);
+        _redis = redis;
     }
 
     /// <inheritdoc />
@@ -136,27 +132,11 @@ public sealed partial class RedisLocationSnapshotCache : ILocationSnapshotCache,
         }
     }
 
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        if (_connection.IsCompletedSuccessfully)
-        {
-            _connection.Result?.Dispose();
-        }
-    }
-
     private static RedisKey Key(PartyKey cpo, string locationId) => $"{KeyPrefix}{cpo}/{locationId}";
 
     private IDatabase? Database()
     {
-        if (_clock.UtcNow.UtcTicks < Interlocked.Read(ref _bypassUntilTicks)
-            || !_connection.IsCompletedSuccessfully
-            || _connection.Result is not { IsConnected: true } connection)
-        {
-            return null;
-        }
-
-        return connection.GetDatabase();
+        return _clock.UtcNow.UtcTicks < Interlocked.Read(ref _bypassUntilTicks) ? null : _redis.Database();
     }
 
     private void Fail(Exception ex)
@@ -171,19 +151,6 @@ public sealed partial class RedisLocationSnapshotCache : ILocationSnapshotCache,
 
     private void Run(Task task) =>
         task.ContinueWith(t => Fail(t.Exception!.GetBaseException()), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-
-    private async Task<ConnectionMultiplexer?> ConnectAsync(ConfigurationOptions options)
-    {
-        try
-        {
-            return await ConnectionMultiplexer.ConnectAsync(options);
-        }
-        catch (Exception ex) when (ex is RedisException or ArgumentException)
-        {
-            LogBypassed(_logger, ex, double.PositiveInfinity);
-            return null;
-        }
-    }
 
     [LoggerMessage(EventId = 3401, Level = LogLevel.Warning, Message = "Location snapshot cache unavailable; reads go to the grains for {Seconds} s")]
     private static partial void LogBypassed(ILogger logger, Exception ex, double seconds);

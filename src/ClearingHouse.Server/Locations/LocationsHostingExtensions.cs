@@ -1,6 +1,7 @@
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Options;
+using ClearingHouse.Server.Hosting;
 using ClearingHouse.Server.Options;
 using ClearingHouse.Storage.Postgres;
 using ClearingHouse.Storage.Postgres.Locations;
@@ -28,12 +29,13 @@ public static class LocationsHostingExtensions
         else
         {
             services.AddSingleton<ILocationStore>(sp => new PostgresLocationStore(sp.GetRequiredService<PostgresConnectionFactory>()));
+            RedisCacheConnection.Register(services, settings.Redis.CacheConnectionString ?? settings.Redis.ConnectionString!);
             services.AddSingleton<ILocationSnapshotCache>(sp =>
             {
                 var ttl = sp.GetRequiredService<IOptions<LocationsOptions>>().Value.SnapshotCacheTtl;
                 return ttl > TimeSpan.Zero
                     ? new RedisLocationSnapshotCache(
-                        settings.Redis.CacheConnectionString ?? settings.Redis.ConnectionString!,
+                        sp.GetRequiredService<RedisCacheConnection>(),
                         ttl,
                         sp.GetRequiredService<HubClock>(),
                         sp.GetRequiredService<LocationMetrics>(),

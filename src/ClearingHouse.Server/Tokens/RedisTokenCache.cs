@@ -2,6 +2,7 @@ using ClearingHouse.Domain.Tokens;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Tokens;
+using ClearingHouse.Server.Hosting;
 using Orleans.Serialization;
 using StackExchange.Redis;
 
@@ -18,10 +19,10 @@ namespace ClearingHouse.Server.Tokens;
 /// that cannot be confirmed refuses the token write (UNAVAILABLE) before the store is touched.
 /// Commands are never queued while disconnected (fail fast), so nothing old is replayed later.
 /// </summary>
-public sealed partial class RedisTokenCache : ITokenCache, IDisposable
+public sealed partial class RedisTokenCache : ITokenCache
 {
     /// <summary>How long one cache call may take.</summary>
-    public static readonly TimeSpan CallTimeout = TimeSpan.FromMilliseconds(250);
+    public static readonly TimeSpan CallTimeout = RedisCacheConnection.CallTimeout;
 
     /// <summary>After a failed read, reads do not ask Redis for this long.</summary>
     public static readonly TimeSpan BackOff = TimeSpan.FromSeconds(5);
@@ -46,18 +47,18 @@ public sealed partial class RedisTokenCache : ITokenCache, IDisposable
     private readonly HubClock _clock;
     private readonly TokenMetrics _metrics;
     private readonly ILogger<RedisTokenCache> _logger;
-    private readonly Task<ConnectionMultiplexer?> _connection;
+    private readonly RedisCacheConnection _redis;
     private long _bypassUntilTicks;
 
     /// <summary>Connects in the background; until connected, reads are misses and writes are refused.</summary>
-    /// <param name="configuration">The StackExchange.Redis configuration string.</param>
+    /// <param name="redis">The silo's cache connection.</param>
     /// <param name="serviceId">The Orleans service id: clusters of different services never share entries.</param>
     /// <param name="ttl">How long an entry lives.</param>
     /// <param name="serializer">Orleans' serializer for the token record.</param>
     /// <param name="clock">The hub clock.</param>
     /// <param name="metrics">Token instruments.</param>
     /// <param name="logger">The logger.</param>
-    public RedisTokenCache(string configuration, string serviceId, TimeSpan ttl, Serializer<TokenRecord> serializer, HubClock clock, TokenMetrics metrics, ILogger<RedisTokenCache> logger)
+    public RedisTokenCache(RedisCacheConnection redis, string serviceId, TimeSpan ttl, Serializer<TokenRecord> serializer, HubClock clock, TokenMetrics metrics, ILogger<RedisTokenCache> logger)
     {
         _prefix = $"ch:{serviceId}:token:v1:";
         _epochKey = $"ch:{serviceId}:token-epoch:v1";
@@ -66,23 +67,18 @@ public sealed partial class RedisTokenCache : ITokenCache, IDisposable
         _clock = clock;
         _metrics = metrics;
         _logger = logger;
-        var options = ConfigurationOptions.Parse(configuration);
-        options.AbortOnConnectFail = false;
-        options.ConnectTimeout = 1000;
-        options.SyncTimeout = options.AsyncTimeout = (int)CallTimeout.TotalMilliseconds;
-        options.BacklogPolicy = BacklogPolicy.FailFast;
-        _connection = ConnectAsync(options);
+        _redis = redis;
     }
 
     /// <inheritdoc />
     public async ValueTask<TokenCacheLookup> GetAsync(TokenType type, string uid)
     {
-        if (!_connection.IsCompleted)
+        if (!_redis.Connection.IsCompleted)
         {
             // Just started: the first activations wait briefly for the connection rather than all missing.
             try
             {
-                await _connection.WaitAsync(CallTimeout);
+                await _redis.Connection.WaitAsync(CallTimeout);
             }
             catch (TimeoutException)
             {
@@ -186,19 +182,9 @@ public sealed partial class RedisTokenCache : ITokenCache, IDisposable
         }
     }
 
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        if (_connection.IsCompletedSuccessfully)
-        {
-            _connection.Result?.Dispose();
-        }
-    }
-
     private RedisKey Key(TokenType type, string uid) => $"{_prefix}{(int)type}:{uid}";
 
-    private IDatabase? Database() =>
-        _connection.IsCompletedSuccessfully && _connection.Result is { IsConnected: true } connection ? connection.GetDatabase() : null;
+    private IDatabase? Database() => _redis.Database();
 
     private void Fail(Exception ex)
     {
@@ -206,19 +192,6 @@ public sealed partial class RedisTokenCache : ITokenCache, IDisposable
         if (Interlocked.Exchange(ref _bypassUntilTicks, now + BackOff.Ticks) < now)
         {
             LogBypassed(_logger, ex, BackOff.TotalSeconds);
-        }
-    }
-
-    private async Task<ConnectionMultiplexer?> ConnectAsync(ConfigurationOptions options)
-    {
-        try
-        {
-            return await ConnectionMultiplexer.ConnectAsync(options);
-        }
-        catch (Exception ex) when (ex is RedisException or ArgumentException)
-        {
-            LogBypassed(_logger, ex, double.PositiveInfinity);
-            return null;
         }
     }
 
