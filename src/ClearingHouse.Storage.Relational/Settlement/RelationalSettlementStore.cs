@@ -19,6 +19,8 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     private const string StatementColumns =
         "number, cpo_country, cpo_party, emsp_country, emsp_party, currency, period_from, period_to, closed_at, closed_by, line_count, totals, content_hash";
 
+    private const string DisputeByCdrSql = $"SELECT {DisputeColumns} FROM disputes WHERE cpo_country = @cc AND cpo_party = @cp AND cdr_id = @id";
+
     private const string DisputeColumns =
         "id, cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, currency, cdr_end, state, opened_by, reason, opened_at, updated_at, version, credit_cdr_id, new_cdr_id";
 
@@ -55,8 +57,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
         await WriteAsync(
             async (connection, ct) =>
             {
-                using var command = connection.CreateCommand();
-                command.CommandText = Schema;
+                using var command = connection.Command(Schema);
                 await command.ExecuteNonQueryAsync(ct);
                 return true;
             },
@@ -68,8 +69,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     {
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {StatementColumns} FROM statements WHERE cpo_country = @cc AND cpo_party = @cp AND emsp_country = @ec AND emsp_party = @ep AND currency = @cur ORDER BY period_from";
+        using var command = connection.Command($"SELECT {StatementColumns} FROM statements WHERE cpo_country = @cc AND cpo_party = @cp AND emsp_country = @ec AND emsp_party = @ep AND currency = @cur ORDER BY period_from");
         AddPair(command, cpo, emsp);
         command.Add("@cur", currency);
         return await ReadStatementsAsync(command, cancellationToken);
@@ -80,8 +80,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     {
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {StatementColumns} FROM statements WHERE number = @n";
+        using var command = connection.Command($"SELECT {StatementColumns} FROM statements WHERE number = @n");
         command.Add("@n", number);
         var found = await ReadStatementsAsync(command, cancellationToken);
         return found.Count == 0 ? null : found[0];
@@ -109,8 +108,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
         await EnsureSchemaAsync(cancellationToken);
         var found = new HashSet<string>(StringComparer.Ordinal);
         await using var connection = await OpenAsync(cancellationToken);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1 FROM settled_cdrs WHERE cpo_country = @cc AND cpo_party = @cp AND cdr_id = @id";
+        using var command = connection.Command("SELECT 1 FROM settled_cdrs WHERE cpo_country = @cc AND cpo_party = @cp AND cdr_id = @id");
         command.Add("@cc", cpo.CountryCode);
         command.Add("@cp", cpo.PartyId);
         var id = command.Add("@id");
@@ -140,10 +138,8 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
             {
                 await using var transaction = await BeginCloseAsync(connection, ct);
                 ClosedStatement? overlap = null;
-                using (var existing = connection.CreateCommand())
+                using (var existing = connection.Command($"SELECT {StatementColumns} FROM statements WHERE cpo_country = @cc AND cpo_party = @cp AND emsp_country = @ec AND emsp_party = @ep AND currency = @cur AND period_from < @to AND period_to > @from", transaction))
                 {
-                    existing.Transaction = transaction;
-                    existing.CommandText = $"SELECT {StatementColumns} FROM statements WHERE cpo_country = @cc AND cpo_party = @cp AND emsp_country = @ec AND emsp_party = @ep AND currency = @cur AND period_from < @to AND period_to > @from";
                     AddPair(existing, key.Cpo, key.Emsp);
                     existing.Add("@cur", key.Currency);
                     existing.Add("@from", key.From.UtcTicks);
@@ -166,23 +162,17 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
                 }
 
                 long number;
-                using (var next = connection.CreateCommand())
+                using (var next = connection.Command("SELECT COALESCE(MAX(number), 0) + 1 FROM statements", transaction))
                 {
-                    next.Transaction = transaction;
-                    next.CommandText = "SELECT COALESCE(MAX(number), 0) + 1 FROM statements";
                     number = (long)(await next.ExecuteScalarAsync(ct))!;
                 }
 
-                using var line = connection.CreateCommand();
-                line.Transaction = transaction;
-                line.CommandText = "INSERT INTO statement_lines (number, line_no, cdr_id, csv) VALUES (@n, @line, @id, @csv)";
+                using var line = connection.Command("INSERT INTO statement_lines (number, line_no, cdr_id, csv) VALUES (@n, @line, @id, @csv)", transaction);
                 line.Add("@n", number);
                 var lineNo = line.Add("@line");
                 var lineId = line.Add("@id");
                 var csv = line.Add("@csv");
-                using var settle = connection.CreateCommand();
-                settle.Transaction = transaction;
-                settle.CommandText = "INSERT INTO settled_cdrs (cpo_country, cpo_party, cdr_id, number) VALUES (@cc, @cp, @id, @n)";
+                using var settle = connection.Command("INSERT INTO settled_cdrs (cpo_country, cpo_party, cdr_id, number) VALUES (@cc, @cp, @id, @n)", transaction);
                 settle.Add("@cc", key.Cpo.CountryCode);
                 settle.Add("@cp", key.Cpo.PartyId);
                 settle.Add("@n", number);
@@ -221,10 +211,8 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
                     TotalsJson = content.TotalsJson,
                     ContentHash = content.ContentHash,
                 };
-                using (var header = connection.CreateCommand())
+                using (var header = connection.Command($"INSERT INTO statements ({StatementColumns}) VALUES (@n, @cc, @cp, @ec, @ep, @cur, @from, @to, @at, @by, @lines, @totals, @hash)", transaction))
                 {
-                    header.Transaction = transaction;
-                    header.CommandText = $"INSERT INTO statements ({StatementColumns}) VALUES (@n, @cc, @cp, @ec, @ep, @cur, @from, @to, @at, @by, @lines, @totals, @hash)";
                     header.Add("@n", number);
                     AddPair(header, key.Cpo, key.Emsp);
                     header.Add("@cur", key.Currency);
@@ -249,8 +237,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     {
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT csv FROM statement_lines WHERE number = @n ORDER BY line_no";
+        using var command = connection.Command("SELECT csv FROM statement_lines WHERE number = @n ORDER BY line_no");
         command.Add("@n", number);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -266,8 +253,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
         await EnsureSchemaAsync(cancellationToken);
         var found = new Dictionary<string, DisputeRecord>(StringComparer.Ordinal);
         await using var connection = await OpenAsync(cancellationToken);
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {DisputeColumns} FROM disputes WHERE cpo_country = @cc AND cpo_party = @cp AND cdr_id = @id";
+        using var command = connection.Command(DisputeByCdrSql);
         command.Add("@cc", cpo.CountryCode);
         command.Add("@cp", cpo.PartyId);
         var id = command.Add("@id");
@@ -289,8 +275,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     {
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {DisputeColumns} FROM disputes WHERE id = @id";
+        using var command = connection.Command($"SELECT {DisputeColumns} FROM disputes WHERE id = @id");
         command.Add("@id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? ReadDispute(reader) : null;
@@ -305,11 +290,10 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
             async (connection, ct) =>
             {
                 await using var transaction = await connection.BeginTransactionAsync(ct);
-                using var insert = connection.CreateCommand();
-                insert.Transaction = transaction;
-                insert.CommandText =
+                using var insert = connection.Command(
                     "INSERT INTO disputes (cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, currency, cdr_end, state, opened_by, reason, opened_at, updated_at, version) " +
-                    "VALUES (@cc, @cp, @id, @ec, @ep, @cur, @end, @state, @by, @reason, @at, @at, 1) ON CONFLICT DO NOTHING RETURNING id";
+                    "VALUES (@cc, @cp, @id, @ec, @ep, @cur, @end, @state, @by, @reason, @at, @at, 1) ON CONFLICT DO NOTHING RETURNING id",
+                    transaction);
                 AddPair(insert, draft.Cpo, draft.Emsp);
                 insert.Add("@id", draft.CdrId);
                 insert.Add("@cur", draft.Currency);
@@ -320,9 +304,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
                 insert.Add("@at", draft.OpenedAt.UtcTicks);
                 if (await insert.ExecuteScalarAsync(ct) is not long id)
                 {
-                    using var find = connection.CreateCommand();
-                    find.Transaction = transaction;
-                    find.CommandText = $"SELECT {DisputeColumns} FROM disputes WHERE cpo_country = @cc AND cpo_party = @cp AND cdr_id = @id";
+                    using var find = connection.Command(DisputeByCdrSql, transaction);
                     find.Add("@cc", draft.Cpo.CountryCode);
                     find.Add("@cp", draft.Cpo.PartyId);
                     find.Add("@id", draft.CdrId);
@@ -349,10 +331,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
             async (connection, ct) =>
             {
                 await using var transaction = await connection.BeginTransactionAsync(ct);
-                using var update = connection.CreateCommand();
-                update.Transaction = transaction;
-                update.CommandText =
-                    "UPDATE disputes SET state = @state, updated_at = @at, version = @v, credit_cdr_id = @credit, new_cdr_id = @new WHERE id = @id AND version = @prev";
+                using var update = connection.Command("UPDATE disputes SET state = @state, updated_at = @at, version = @v, credit_cdr_id = @credit, new_cdr_id = @new WHERE id = @id AND version = @prev", transaction);
                 update.Add("@state", (int)updated.State);
                 update.Add("@at", updated.UpdatedAt.UtcTicks);
                 update.Add("@v", updated.Version);
@@ -405,8 +384,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     {
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT dispute_id, version, at, actor, from_state, to_state, reason FROM dispute_events WHERE dispute_id = @id ORDER BY version";
+        using var command = connection.Command("SELECT dispute_id, version, at, actor, from_state, to_state, reason FROM dispute_events WHERE dispute_id = @id ORDER BY version");
         command.Add("@id", disputeId);
         var list = new List<DisputeEvent>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -435,8 +413,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
         await WriteAsync(
             async (connection, ct) =>
             {
-                using var command = connection.CreateCommand();
-                command.CommandText = "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (@at, @actor, @action, @target, @detail)";
+                using var command = connection.Command("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (@at, @actor, @action, @target, @detail)");
                 command.Add("@at", entry.At.UtcTicks);
                 command.Add("@actor", entry.Actor);
                 command.Add("@action", entry.Action);
@@ -452,8 +429,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     {
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, at, actor, action, target, detail FROM audit_log WHERE @before = 0 OR seq < @before ORDER BY seq DESC LIMIT @limit";
+        using var command = connection.Command("SELECT seq, at, actor, action, target, detail FROM audit_log WHERE @before = 0 OR seq < @before ORDER BY seq DESC LIMIT @limit");
         command.Add("@before", beforeSequence);
         command.Add("@limit", limit);
         var list = new List<AuditEntry>();
@@ -479,8 +455,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     {
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM cdrs WHERE price_check = @check AND end_time >= @since";
+        using var command = connection.Command("SELECT COUNT(*) FROM cdrs WHERE price_check = @check AND end_time >= @since");
         command.Add("@check", (int)PriceCheck.Mismatch);
         command.Add("@since", CdrTime(since));
         var count = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
@@ -498,9 +473,7 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
 
     private static async Task InsertEventAsync(DbConnection connection, DbTransaction transaction, DisputeEvent change, CancellationToken ct)
     {
-        using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = "INSERT INTO dispute_events (dispute_id, version, at, actor, from_state, to_state, reason) VALUES (@id, @v, @at, @actor, @from, @to, @reason)";
+        using var command = connection.Command("INSERT INTO dispute_events (dispute_id, version, at, actor, from_state, to_state, reason) VALUES (@id, @v, @at, @actor, @from, @to, @reason)", transaction);
         command.Add("@id", change.DisputeId);
         command.Add("@v", change.Version);
         command.Add("@at", change.At.UtcTicks);
