@@ -35,14 +35,25 @@ public sealed record AuthorizationRecord
 
     /// <summary>When it was made (UTC).</summary>
     public required DateTimeOffset DecidedAt { get; init; }
+
+    /// <summary>
+    /// Recorded while the EMSP is still being asked: the fallback the hub answers if the EMSP does not answer
+    /// in time (its <see cref="Source"/> is FallbackTimeout, <see cref="DecidedAt"/> the deadline). A final
+    /// record under the same reference supersedes it. Written ahead so that a timed-out ask is answered at the
+    /// deadline, not one disk flush after it.
+    /// </summary>
+    public bool Provisional { get; init; }
 }
 
 /// <summary>The durable record of authorization decisions, for linking sessions and CDRs to them.</summary>
 public interface IAuthorizationStore
 {
-    /// <summary>Appends decisions in one transaction, durable when it returns.</summary>
+    /// <summary>
+    /// Appends decisions (final and <see cref="AuthorizationRecord.Provisional"/> ones, each kind at most once per
+    /// reference) in one transaction, durable when it returns.
+    /// </summary>
     Task AppendAsync(IReadOnlyList<AuthorizationRecord> records, CancellationToken cancellationToken = default);
 
-    /// <summary>The decision recorded under a reference, or null.</summary>
+    /// <summary>The decision recorded under a reference (its final record, else its provisional one), or null.</summary>
     Task<AuthorizationRecord?> GetAsync(string reference, CancellationToken cancellationToken = default);
 }

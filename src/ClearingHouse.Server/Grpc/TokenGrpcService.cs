@@ -157,6 +157,8 @@ public sealed partial class TokenGrpcService(
         var plan = AuthorizationRules.Plan(token?.Facts, agreementActive);
         DisplayText? info = null;
         AuthorizationDecision decision;
+        Task? provisional = null;
+        var timedOut = false;
         if (plan.Final is { } final)
         {
             decision = final;
@@ -164,10 +166,18 @@ public sealed partial class TokenGrpcService(
         else
         {
             var wait = CallDeadlines.PartnerWait(options.Value.DeadlineFor(token!.Owner.ToString()), context.Deadline);
+            var reply = MspReply.Timeout;
+            if (wait > TimeSpan.Zero)
+            {
+                // The fallback is recorded while the EMSP is asked (group commit, off the critical path), so that a
+                // timed-out ask is answered at the deadline instead of one disk flush after it. An answer in time
+                // is recorded as final below and supersedes it.
+                var fallback = AuthorizationRules.Resolve(token.Facts, MspOutcome.Timeout);
+                provisional = journal.RecordAsync(Record(fallback, clock.UtcNow + wait) with { Provisional = true }, context.CancellationToken);
+                reply = await channels.AskAsync(new MspAsk { Token = token, Cpo = cpo, LocationId = locationId, EvseUids = [.. evseUids], AuthorizationReference = reference, Timeout = wait });
+            }
 
-            var reply = wait <= TimeSpan.Zero
-                ? MspReply.Timeout
-                : await channels.AskAsync(new MspAsk { Token = token, Cpo = cpo, LocationId = locationId, EvseUids = [.. evseUids], AuthorizationReference = reference, Timeout = wait });
+            timedOut = reply.Kind == MspOutcomeKind.Timeout;
             decision = AuthorizationRules.Resolve(token.Facts, reply.Outcome);
             if (reply.InfoText is { } text)
             {
@@ -177,21 +187,17 @@ public sealed partial class TokenGrpcService(
 
         try
         {
-            await journal.RecordAsync(
-                new AuthorizationRecord
-                {
-                    Reference = reference,
-                    Cpo = cpo,
-                    Emsp = token?.Owner,
-                    Uid = request.Uid,
-                    Type = type,
-                    LocationId = locationId,
-                    EvseUids = evseUids,
-                    Allowed = decision.Allowed,
-                    Source = decision.Source,
-                    DecidedAt = clock.UtcNow,
-                },
-                context.CancellationToken);
+            if (provisional is not null && timedOut)
+            {
+                // The provisional record is this decision.
+                await provisional;
+            }
+            else
+            {
+                // Superseded by the final record (read first, whatever the order of writing); its own fault is only observed.
+                _ = provisional?.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                await journal.RecordAsync(Record(decision, clock.UtcNow), context.CancellationToken);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -217,6 +223,20 @@ public sealed partial class TokenGrpcService(
         }
 
         return new AuthorizeResponse { Authorization = authorization, Source = (Contracts.V1.DecisionSource)decision.Source };
+
+        AuthorizationRecord Record(AuthorizationDecision made, DateTimeOffset at) => new()
+        {
+            Reference = reference,
+            Cpo = cpo,
+            Emsp = token?.Owner,
+            Uid = request.Uid,
+            Type = type,
+            LocationId = locationId,
+            EvseUids = evseUids,
+            Allowed = made.Allowed,
+            Source = made.Source,
+            DecidedAt = at,
+        };
     }
 
     /// <inheritdoc />

@@ -8,7 +8,8 @@ namespace ClearingHouse.Storage.Postgres.Tokens;
 
 /// <summary>
 /// Tokens and authorization records in the Cluster profile's PostgreSQL database: table <c>tokens</c>
-/// keyed by (type, uid) with the owning EMSP, and table <c>authorizations</c> keyed by reference.
+/// keyed by (type, uid) with the owning EMSP, table <c>authorizations</c> keyed by reference, and beside it
+/// <c>authorization_fallbacks</c>, the provisional records written while an EMSP is asked.
 /// Batches go in with binary COPY into a session-local staging table, then one
 /// <c>INSERT ... ON CONFLICT</c> that replaces a row only for its own EMSP.
 /// </summary>
@@ -42,6 +43,27 @@ public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : 
             allowed smallint NOT NULL,
             source smallint NOT NULL,
             decided_at timestamptz NOT NULL);
+        CREATE TABLE IF NOT EXISTS authorization_fallbacks (
+            reference text NOT NULL PRIMARY KEY,
+            cpo text NOT NULL,
+            emsp text,
+            type smallint NOT NULL,
+            uid text NOT NULL,
+            location_id text,
+            evse_uids text[] NOT NULL,
+            allowed smallint NOT NULL,
+            source smallint NOT NULL,
+            decided_at timestamptz NOT NULL);
+        """;
+
+    private const string AuthorizationColumns = "reference, cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at";
+
+    // The final record first; a provisional one only when there is none.
+    private const string SelectAuthorization = """
+        SELECT cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at, false AS provisional FROM authorizations WHERE reference = $1
+        UNION ALL
+        SELECT cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at, true FROM authorization_fallbacks WHERE reference = $1
+        ORDER BY provisional LIMIT 1
         """;
 
     private const string Columns = "type, uid, owner, contract_id, visual_number, issuer, group_id, valid, whitelist, language, default_profile_type, energy_supplier_name, energy_contract_id, last_updated";
@@ -170,33 +192,30 @@ public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : 
 
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
-        await using var writer = await connection.BeginBinaryImportAsync(
-            "COPY authorizations (reference, cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at) FROM STDIN (FORMAT BINARY)",
-            cancellationToken);
-        foreach (var r in records)
+        var finals = 0;
+        for (var i = 0; i < records.Count; i++)
         {
-            await writer.StartRowAsync(cancellationToken);
-            await writer.WriteAsync(r.Reference, NpgsqlDbType.Text, cancellationToken);
-            await writer.WriteAsync(r.Cpo.ToString(), NpgsqlDbType.Text, cancellationToken);
-            await WriteNullableAsync(writer, r.Emsp?.ToString(), cancellationToken);
-            await writer.WriteAsync((short)r.Type, NpgsqlDbType.Smallint, cancellationToken);
-            await writer.WriteAsync(r.Uid, NpgsqlDbType.Text, cancellationToken);
-            await WriteNullableAsync(writer, r.LocationId, cancellationToken);
-            await writer.WriteAsync(r.EvseUids.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
-            await writer.WriteAsync((short)r.Allowed, NpgsqlDbType.Smallint, cancellationToken);
-            await writer.WriteAsync((short)r.Source, NpgsqlDbType.Smallint, cancellationToken);
-            await writer.WriteAsync(r.DecidedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+            finals += records[i].Provisional ? 0 : 1;
         }
 
-        await writer.CompleteAsync(cancellationToken);
+        if (finals == records.Count || finals == 0)
+        {
+            // One kind: one COPY, atomic on its own.
+            await CopyAuthorizationsAsync(connection, records, provisional: finals == 0, cancellationToken);
+            return;
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await CopyAuthorizationsAsync(connection, records, provisional: false, cancellationToken);
+        await CopyAuthorizationsAsync(connection, records, provisional: true, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <inheritdoc />
     public async Task<AuthorizationRecord?> GetAsync(string reference, CancellationToken cancellationToken = default)
     {
         await EnsureSchemaAsync(cancellationToken);
-        await using var command = connections.DataSource.CreateCommand(
-            "SELECT cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at FROM authorizations WHERE reference = $1");
+        await using var command = connections.DataSource.CreateCommand(SelectAuthorization);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reference });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -216,11 +235,42 @@ public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : 
             Allowed = (AllowedType)reader.GetInt16(6),
             Source = (DecisionSource)reader.GetInt16(7),
             DecidedAt = reader.GetFieldValue<DateTimeOffset>(8),
+            Provisional = reader.GetBoolean(9),
         };
     }
 
     /// <inheritdoc />
     public void Dispose() => _schemaGate.Dispose();
+
+    // The records of one kind (final or provisional) into that kind's table.
+    private static async Task CopyAuthorizationsAsync(NpgsqlConnection connection, IReadOnlyList<AuthorizationRecord> records, bool provisional, CancellationToken cancellationToken)
+    {
+        await using var writer = await connection.BeginBinaryImportAsync(
+            $"COPY {(provisional ? "authorization_fallbacks" : "authorizations")} ({AuthorizationColumns}) FROM STDIN (FORMAT BINARY)",
+            cancellationToken);
+        for (var i = 0; i < records.Count; i++)
+        {
+            var r = records[i];
+            if (r.Provisional != provisional)
+            {
+                continue;
+            }
+
+            await writer.StartRowAsync(cancellationToken);
+            await writer.WriteAsync(r.Reference, NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync(r.Cpo.ToString(), NpgsqlDbType.Text, cancellationToken);
+            await WriteNullableAsync(writer, r.Emsp?.ToString(), cancellationToken);
+            await writer.WriteAsync((short)r.Type, NpgsqlDbType.Smallint, cancellationToken);
+            await writer.WriteAsync(r.Uid, NpgsqlDbType.Text, cancellationToken);
+            await WriteNullableAsync(writer, r.LocationId, cancellationToken);
+            await writer.WriteAsync(r.EvseUids.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+            await writer.WriteAsync((short)r.Allowed, NpgsqlDbType.Smallint, cancellationToken);
+            await writer.WriteAsync((short)r.Source, NpgsqlDbType.Smallint, cancellationToken);
+            await writer.WriteAsync(r.DecidedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+        }
+
+        await writer.CompleteAsync(cancellationToken);
+    }
 
     private static async Task WriteNullableAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken cancellationToken)
     {

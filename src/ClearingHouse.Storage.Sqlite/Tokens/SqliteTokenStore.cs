@@ -9,7 +9,8 @@ namespace ClearingHouse.Storage.Sqlite.Tokens;
 
 /// <summary>
 /// Tokens and authorization records in the Embedded profile's SQLite file: table <c>tokens</c> keyed by
-/// (type, uid) with the owning EMSP, and table <c>authorizations</c> keyed by authorization_reference.
+/// (type, uid) with the owning EMSP, table <c>authorizations</c> keyed by authorization_reference, and beside it
+/// <c>authorization_fallbacks</c>, the provisional records written while an EMSP is asked.
 /// A batch is one transaction (one fsync), which is what makes bulk uploads fast.
 /// </summary>
 public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITokenStore, IAuthorizationStore, IDisposable
@@ -32,6 +33,17 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
             last_updated INTEGER NOT NULL,
             PRIMARY KEY (type, uid)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS authorizations (
+            reference TEXT NOT NULL PRIMARY KEY,
+            cpo TEXT NOT NULL,
+            emsp TEXT,
+            type INTEGER NOT NULL,
+            uid TEXT NOT NULL,
+            location_id TEXT,
+            evse_uids TEXT NOT NULL,
+            allowed INTEGER NOT NULL,
+            source INTEGER NOT NULL,
+            decided_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS authorization_fallbacks (
             reference TEXT NOT NULL PRIMARY KEY,
             cpo TEXT NOT NULL,
             emsp TEXT,
@@ -66,6 +78,19 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
         INSERT OR IGNORE INTO authorizations (reference, cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), ?8, ?9, ?10)
         """u8;
+
+    private static ReadOnlySpan<byte> InsertFallback => """
+        INSERT OR IGNORE INTO authorization_fallbacks (reference, cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, coalesce(?7, ''), ?8, ?9, ?10)
+        """u8;
+
+    // The final record first; a provisional one only when there is none.
+    private const string SelectAuthorization = """
+        SELECT cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at, 0 AS provisional FROM authorizations WHERE reference = $reference
+        UNION ALL
+        SELECT cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at, 1 FROM authorization_fallbacks WHERE reference = $reference
+        ORDER BY provisional LIMIT 1
+        """;
 
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private volatile bool _schemaReady;
@@ -177,7 +202,8 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
                 Check(db, raw.sqlite3_exec(db, "BEGIN IMMEDIATE"));
                 try
                 {
-                    InsertAuthorizations(db, records);
+                    InsertAuthorizations(db, records, provisional: false);
+                    InsertAuthorizations(db, records, provisional: true);
                     Check(db, raw.sqlite3_exec(db, "COMMIT"));
                 }
                 catch
@@ -201,7 +227,7 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
         await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at FROM authorizations WHERE reference = $reference";
+        command.CommandText = SelectAuthorization;
         command.Parameters.AddWithValue("$reference", reference);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -221,6 +247,7 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
             Allowed = (AllowedType)reader.GetInt32(6),
             Source = (DecisionSource)reader.GetInt32(7),
             DecidedAt = new DateTimeOffset(reader.GetInt64(8), TimeSpan.Zero),
+            Provisional = reader.GetInt32(9) != 0,
         };
     }
 
@@ -232,9 +259,21 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
     // in native memory), numbers as numbers. Microsoft.Data.Sqlite's ExecuteNonQuery allocated ~1.2 KB per row
     // here: a parameter binder per value, a data reader and a statement enumerator per execution. Synchronous on
     // purpose (Microsoft.Data.Sqlite's async methods run synchronously anyway). Runs inside the caller's transaction.
-    private static void InsertAuthorizations(sqlite3 db, IReadOnlyList<AuthorizationRecord> records)
+    // Writes the records of one kind (final or provisional) to that kind's table; none of that kind, no statement.
+    private static void InsertAuthorizations(sqlite3 db, IReadOnlyList<AuthorizationRecord> records, bool provisional)
     {
-        Check(db, raw.sqlite3_prepare_v2(db, InsertAuthorization, out var statement));
+        var any = false;
+        foreach (var r in records)
+        {
+            any |= r.Provisional == provisional;
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        Check(db, raw.sqlite3_prepare_v2(db, provisional ? InsertFallback : InsertAuthorization, out var statement));
         char[]? evseText = null;
         try
         {
@@ -245,6 +284,11 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
             PartyKey lastEmsp = default;
             foreach (var r in records)
             {
+                if (r.Provisional != provisional)
+                {
+                    continue;
+                }
+
                 if (cpoText is null || r.Cpo != lastCpo)
                 {
                     (lastCpo, cpoText) = (r.Cpo, r.Cpo.ToString());

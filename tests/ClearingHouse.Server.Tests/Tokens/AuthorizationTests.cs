@@ -133,6 +133,14 @@ public sealed class AuthorizationTests(AuthorizationHubFixture fixture) : IClass
             Assert.Equal(pair.Cpo, msp.LastRequest.Cpo);
             Assert.Equal("EVSE1", Assert.Single(msp.LastRequest.Location.EvseUids));
         }
+
+        // What is recorded under the reference is what was answered. Every EMSP ask records its fallback
+        // provisionally before asking: a timeout answers with that record, anything else supersedes it.
+        var record = await Hub.Services.GetRequiredService<IAuthorizationStore>().GetAsync(response.Authorization.AuthorizationReference);
+        Assert.NotNull(record);
+        Assert.Equal((int)allowed, (int)record.Allowed);
+        Assert.Equal((int)source, (int)record.Source);
+        Assert.Equal(source == DecisionSource.FallbackTimeout, record.Provisional);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Grains.Tokens;
 
 namespace ClearingHouse.Storage.Tests.Infrastructure;
 
@@ -20,6 +21,9 @@ public abstract class StoreBackend : IAsyncDisposable
     public abstract ILocationStore CreateLocationStore();
 
     public abstract ISessionStore CreateSessionStore();
+
+    /// <summary>The authorization journal's store (the backend's token store).</summary>
+    public abstract IAuthorizationStore CreateAuthorizationStore();
 
     /// <summary>A data-quality store, ready for use.</summary>
     public abstract Task<IDataQualityStore> CreateDataQualityStoreAsync();

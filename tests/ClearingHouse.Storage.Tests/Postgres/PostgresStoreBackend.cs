@@ -3,12 +3,14 @@ using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Grains.Tokens;
 using ClearingHouse.Storage.Postgres;
 using ClearingHouse.Storage.Postgres.Cdrs;
 using ClearingHouse.Storage.Postgres.Locations;
 using ClearingHouse.Storage.Postgres.Operations;
 using ClearingHouse.Storage.Postgres.Sessions;
 using ClearingHouse.Storage.Postgres.Settlement;
+using ClearingHouse.Storage.Postgres.Tokens;
 using ClearingHouse.Storage.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -28,6 +30,8 @@ public sealed class PostgresStoreBackend : StoreBackend
     public override ICdrStore Cdrs { get; }
 
     public override ILocationStore CreateLocationStore() => Own(new PostgresLocationStore(_connections));
+
+    public override IAuthorizationStore CreateAuthorizationStore() => Own(new PostgresTokenStore(_connections));
 
     public override ISessionStore CreateSessionStore() => Own(new PostgresSessionStore(_connections, OrleansServices.SerializerOf<SessionRecord>()));
 

@@ -3,12 +3,14 @@ using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Grains.Tokens;
 using ClearingHouse.Storage.Sqlite;
 using ClearingHouse.Storage.Sqlite.Cdrs;
 using ClearingHouse.Storage.Sqlite.Locations;
 using ClearingHouse.Storage.Sqlite.Operations;
 using ClearingHouse.Storage.Sqlite.Sessions;
 using ClearingHouse.Storage.Sqlite.Settlement;
+using ClearingHouse.Storage.Sqlite.Tokens;
 using ClearingHouse.Storage.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -28,6 +30,8 @@ public sealed class SqliteStoreBackend : StoreBackend
     public override ICdrStore Cdrs { get; }
 
     public override ILocationStore CreateLocationStore() => Own(new SqliteLocationStore(_connections));
+
+    public override IAuthorizationStore CreateAuthorizationStore() => Own(new SqliteTokenStore(_connections));
 
     public override ISessionStore CreateSessionStore() => Own(new SqliteSessionStore(_connections, OrleansServices.SerializerOf<SessionRecord>()));
 
