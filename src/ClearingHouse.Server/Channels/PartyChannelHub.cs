@@ -22,17 +22,15 @@ public abstract class PartyChannelHub<TChannel, TMessage, TReply, TAsk, TObserve
     where TObserver : class, IGrainObserver
 {
     private readonly string _prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-    private readonly bool _waitFully;
     private long _sequence;
 
     /// <summary>
-    /// Creates the hub of this silo. With <paramref name="waitFully"/>, answers are awaited by the stopwatch
-    /// (<see cref="WaitFullyAsync"/>), never less than the request's timeout.
+    /// Creates the hub of this silo. Answers are awaited by the stopwatch (<see cref="WaitFullyAsync"/>), never
+    /// less than the request's timeout: the partner gets the whole time it was announced.
     /// </summary>
-    protected PartyChannelHub(IGrainFactory grains, ILocalSiloDetails silo, bool waitFully)
+    protected PartyChannelHub(IGrainFactory grains, ILocalSiloDetails silo)
         : base(grains, silo)
     {
-        _waitFully = waitFully;
     }
 
     /// <summary>The reply when no channel could take the request.</summary>
@@ -79,7 +77,8 @@ public abstract class PartyChannelHub<TChannel, TMessage, TReply, TAsk, TObserve
     /// never less by the stopwatch: timers run on the runtime's coarse tick count, and with a plain
     /// <c>WaitAsync</c> 35 % of the fallbacks measured under load (authorize-burst, AUTHORIZE_MSP_SILENT=1,
     /// 1,000 calls/s) reached the CPO before the EMSP's announced deadline; none after this. A timer that
-    /// fires early waits again for what is left.
+    /// fires early waits again for what is left, rounded up to a whole millisecond: <c>WaitAsync</c> truncates
+    /// to milliseconds, and under one it times out at once, which made the loop spin (and throw) until the deadline.
     /// </summary>
     internal static async Task<T> WaitFullyAsync<T>(Task<T> task, long started, TimeSpan timeout)
     {
@@ -93,7 +92,7 @@ public abstract class PartyChannelHub<TChannel, TMessage, TReply, TAsk, TObserve
 
             try
             {
-                return await task.WaitAsync(remaining);
+                return await task.WaitAsync(TimeSpan.FromMilliseconds(Math.Ceiling(remaining.TotalMilliseconds)));
             }
             catch (TimeoutException) when (Stopwatch.GetElapsedTime(started) < timeout)
             {
@@ -145,7 +144,7 @@ public abstract class PartyChannelHub<TChannel, TMessage, TReply, TAsk, TObserve
         try
         {
             var forwarded = ForwardAsync(party, ask, remaining);
-            return await (_waitFully ? WaitFullyAsync(forwarded, started, timeout) : forwarded.WaitAsync(remaining));
+            return await WaitFullyAsync(forwarded, started, timeout);
         }
         catch (TimeoutException)
         {
@@ -186,7 +185,7 @@ public abstract class PartyChannelHub<TChannel, TMessage, TReply, TAsk, TObserve
 
             try
             {
-                var reply = await (_waitFully ? WaitFullyAsync(answer.Task, started, timeout) : answer.Task.WaitAsync(remaining));
+                var reply = await WaitFullyAsync(answer.Task, started, timeout);
                 if (reply is not null)
                 {
                     return reply;

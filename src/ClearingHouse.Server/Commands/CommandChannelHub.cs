@@ -21,7 +21,7 @@ public sealed partial class CommandChannelHub(
     ILocalSiloDetails silo,
     IOptions<CommandsOptions> options,
     ILogger<CommandChannelHub> logger)
-    : PartyChannelHub<PartyChannel<CommandRequest, CommandReply>, CommandRequest, CommandReply, CommandAsk, ICommandChannelObserver>(grains, silo, waitFully: false),
+    : PartyChannelHub<PartyChannel<CommandRequest, CommandReply>, CommandRequest, CommandReply, CommandAsk, ICommandChannelObserver>(grains, silo),
       ICommandChannelObserver
 {
     /// <inheritdoc />

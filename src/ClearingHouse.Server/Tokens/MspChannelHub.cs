@@ -26,7 +26,7 @@ public sealed partial class MspChannelHub(
     IOptions<TokensOptions> options,
     TokenMetrics metrics,
     ILogger<MspChannelHub> logger)
-    : PartyChannelHub<MspChannel, AuthorizationRequest, MspReply, MspAsk, IMspChannelObserver>(grains, silo, waitFully: true), IMspChannelObserver
+    : PartyChannelHub<MspChannel, AuthorizationRequest, MspReply, MspAsk, IMspChannelObserver>(grains, silo), IMspChannelObserver
 {
     /// <inheritdoc />
     protected override TimeSpan RegistrationPeriod => options.Value.ChannelRegistrationPeriod;

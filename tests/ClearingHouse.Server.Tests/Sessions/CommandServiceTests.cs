@@ -86,7 +86,8 @@ public sealed class CommandServiceTests(CommandHubFixture fixture) : IClassFixtu
         var response = await pair.StartAsync();
 
         Assert.Equal(CommandDelivery.Timeout, response.Delivery);
-        Assert.InRange(clock.ElapsedMilliseconds, 900, 3000);
+        // The CPO gets its whole announced second (the hub waits by the stopwatch), and the EMSP no hang.
+        Assert.InRange(clock.Elapsed.TotalMilliseconds, 1000, 3000);
         Assert.Equal(1, cpo.Received);
 
         // A late answer for the timed-out command is ignored: the record keeps TIMEOUT.
