@@ -15,7 +15,21 @@ namespace ClearingHouse.Storage.Postgres.Tokens;
 /// </summary>
 public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : ITokenStore, IAuthorizationStore, IDisposable
 {
-    private const string Schema = """
+    // One decision: final ones in authorizations, provisional ones (see AuthorizationRecord.Provisional) in authorization_fallbacks.
+    private const string AuthorizationTable = """
+        reference text NOT NULL PRIMARY KEY,
+        cpo text NOT NULL,
+        emsp text,
+        type smallint NOT NULL,
+        uid text NOT NULL,
+        location_id text,
+        evse_uids text[] NOT NULL,
+        allowed smallint NOT NULL,
+        source smallint NOT NULL,
+        decided_at timestamptz NOT NULL
+        """;
+
+    private const string Schema = $"""
         CREATE TABLE IF NOT EXISTS tokens (
             type smallint NOT NULL,
             uid text NOT NULL,
@@ -32,28 +46,8 @@ public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : 
             energy_contract_id text,
             last_updated timestamptz NOT NULL,
             PRIMARY KEY (type, uid));
-        CREATE TABLE IF NOT EXISTS authorizations (
-            reference text NOT NULL PRIMARY KEY,
-            cpo text NOT NULL,
-            emsp text,
-            type smallint NOT NULL,
-            uid text NOT NULL,
-            location_id text,
-            evse_uids text[] NOT NULL,
-            allowed smallint NOT NULL,
-            source smallint NOT NULL,
-            decided_at timestamptz NOT NULL);
-        CREATE TABLE IF NOT EXISTS authorization_fallbacks (
-            reference text NOT NULL PRIMARY KEY,
-            cpo text NOT NULL,
-            emsp text,
-            type smallint NOT NULL,
-            uid text NOT NULL,
-            location_id text,
-            evse_uids text[] NOT NULL,
-            allowed smallint NOT NULL,
-            source smallint NOT NULL,
-            decided_at timestamptz NOT NULL);
+        CREATE TABLE IF NOT EXISTS authorizations ({AuthorizationTable});
+        CREATE TABLE IF NOT EXISTS authorization_fallbacks ({AuthorizationTable});
         """;
 
     private const string AuthorizationColumns = "reference, cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at";

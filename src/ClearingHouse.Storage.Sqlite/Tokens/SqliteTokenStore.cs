@@ -15,7 +15,21 @@ namespace ClearingHouse.Storage.Sqlite.Tokens;
 /// </summary>
 public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITokenStore, IAuthorizationStore, IDisposable
 {
-    private const string Schema = """
+    // One decision: final ones in authorizations, provisional ones (see AuthorizationRecord.Provisional) in authorization_fallbacks.
+    private const string AuthorizationTable = """
+        reference TEXT NOT NULL PRIMARY KEY,
+        cpo TEXT NOT NULL,
+        emsp TEXT,
+        type INTEGER NOT NULL,
+        uid TEXT NOT NULL,
+        location_id TEXT,
+        evse_uids TEXT NOT NULL,
+        allowed INTEGER NOT NULL,
+        source INTEGER NOT NULL,
+        decided_at INTEGER NOT NULL
+        """;
+
+    private const string Schema = $"""
         CREATE TABLE IF NOT EXISTS tokens (
             type INTEGER NOT NULL,
             uid TEXT NOT NULL,
@@ -32,28 +46,8 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
             energy_contract_id TEXT,
             last_updated INTEGER NOT NULL,
             PRIMARY KEY (type, uid)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS authorizations (
-            reference TEXT NOT NULL PRIMARY KEY,
-            cpo TEXT NOT NULL,
-            emsp TEXT,
-            type INTEGER NOT NULL,
-            uid TEXT NOT NULL,
-            location_id TEXT,
-            evse_uids TEXT NOT NULL,
-            allowed INTEGER NOT NULL,
-            source INTEGER NOT NULL,
-            decided_at INTEGER NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS authorization_fallbacks (
-            reference TEXT NOT NULL PRIMARY KEY,
-            cpo TEXT NOT NULL,
-            emsp TEXT,
-            type INTEGER NOT NULL,
-            uid TEXT NOT NULL,
-            location_id TEXT,
-            evse_uids TEXT NOT NULL,
-            allowed INTEGER NOT NULL,
-            source INTEGER NOT NULL,
-            decided_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS authorizations ({AuthorizationTable}) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS authorization_fallbacks ({AuthorizationTable}) WITHOUT ROWID;
         """;
 
     // Replaces the row only when the same EMSP owns it: another EMSP's token is never overwritten,
