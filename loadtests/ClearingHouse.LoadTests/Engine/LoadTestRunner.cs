@@ -42,6 +42,20 @@ public static class LoadTestRunner
             {
                 calibration = new CalibrationResult { RawCapacity = saturation.Throughput, HalfLoad = run };
             }
+            else if (calibration is not null && !run.Interrupted)
+            {
+                // The empty handler again, at the rate the scenario's open run was offered.
+                var sameRate = options with
+                {
+                    Duration = options.Duration < CalibrationOpenRun ? options.Duration : CalibrationOpenRun,
+                    FindMax = false,
+                    Rate = saturation is null ? options.Rate : Math.Max(1, Math.Round(saturation.Throughput / 2)),
+                    Profile = saturation is null ? options.Profile : RateProfileKind.Constant,
+                };
+                await log.WriteLineAsync("calibration: the empty handler again, at the scenario's offered rate");
+                var (_, calibrationRun, _) = await LoadAsync(new CalibrateScenario(), new ScenarioContext(sameRate, null, log), sameRate, findMax: false, cancellationToken);
+                calibration = calibration with { SameRate = calibrationRun };
+            }
 
             var thresholds = ThresholdEvaluator.Evaluate(options, run);
             var report = new RunReport
@@ -168,6 +182,11 @@ public static class LoadTestRunner
         if (run.Latency is { } latency && calibration.HalfLoad.Latency is { } baseline && baseline.P99Ms > 0 && scenario is not CalibrateScenario)
         {
             ratios["p99 / calibrate p99 at R/2"] = Math.Round(latency.P99Ms / baseline.P99Ms, 3);
+        }
+
+        if (run.Latency is { } own && calibration.SameRate?.Latency is { } same && same.P99Ms > 0)
+        {
+            ratios["p99 / calibrate p99 at the same rate"] = Math.Round(own.P99Ms / same.P99Ms, 3);
         }
 
         return ratios;

@@ -61,6 +61,11 @@ public sealed class ConsoleProgress(bool quiet)
         {
             w.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"calibration: R = {calibration.RawCapacity:0} calls/s; at R/2: {Percentiles(calibration.HalfLoad.Latency)}"));
+            if (calibration.SameRate is { } same)
+            {
+                w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"calibration at the scenario's rate ({same.Profile}): {Percentiles(same.Latency)}"));
+            }
         }
 
         if (report.Ratios is { Count: > 0 } ratios)

@@ -66,7 +66,7 @@ public static class ReportWriter
 
         if (r.Calibration is { } c)
         {
-            md.AppendLine(I($"Calibration: R = **{c.RawCapacity:0} calls/s** ({c.HalfLoad.Target}); at R/2 p50 {c.HalfLoad.Latency?.P50Ms} ms, p99 {c.HalfLoad.Latency?.P99Ms} ms."));
+            md.AppendLine(I($"Calibration: R = **{c.RawCapacity:0} calls/s** ({c.HalfLoad.Target}); at R/2 p50 {c.HalfLoad.Latency?.P50Ms} ms, p99 {c.HalfLoad.Latency?.P99Ms} ms{SameRateText(c)}."));
             md.AppendLine();
         }
 
@@ -139,7 +139,7 @@ public static class ReportWriter
         html.AppendLine("<p>" + Enc(string.Join(", ", r.Options.Select(o => $"--{o.Key} {o.Value}"))) + "</p>");
         if (r.Calibration is { } c)
         {
-            html.AppendLine(I($"<p>Calibration: R = <b>{c.RawCapacity:0} calls/s</b>; at R/2 p50 {c.HalfLoad.Latency?.P50Ms} ms, p99 {c.HalfLoad.Latency?.P99Ms} ms.</p>"));
+            html.AppendLine(I($"<p>Calibration: R = <b>{c.RawCapacity:0} calls/s</b>; at R/2 p50 {c.HalfLoad.Latency?.P50Ms} ms, p99 {c.HalfLoad.Latency?.P99Ms} ms{SameRateText(c)}.</p>"));
         }
 
         if (r.Ratios is { Count: > 0 })
@@ -186,11 +186,19 @@ public static class ReportWriter
         return html.ToString();
     }
 
+    private static string SameRateText(CalibrationResult c) => c.SameRate is { } same
+        ? I($"; at the scenario's rate ({same.Profile}) p50 {same.Latency?.P50Ms} ms, p99 {same.Latency?.P99Ms} ms")
+        : "";
+
     private static IEnumerable<(string Label, PhaseResult Phase)> Phases(RunReport r)
     {
         if (r.Calibration is { } c && r.Scenario != "calibrate")
         {
             yield return ("calibration R/2", c.HalfLoad);
+            if (c.SameRate is { } same)
+            {
+                yield return ("calibration, scenario's rate", same);
+            }
         }
 
         if (r.Saturation is { } s)

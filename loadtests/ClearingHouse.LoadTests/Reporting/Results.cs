@@ -120,6 +120,12 @@ public sealed record CalibrationResult
 
     /// <summary>The open run at R/2.</summary>
     public required PhaseResult HalfLoad { get; init; }
+
+    /// <summary>
+    /// The open run at the scenario's own offered rate (its R/2 with --rate max), after the scenario: the issues'
+    /// latency targets compare with calibrate's p99 "at the same offered rate", not at calibrate's higher R/2.
+    /// </summary>
+    public PhaseResult? SameRate { get; init; }
 }
 
 /// <summary>One threshold and whether the run met it.</summary>
