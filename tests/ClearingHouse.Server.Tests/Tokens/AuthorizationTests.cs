@@ -355,6 +355,73 @@ public sealed class AuthorizationTests(AuthorizationHubFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task Authorize_SlowMspAnswersWithinTheDeadline_ItsAnswerCountsAndIsRecorded()
+    {
+        var pair = await RoamingPair.CreateAsync(Hub);
+        var uid = NextUid();
+        await pair.PutAsync(uid, WhitelistType.Never);
+        await using var msp = await MspSimulator.OpenAsync(pair.EmspChannel, MspBehaviour.Silent);
+
+        var call = pair.AuthorizeAsync(uid);
+        // Answer by hand, late but well inside the 1 s deadline.
+        var request = await WaitForRequestAsync(msp);
+        await Task.Delay(Deadline / 4);
+        await msp.SendAsync(new AuthorizationChannelRequest { Answer = new AuthorizationAnswer { RequestId = request.RequestId, Allowed = AllowedType.Allowed } });
+        var response = await call;
+
+        Assert.Equal(DecisionSource.MspRealTime, response.Source);
+        Assert.Equal(AllowedType.Allowed, response.Authorization.Allowed);
+        var record = await Hub.Services.GetRequiredService<IAuthorizationStore>().GetAsync(response.Authorization.AuthorizationReference);
+        Assert.NotNull(record);
+        Assert.False(record.Provisional);
+        Assert.Equal(Domain.Tokens.AllowedType.Allowed, record.Allowed);
+    }
+
+    [Fact]
+    public async Task Authorize_SlowMspAnswersAfterTheDeadline_FallbackStandsLateAnswerIgnoredAndCounted()
+    {
+        var pair = await RoamingPair.CreateAsync(Hub);
+        var uid = NextUid();
+        await pair.PutAsync(uid, WhitelistType.Never);
+        await using var msp = await MspSimulator.OpenAsync(pair.EmspChannel, MspBehaviour.Silent);
+        var metrics = Hub.Services.GetRequiredService<TokenMetrics>();
+        var before = metrics.UnknownAnswerTotal;
+
+        var response = await pair.AuthorizeAsync(uid);
+        Assert.Equal(DecisionSource.FallbackTimeout, response.Source);
+        Assert.Equal(AllowedType.NotAllowed, response.Authorization.Allowed);
+        // The EMSP's ALLOWED arrives after the CPO got NOT_ALLOWED: it changes nothing, on the record either.
+        await msp.SendAsync(new AuthorizationChannelRequest { Answer = new AuthorizationAnswer { RequestId = msp.LastRequest!.RequestId, Allowed = AllowedType.Allowed } });
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (metrics.UnknownAnswerTotal < before + 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(metrics.UnknownAnswerTotal >= before + 1, "the late answer was not counted");
+        var record = await Hub.Services.GetRequiredService<IAuthorizationStore>().GetAsync(response.Authorization.AuthorizationReference);
+        Assert.NotNull(record);
+        Assert.True(record.Provisional);
+        Assert.Equal(Domain.Tokens.AllowedType.NotAllowed, record.Allowed);
+        Assert.Equal(Domain.Tokens.DecisionSource.FallbackTimeout, record.Source);
+        // The channel is kept: the next request is still delivered.
+        var received = msp.Received;
+        Assert.Equal(DecisionSource.FallbackTimeout, (await pair.AuthorizeAsync(uid)).Source);
+        Assert.Equal(received + 1, msp.Received);
+    }
+
+    private static async Task<AuthorizationRequest> WaitForRequestAsync(MspSimulator msp)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (msp.LastRequest is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+
+        return msp.LastRequest ?? throw new TimeoutException("the EMSP got no request in 20 s");
+    }
+
+    [Fact]
     public async Task AuthorizationChannel_GarbageAnswer_ChannelCutOthersUnharmed()
     {
         var (bad, good) = (await RoamingPair.CreateAsync(Hub), await RoamingPair.CreateAsync(Hub));
