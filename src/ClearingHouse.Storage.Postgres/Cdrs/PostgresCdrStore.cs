@@ -93,13 +93,9 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
         RETURNING cpo_country, cpo_party, cdr_id
         """;
 
-    // Step 2: the full rows of those new keys only, straight from the arrays (no join, no sort, nothing materialized).
-    private const string InsertRowsSql = $"""
-        INSERT INTO cdrs ({Columns})
-        SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
-            $8::text[], $9::numeric[], $10::numeric[], $11::boolean[], $12::text[], $13::text[], $14::smallint[], $15::text[],
-            $16::timestamptz[], $17::text[])
-        """;
+    // Step 2: the full rows of those new keys only, as binary COPY straight into the partitioned table (PostgreSQL
+    // routes each row to its day partition and buffers rows per partition: one heap WAL record per page of rows).
+    private const string CopyRowsSql = $"COPY cdrs ({Columns}) FROM STDIN (FORMAT BINARY)";
 
     // The feed's horizon, from the statement's own snapshot: its xmax, or the oldest transaction still running in it,
     // leaving out transactions known to run in another database (pg_stat_activity), whose rows can never be ours. A
@@ -287,31 +283,33 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
 
         if (fresh.Count > 0)
         {
-            await using var insert = new NpgsqlCommand(InsertRowsSql, connection, transaction)
+            // Same connection and transaction as step 1: step 1 kept only keys that were new (a concurrent writer of the
+            // same key waits on cdr_keys' primary key), so no row here can conflict, and a failed COPY rolls back both.
+            await using var copy = await connection.BeginBinaryImportAsync(CopyRowsSql);
+            foreach (var (cpo, cdr) in fresh)
             {
-                Parameters =
-                {
-                    new NpgsqlParameter<string[]> { TypedValue = [.. fresh.Select(f => f.Cpo.CountryCode)] },
-                    new NpgsqlParameter<string[]> { TypedValue = [.. fresh.Select(f => f.Cpo.PartyId)] },
-                    new NpgsqlParameter<string[]> { TypedValue = [.. fresh.Select(f => f.Cdr.Id)] },
-                    new NpgsqlParameter<string[]> { TypedValue = [.. fresh.Select(f => f.Cdr.Emsp.CountryCode)] },
-                    new NpgsqlParameter<string[]> { TypedValue = [.. fresh.Select(f => f.Cdr.Emsp.PartyId)] },
-                    Timestamps([.. fresh.Select(f => f.Cdr.StartDateTime.UtcDateTime)]),
-                    Timestamps([.. fresh.Select(f => f.Cdr.EndDateTime.UtcDateTime)]),
-                    new NpgsqlParameter<string[]> { TypedValue = [.. fresh.Select(f => f.Cdr.Currency)] },
-                    new NpgsqlParameter<decimal[]> { TypedValue = [.. fresh.Select(f => f.Cdr.TotalCostExclVat)] },
-                    new NpgsqlParameter<decimal?[]> { TypedValue = [.. fresh.Select(f => f.Cdr.TotalCostInclVat)] },
-                    new NpgsqlParameter<bool[]> { TypedValue = [.. fresh.Select(f => f.Cdr.Credit)] },
-                    Texts([.. fresh.Select(f => f.Cdr.CreditReferenceId)]),
-                    Texts([.. fresh.Select(f => f.Cdr.TariffId)]),
-                    new NpgsqlParameter<short[]> { TypedValue = [.. fresh.Select(f => (short)f.Cdr.PriceCheck)] },
-                    Texts([.. fresh.Select(f => f.Cdr.HubPriceJson)]),
-                    Timestamps([.. fresh.Select(f => f.Cdr.ReceivedAt.UtcDateTime)]),
-                    new NpgsqlParameter<string[]> { TypedValue = [.. fresh.Select(f => f.Cdr.OcpiJson)] },
-                },
-            };
-            await insert.PrepareAsync();
-            await insert.ExecuteNonQueryAsync();
+                await copy.StartRowAsync();
+                await copy.WriteAsync(cpo.CountryCode, NpgsqlDbType.Text);
+                await copy.WriteAsync(cpo.PartyId, NpgsqlDbType.Text);
+                await copy.WriteAsync(cdr.Id, NpgsqlDbType.Text);
+                await copy.WriteAsync(cdr.Emsp.CountryCode, NpgsqlDbType.Text);
+                await copy.WriteAsync(cdr.Emsp.PartyId, NpgsqlDbType.Text);
+                await copy.WriteAsync(cdr.StartDateTime.UtcDateTime, NpgsqlDbType.TimestampTz);
+                await copy.WriteAsync(cdr.EndDateTime.UtcDateTime, NpgsqlDbType.TimestampTz);
+                await copy.WriteAsync(cdr.Currency, NpgsqlDbType.Text);
+                await copy.WriteAsync(cdr.TotalCostExclVat, NpgsqlDbType.Numeric);
+                await WriteOrNullAsync(copy, cdr.TotalCostInclVat, NpgsqlDbType.Numeric);
+                await copy.WriteAsync(cdr.Credit, NpgsqlDbType.Boolean);
+                await WriteOrNullAsync(copy, cdr.CreditReferenceId, NpgsqlDbType.Text);
+                await WriteOrNullAsync(copy, cdr.TariffId, NpgsqlDbType.Text);
+                await copy.WriteAsync((short)cdr.PriceCheck, NpgsqlDbType.Smallint);
+                await WriteOrNullAsync(copy, cdr.HubPriceJson, NpgsqlDbType.Text);
+                await copy.WriteAsync(cdr.ReceivedAt.UtcDateTime, NpgsqlDbType.TimestampTz);
+                await copy.WriteAsync(cdr.OcpiJson, NpgsqlDbType.Text);
+            }
+
+            // Without this call disposing the importer cancels the COPY, and the commit below then fails.
+            await copy.CompleteAsync();
         }
 
         // Acknowledged only after this commit (synchronous_commit on): keys and rows become visible together.
@@ -322,8 +320,11 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
     private static NpgsqlParameter<DateTime[]> Timestamps(DateTime[] values) =>
         new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
 
-    private static NpgsqlParameter<string?[]> Texts(string?[] values) =>
-        new() { TypedValue = values, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+    private static Task WriteOrNullAsync(NpgsqlBinaryImporter copy, string? value, NpgsqlDbType type) =>
+        value is null ? copy.WriteNullAsync() : copy.WriteAsync(value, type);
+
+    private static Task WriteOrNullAsync(NpgsqlBinaryImporter copy, decimal? value, NpgsqlDbType type) =>
+        value is { } v ? copy.WriteAsync(v, type) : copy.WriteNullAsync();
 
     /// <inheritdoc />
     public async Task<StoredCdr?> GetAsync(PartyKey cpo, string id, CancellationToken cancellationToken = default)
