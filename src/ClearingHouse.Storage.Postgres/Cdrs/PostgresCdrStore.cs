@@ -19,16 +19,17 @@ namespace ClearingHouse.Storage.Postgres.Cdrs;
 /// <para>A unique key of a partitioned table must contain the partition key, so (CPO, id) alone cannot be unique
 /// there. Idempotency lives in the small unpartitioned table <c>cdr_keys</c> (primary key (CPO country, CPO party,
 /// id), with the row's <c>end_time</c> so a lookup by id finds its partition). A group of batches is one transaction
-/// of two prepared statements on arrays (<c>unnest</c>): the keys go into <c>cdr_keys</c> with <c>ON CONFLICT DO
-/// NOTHING RETURNING</c>, then the full rows of the keys that were new go into <c>cdrs</c>. (One statement with a CTE
-/// over all the arrays, joined back to the new keys, materialized and sorted ~1.4 KB per row: a 4,000-row group
-/// outgrew work_mem and wrote ~5 MB to temporary files twice, and each run planned it again with every array copied
-/// into the plan.) Concurrent batches with the same key serialize on the
-/// primary key: the second waits for the first to commit, then finds the conflict. Keys are inserted in id order,
-/// so two batches never deadlock. The batch is acknowledged after the commit (synchronous_commit on). Binary COPY into
-/// a per-session temporary staging table followed by the same INSERT .. ON CONFLICT was tried and measured: the same
-/// throughput, but 34-36 us of PostgreSQL backend CPU per CDR against 26 us for the arrays (the staging
-/// table is written, read back and truncated at every commit), so the arrays stay.</para>
+/// on one connection in two steps: a prepared statement on arrays (<c>unnest</c>) puts the keys into <c>cdr_keys</c>
+/// with <c>ON CONFLICT DO NOTHING RETURNING</c>, then a binary <c>COPY</c> puts the full rows of the keys that were new
+/// straight into the partitioned <c>cdrs</c>. Step 2 can never conflict: step 1 kept only new keys, and a concurrent
+/// batch with the same key waits on <c>cdr_keys</c>' primary key until this transaction ends, then finds the conflict.
+/// Keys are inserted in id order, so two batches never deadlock. A failure in either step rolls back both, and the
+/// batch is acknowledged after the commit (synchronous_commit on). Measured alternatives for step 2 (see the docs,
+/// Performance, rounds 3-5): a single statement with a CTE over all the arrays spilled ~1.4 KB per row to temporary
+/// files past work_mem; an <c>INSERT .. SELECT FROM unnest</c> of 17 arrays cost 25.7 us of PostgreSQL backend CPU
+/// per CDR against 23.8 us for this COPY (medians of 6 interleaved runs; COPY inserts through multi-insert buffers
+/// and builds no arrays); binary COPY into a temporary staging table followed by <c>INSERT .. ON CONFLICT</c> cost
+/// 34-36 us (the staging table is written, read back and truncated at every commit).</para>
 /// <para>The EMSP feed (<see cref="ICdrFeedStore"/>) also lives in <c>cdr_keys</c> (small, unpartitioned): each key
 /// row carries its EMSP, the id of the transaction that stored it (<c>feed_xid</c>) and a sequence value. Feed order
 /// is (feed_xid, feed_seq), and a read only returns rows whose transaction id is below the oldest transaction of this
