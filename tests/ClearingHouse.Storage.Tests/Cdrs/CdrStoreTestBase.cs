@@ -64,6 +64,30 @@ public abstract class CdrStoreTestBase
     }
 
     [Fact]
+    public async Task InsertAsync_CreditCdrWithoutOptionalFields_StoresEveryFieldExactly()
+    {
+        var (cpo, emsp) = (NewCpo(), NewEmsp());
+        var end = new DateTimeOffset(2026, 3, 30, 23, 59, 59, 999, TimeSpan.Zero);
+        var credit = Cdr(cpo, emsp, "CREDIT-1", end, -0.0001m) with
+        {
+            Credit = true,
+            CreditReferenceId = "CDR-0",
+            TotalCostInclVat = null,
+            TariffId = null,
+            HubPriceJson = null,
+            PriceCheck = PriceCheck.NotChecked,
+            OcpiJson = "{\"id\":\"CREDIT-1\",\"note\":\"caf\u00e9 \ud83d\udd0c\"}",
+        };
+        var plain = Cdr(cpo, emsp, "CDR-2", end) with { CreditReferenceId = null };
+
+        var inserted = await Store.InsertAsync(cpo, [credit, plain]);
+
+        Assert.Equal(["CDR-2", "CREDIT-1"], inserted.Order(StringComparer.Ordinal));
+        Assert.Equal(credit, await Store.GetAsync(cpo, "CREDIT-1"));
+        Assert.Equal(plain, await Store.GetAsync(cpo, "CDR-2"));
+    }
+
+    [Fact]
     public async Task InsertAsync_SameIdOtherContent_DuplicateAndFirstKept()
     {
         var (cpo, emsp) = (NewCpo(), NewEmsp());

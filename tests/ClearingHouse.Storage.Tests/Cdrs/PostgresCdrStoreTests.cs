@@ -95,6 +95,47 @@ public sealed class PostgresCdrStoreTests : CdrStoreTestBase, IClassFixture<Post
     }
 
     [Fact]
+    public async Task InsertAsync_RowRejectedAfterItsKeyWasNew_FailsAndStoresNothingOfTheBatch()
+    {
+        // PostgreSQL text cannot hold U+0000: the key (step 1) is accepted, the full row (step 2) is refused. The
+        // whole transaction must go: no key left behind that would make the retry a "duplicate" of nothing.
+        var (cpo, emsp) = (NewCpo(), NewEmsp());
+        var end = new DateTimeOffset(2026, 8, 5, 12, 0, 0, TimeSpan.Zero);
+        var good = Cdr(cpo, emsp, "OK-1", end);
+        var bad = Cdr(cpo, emsp, "NUL-1", end) with { OcpiJson = "{\"id\":\"NUL-1\u0000\"}" };
+
+        await Assert.ThrowsAsync<PostgresException>(() => Store.InsertAsync(cpo, [good, bad]));
+
+        Assert.Empty(await Store.FindExistingAsync(cpo, ["OK-1", "NUL-1"]));
+        Assert.Empty(await Store.ListAsync(new CdrQuery { Cpo = cpo, Limit = 10 }));
+        var retried = await Store.InsertAsync(cpo, [good, bad with { OcpiJson = "{\"id\":\"NUL-1\"}" }]);
+        Assert.Equal(["NUL-1", "OK-1"], retried.Order(StringComparer.Ordinal));
+        Assert.Equal(good, await Store.GetAsync(cpo, "OK-1"));
+    }
+
+    [Fact]
+    public async Task InsertAsync_DayPartitionDroppedBehindTheStore_FailsAndStoresNothing()
+    {
+        // The store remembers which day partitions exist; if one disappears (an operator detached an old day) the
+        // rows for it find no partition. The batch fails as a whole, its keys included, and other days still work.
+        var (cpo, emsp) = (NewCpo(), NewEmsp());
+        var day = new DateTimeOffset(2026, 9, 14, 8, 0, 0, TimeSpan.Zero);
+        Assert.Single(await Store.InsertAsync(cpo, [Cdr(cpo, emsp, "D-0", day)]));
+        await using (var connection = await _connections.OpenConnectionAsync())
+        await using (var drop = new NpgsqlCommand("DROP TABLE cdrs_20260914", connection))
+        {
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        var failure = await Assert.ThrowsAsync<PostgresException>(() =>
+            Store.InsertAsync(cpo, [Cdr(cpo, emsp, "D-1", day.AddDays(1)), Cdr(cpo, emsp, "D-2", day.AddHours(1))]));
+
+        Assert.Equal(PostgresErrorCodes.CheckViolation, failure.SqlState); // "no partition of relation found for row"
+        Assert.Equal(["D-0"], await Store.FindExistingAsync(cpo, ["D-0", "D-1", "D-2"]));
+        Assert.Equal(["D-1"], await Store.InsertAsync(cpo, [Cdr(cpo, emsp, "D-1", day.AddDays(1))]));
+    }
+
+    [Fact]
     public async Task ReadFeedAsync_OlderTransactionRunning_HeldBackInThisDatabaseOnly()
     {
         var feed = (ICdrFeedStore)Store;
