@@ -280,6 +280,9 @@ public sealed partial class TokenGrpcService(
         DecisionSource.HubRule when !agreementActive => new DisplayText { Language = "en", Text = "No roaming agreement with the token's provider" },
         DecisionSource.HubRule when decision.Allowed == AllowedType.Expired => new DisplayText { Language = "en", Text = "Token expired" },
         DecisionSource.HubRule => new DisplayText { Language = "en", Text = "Token blocked" },
+        // A refusal the EMSP did not make itself: the driver should know it may be worth trying again.
+        DecisionSource.FallbackTimeout or DecisionSource.FallbackNoChannel when decision.Allowed != AllowedType.Allowed =>
+            new DisplayText { Language = "en", Text = "The token's provider could not be reached to confirm it" },
         _ => null,
     };
 

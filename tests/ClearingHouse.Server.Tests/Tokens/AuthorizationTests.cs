@@ -390,6 +390,7 @@ public sealed class AuthorizationTests(AuthorizationHubFixture fixture) : IClass
         var response = await pair.AuthorizeAsync(uid);
         Assert.Equal(DecisionSource.FallbackTimeout, response.Source);
         Assert.Equal(AllowedType.NotAllowed, response.Authorization.Allowed);
+        Assert.Equal("The token's provider could not be reached to confirm it", response.Authorization.Info.Text);
         // The EMSP's ALLOWED arrives after the CPO got NOT_ALLOWED: it changes nothing, on the record either.
         await msp.SendAsync(new AuthorizationChannelRequest { Answer = new AuthorizationAnswer { RequestId = msp.LastRequest!.RequestId, Allowed = AllowedType.Allowed } });
         var deadline = DateTime.UtcNow.AddSeconds(20);
