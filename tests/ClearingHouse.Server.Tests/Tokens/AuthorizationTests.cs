@@ -364,7 +364,8 @@ public sealed class AuthorizationTests(AuthorizationHubFixture fixture) : IClass
 
         var call = pair.AuthorizeAsync(uid);
         // Answer by hand, late but well inside the 1 s deadline.
-        var request = await WaitForRequestAsync(msp);
+        await WaitUntilAsync(() => msp.LastRequest is not null, "the EMSP got the request");
+        var request = msp.LastRequest!;
         await Task.Delay(Deadline / 4);
         await msp.SendAsync(new AuthorizationChannelRequest { Answer = new AuthorizationAnswer { RequestId = request.RequestId, Allowed = AllowedType.Allowed } });
         var response = await call;
@@ -393,13 +394,7 @@ public sealed class AuthorizationTests(AuthorizationHubFixture fixture) : IClass
         Assert.Equal("The token's provider could not be reached to confirm it", response.Authorization.Info.Text);
         // The EMSP's ALLOWED arrives after the CPO got NOT_ALLOWED: it changes nothing, on the record either.
         await msp.SendAsync(new AuthorizationChannelRequest { Answer = new AuthorizationAnswer { RequestId = msp.LastRequest!.RequestId, Allowed = AllowedType.Allowed } });
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (metrics.UnknownAnswerTotal < before + 1 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
-
-        Assert.True(metrics.UnknownAnswerTotal >= before + 1, "the late answer was not counted");
+        await WaitUntilAsync(() => metrics.UnknownAnswerTotal >= before + 1, "the late answer was counted");
         var record = await Hub.Services.GetRequiredService<IAuthorizationStore>().GetAsync(response.Authorization.AuthorizationReference);
         Assert.NotNull(record);
         Assert.True(record.Provisional);
@@ -411,15 +406,15 @@ public sealed class AuthorizationTests(AuthorizationHubFixture fixture) : IClass
         Assert.Equal(received + 1, msp.Received);
     }
 
-    private static async Task<AuthorizationRequest> WaitForRequestAsync(MspSimulator msp)
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (msp.LastRequest is null && DateTime.UtcNow < deadline)
+        while (!condition() && DateTime.UtcNow < deadline)
         {
             await Task.Delay(5);
         }
 
-        return msp.LastRequest ?? throw new TimeoutException("the EMSP got no request in 20 s");
+        Assert.True(condition(), $"not within 20 s: {what}");
     }
 
     [Fact]
