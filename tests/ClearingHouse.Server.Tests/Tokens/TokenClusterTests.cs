@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Credentials;
+using ClearingHouse.Grains.Tokens;
 using ClearingHouse.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -33,9 +34,10 @@ public sealed class TokenClusterTests : IAsyncLifetime
         // No channel anywhere yet.
         Assert.Equal(DecisionSource.FallbackNoChannel, (await pair.AuthorizeAsync("CLUSTER-OFFLINE")).Source);
 
+        AuthorizeResponse denied;
         await using (var msp = await MspSimulator.OpenAsync(pair.EmspChannel, MspBehaviour.Deny))
         {
-            var denied = await pair.AuthorizeAsync("CLUSTER-NEVER");
+            denied = await pair.AuthorizeAsync("CLUSTER-NEVER");
             Assert.Equal(DecisionSource.MspRealTime, denied.Source);
             Assert.Equal(AllowedType.Blocked, denied.Authorization.Allowed);
             Assert.Equal(1, msp.Received);
@@ -56,6 +58,20 @@ public sealed class TokenClusterTests : IAsyncLifetime
         Assert.Equal(DecisionSource.FallbackTimeout, timedOut.Source);
         Assert.Equal(AllowedType.Allowed, timedOut.Authorization.Allowed);
         Assert.InRange(clock.ElapsedMilliseconds, 990, 2500);
+
+        // On PostgreSQL: the EMSP's answer is the final record (its provisional fallback superseded); the timeout
+        // answered from the provisional record written while the EMSP was asked.
+        var records = a.Services.GetRequiredService<IAuthorizationStore>();
+        var answered = await records.GetAsync(denied.Authorization.AuthorizationReference);
+        Assert.NotNull(answered);
+        Assert.False(answered.Provisional);
+        Assert.Equal(Domain.Tokens.DecisionSource.MspRealTime, answered.Source);
+        Assert.Equal(Domain.Tokens.AllowedType.Blocked, answered.Allowed);
+        var fallback = await records.GetAsync(timedOut.Authorization.AuthorizationReference);
+        Assert.NotNull(fallback);
+        Assert.True(fallback.Provisional);
+        Assert.Equal(Domain.Tokens.DecisionSource.FallbackTimeout, fallback.Source);
+        Assert.Equal(Domain.Tokens.AllowedType.Allowed, fallback.Allowed);
     }
 
     [Fact]
