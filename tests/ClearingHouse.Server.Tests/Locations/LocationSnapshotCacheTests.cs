@@ -19,13 +19,13 @@ public sealed class LocationSnapshotCacheTests
     public async Task GetLocation_Cached_SecondReadFromRedisAndPutDropsSnapshot()
     {
         await using var redis = await OwnRedis.StartAsync();
-        await using var cluster = await ClusterAsync(redis.Configuration);
+        await using var cluster = await ClusterAsync(redis.Address);
         var r = await Roaming.SetUpAsync(cluster.Hub);
         await r.CpoClient.PutLocationAsync(new PutLocationRequest { Location = Location("LOC1") });
 
         var first = await r.EmspClient.GetLocationAsync(new GetLocationRequest { Cpo = r.Cpo, LocationId = "LOC1" });
         var key = $"ch:location-snapshot:v1:{r.Cpo.CountryCode}-{r.Cpo.PartyId}-CPO/LOC1";
-        await using var client = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
+        await using var client = await ConnectionMultiplexer.ConnectAsync(redis.Address);
         var stored = await WaitForAsync(() => client.GetDatabase().StringGetAsync(key), v => !v.IsNull);
         Assert.Equal(first.Location, Contracts.V1.Location.Parser.ParseFrom((byte[])stored!));
 
@@ -55,7 +55,7 @@ public sealed class LocationSnapshotCacheTests
     public async Task GetLocation_CacheRedisStopsOrNeverListens_ReadsStillAnsweredFromGrains()
     {
         var redis = await OwnRedis.StartAsync();
-        await using var cluster = await ClusterAsync(redis.Configuration);
+        await using var cluster = await ClusterAsync(redis.Address);
         var r = await Roaming.SetUpAsync(cluster.Hub);
         await r.CpoClient.PutLocationAsync(new PutLocationRequest { Location = Location("LOC1") });
         await r.EmspClient.GetLocationAsync(new GetLocationRequest { Cpo = r.Cpo, LocationId = "LOC1" });
@@ -112,58 +112,6 @@ public sealed class LocationSnapshotCacheTests
         {
             await Hub.DisposeAsync();
             await TestServices.DropDatabaseAsync(Postgres);
-        }
-    }
-
-    /// <summary>A redis-server of this test's own on a free port, without persistence.</summary>
-    private sealed class OwnRedis : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private bool _stopped;
-
-        private OwnRedis(Process process, int port)
-        {
-            _process = process;
-            Configuration = $"127.0.0.1:{port}";
-        }
-
-        public string Configuration { get; }
-
-        public static async Task<OwnRedis> StartAsync()
-        {
-            var port = HubHost.FreePort();
-            var process = Process.Start(new ProcessStartInfo("redis-server", $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no --loglevel warning")
-            {
-                UseShellExecute = false,
-            }) ?? throw new InvalidOperationException("redis-server did not start (scripts/services.sh installs it)");
-            var redis = new OwnRedis(process, port);
-            var deadline = DateTime.UtcNow.AddSeconds(10);
-            while (true)
-            {
-                try
-                {
-                    await using var probe = await ConnectionMultiplexer.ConnectAsync(redis.Configuration);
-                    await probe.GetDatabase().PingAsync();
-                    return redis;
-                }
-                catch (RedisConnectionException) when (DateTime.UtcNow < deadline)
-                {
-                    await Task.Delay(50);
-                }
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_stopped)
-            {
-                return;
-            }
-
-            _stopped = true;
-            _process.Kill();
-            await _process.WaitForExitAsync();
-            _process.Dispose();
         }
     }
 }
