@@ -20,6 +20,18 @@ public enum HubErrorCode
 
     /// <summary>A dependency the call needs is away; nothing was applied and a retry may succeed (Unavailable).</summary>
     Unavailable = 6,
+
+    /// <summary>A bound was hit: a rate, a queue, a size (ResourceExhausted). Retry later or send less.</summary>
+    ResourceExhausted = 7,
+
+    /// <summary>The call's time ran out before the hub could answer (DeadlineExceeded).</summary>
+    DeadlineExceeded = 8,
+
+    /// <summary>The call carries no valid credential (Unauthenticated).</summary>
+    Unauthenticated = 9,
+
+    /// <summary>The caller went away or the call was cancelled (Cancelled).</summary>
+    Cancelled = 10,
 }
 
 /// <summary>

@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Cdrs;
 using ClearingHouse.Grains.Cdrs;
 using ClearingHouse.Grains.Tariffs;
 using ClearingHouse.Server.Options;

@@ -1,9 +1,9 @@
+using ClearingHouse.Application.Channels;
 using System.Diagnostics;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Commands;
 using ClearingHouse.Grains.Options;
-using ClearingHouse.Server.Channels;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 

@@ -1,3 +1,5 @@
+using ClearingHouse.Application.Channels;
+using ClearingHouse.Application.Sessions;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tokens;
@@ -7,10 +9,8 @@ using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Parties;
 using ClearingHouse.Grains.Sessions;
-using ClearingHouse.Server.Channels;
 using ClearingHouse.Server.Commands;
 using ClearingHouse.Server.Identity;
-using ClearingHouse.Server.Sessions;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;

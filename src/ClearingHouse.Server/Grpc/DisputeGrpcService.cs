@@ -1,3 +1,5 @@
+using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Settlement;
 using System.Globalization;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;

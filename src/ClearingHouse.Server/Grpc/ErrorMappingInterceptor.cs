@@ -1,5 +1,6 @@
+using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Operations;
 using ClearingHouse.Server.Identity;
-using ClearingHouse.Server.Operations;
 using ClearingHouse.Grains.Errors;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -113,6 +114,10 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
         HubErrorCode.FailedPrecondition => StatusCode.FailedPrecondition,
         HubErrorCode.PermissionDenied => StatusCode.PermissionDenied,
         HubErrorCode.Unavailable => StatusCode.Unavailable,
+        HubErrorCode.ResourceExhausted => StatusCode.ResourceExhausted,
+        HubErrorCode.DeadlineExceeded => StatusCode.DeadlineExceeded,
+        HubErrorCode.Unauthenticated => StatusCode.Unauthenticated,
+        HubErrorCode.Cancelled => StatusCode.Cancelled,
         _ => StatusCode.Internal,
     };
 

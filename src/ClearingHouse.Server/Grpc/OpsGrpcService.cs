@@ -1,3 +1,7 @@
+using ClearingHouse.Application.Tokens;
+using ClearingHouse.Application.Settlement;
+using ClearingHouse.Application.Operations;
+using ClearingHouse.Application.Locations;
 using System.Globalization;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
@@ -12,7 +16,6 @@ using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Server.Identity;
 using ClearingHouse.Server.Locations;
-using ClearingHouse.Server.Operations;
 using ClearingHouse.Server.Settlement;
 using ClearingHouse.Server.Tokens;
 using Google.Protobuf.WellKnownTypes;

@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Cdrs;
 using System.Globalization;
 using System.Text;
 using ClearingHouse.Contracts.V1;

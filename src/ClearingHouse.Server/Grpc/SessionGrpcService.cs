@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Sessions;
 using System.Globalization;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
@@ -10,7 +11,6 @@ using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Parties;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Server.Identity;
-using ClearingHouse.Server.Sessions;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,5 @@
+using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Settlement;
 using System.Globalization;
 using System.Text;
 using ClearingHouse.Contracts.V1;

@@ -1,3 +1,5 @@
+using ClearingHouse.Application.Channels;
+using ClearingHouse.Application.Tokens;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tokens;

@@ -1,7 +1,11 @@
+using ClearingHouse.Application.Settlement;
+using ClearingHouse.Application.Locations;
+using ClearingHouse.Application.Diagnostics;
+using ClearingHouse.Application.Cdrs;
 using System.Net;
+using ClearingHouse.Application.Hosting;
 using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Server.Cdrs;
-using ClearingHouse.Server.Diagnostics;
 using ClearingHouse.Server.Grpc;
 using ClearingHouse.Server.Identity;
 using ClearingHouse.Server.Locations;
@@ -30,6 +34,7 @@ public static class ServerHostingExtensions
         ConfigureOrleans(builder, settings);
 
         builder.Services.AddClearingHouseGrains(builder.Configuration);
+        builder.Services.AddClearingHouseApplication(builder.Configuration);
         builder.Services.AddClearingHouseTokens(builder.Configuration, settings);
         builder.Services.AddClearingHouseLocations(builder.Configuration, settings);
         builder.Services.AddClearingHouseCdrs(builder.Configuration, settings.Hub.Profile);

@@ -1,8 +1,8 @@
+using ClearingHouse.Application.Sessions;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Server.Commands;
 using ClearingHouse.Server.Options;
-using ClearingHouse.Server.Sessions;
 using ClearingHouse.Storage.Postgres.Sessions;
 using ClearingHouse.Storage.Sqlite.Sessions;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Tokens;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Tokens;
 using ClearingHouse.Server.Grpc;

@@ -1,5 +1,6 @@
+using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Operations;
 using ClearingHouse.Grains;
-using ClearingHouse.Server.Operations;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 

@@ -1,9 +1,10 @@
+using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Diagnostics;
 using System.Collections.Concurrent;
 using ClearingHouse.Domain.Credentials;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Credentials;
 using ClearingHouse.Grains.Parties;
-using ClearingHouse.Server.Diagnostics;
 using ClearingHouse.Server.Options;
 using Grpc.Core;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,5 @@
+using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Locations;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Locations;
 using StatusUpdate = ClearingHouse.Contracts.V1.StatusUpdate;
@@ -24,7 +26,7 @@ public sealed partial class LocationGrpcService(
     ILocationStore store,
     StatusSubscriptionHub hub,
     ILocationSnapshotCache snapshots,
-    Cdrs.LocationTimeZones timeZones,
+    ClearingHouse.Application.Cdrs.LocationTimeZones timeZones,
     LocationMetrics metrics,
     HubClock clock,
     IOptions<LocationsOptions> options,

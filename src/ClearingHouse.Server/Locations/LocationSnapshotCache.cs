@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Locations;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;

@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Locations;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Options;

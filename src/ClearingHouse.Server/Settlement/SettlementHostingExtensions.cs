@@ -1,6 +1,7 @@
+using ClearingHouse.Application.Settlement;
+using ClearingHouse.Application.Operations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Settlement;
-using ClearingHouse.Server.Operations;
 using ClearingHouse.Server.Options;
 using ClearingHouse.Storage.Postgres.Operations;
 using ClearingHouse.Storage.Postgres.Settlement;
@@ -40,7 +41,7 @@ public static class SettlementHostingExtensions
 
         services.AddSingleton<StatementBuilder>();
         services.AddSingleton<OperatorAudit>();
-        services.AddSingleton<Operations.PartnerActivity>();
+        services.AddSingleton<PartnerActivity>();
         return services;
     }
 }

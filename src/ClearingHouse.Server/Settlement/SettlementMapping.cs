@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Settlement;
 using System.Globalization;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Settlement;

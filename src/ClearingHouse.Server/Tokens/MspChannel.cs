@@ -1,7 +1,8 @@
+using ClearingHouse.Application.Tokens;
+using ClearingHouse.Application.Channels;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Tokens;
-using ClearingHouse.Server.Channels;
 
 namespace ClearingHouse.Server.Tokens;
 

@@ -1,10 +1,11 @@
+using ClearingHouse.Application.Tokens;
+using ClearingHouse.Application.Channels;
 using System.Diagnostics;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tokens;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Tokens;
-using ClearingHouse.Server.Channels;
 using ClearingHouse.Server.Grpc;
 using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Tokens;
 using ClearingHouse.Domain.Tokens;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Errors;

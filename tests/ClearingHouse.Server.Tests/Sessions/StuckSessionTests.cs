@@ -1,7 +1,7 @@
+using ClearingHouse.Application.Sessions;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Server.Tests.Infrastructure;
 using ClearingHouse.Server.Tests.Tokens;
-using ClearingHouse.Server.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 

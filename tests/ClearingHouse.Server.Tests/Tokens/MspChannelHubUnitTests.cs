@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Tokens;
 using System.Diagnostics;
 using ClearingHouse.Server.Tokens;
 

@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Tokens;
 using System.Diagnostics;
 using System.Net.Sockets;
 using ClearingHouse.Contracts.V1;

@@ -1,0 +1,40 @@
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Errors;
+
+namespace ClearingHouse.Application.Access;
+
+/// <summary>Who is calling: the hub operator or one party, and with which credential.</summary>
+public sealed record CallerIdentity(PartyKey? Party, string CredentialId)
+{
+    /// <summary>Whether the caller is the hub operator.</summary>
+    public bool IsOperator => Party is null;
+
+    /// <summary>PermissionDenied unless the caller is the operator.</summary>
+    public void RequireOperator()
+    {
+        if (!IsOperator)
+        {
+            throw new HubException(HubErrorCode.PermissionDenied, "only the hub operator may call this method");
+        }
+    }
+
+    /// <summary>PermissionDenied unless the caller is the operator or the party <paramref name="party"/> itself.</summary>
+    public void RequireOperatorOrSelf(PartyKey party)
+    {
+        if (!IsOperator && Party != party)
+        {
+            throw new HubException(HubErrorCode.PermissionDenied, $"a party may only act on itself, not on {party}");
+        }
+    }
+
+    /// <summary>The party calling, or PermissionDenied unless it is a party of <paramref name="role"/>.</summary>
+    public PartyKey RequireParty(PartyRole role)
+    {
+        if (Party is not { } party || party.Role != role)
+        {
+            throw new HubException(HubErrorCode.PermissionDenied, $"only a party with role {role.ToString().ToUpperInvariant()} may call this method");
+        }
+
+        return party;
+    }
+}

@@ -1,0 +1,103 @@
+using System.Threading.Channels;
+using ClearingHouse.Grains.Options;
+using ClearingHouse.Grains.Tokens;
+using Microsoft.Extensions.Options;
+
+namespace ClearingHouse.Application.Tokens;
+
+/// <summary>
+/// Records authorization decisions durably before they are answered, with group commit: callers
+/// queue their record and wait; one writer stores everything queued in one transaction (one fsync)
+/// and releases them together. Under load a batch carries hundreds of decisions, so durability costs
+/// one disk flush per batch instead of one per call.
+/// </summary>
+public sealed partial class AuthorizationJournal(IAuthorizationStore store, IOptions<TokensOptions> options, ILogger<AuthorizationJournal> logger) : BackgroundService
+{
+    // Bounded so a stalled store makes callers wait (and time out) instead of growing memory.
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(100_000) { SingleReader = true });
+
+    /// <summary>Stores a decision; completes once it is durable (canceled when <paramref name="cancellationToken"/> is, before that).</summary>
+    public Task RecordAsync(AuthorizationRecord record, CancellationToken cancellationToken)
+    {
+        // Per decision: one object that is both the queue entry and the caller's task, and one cancellation
+        // registration (Task.WaitAsync would add a promise task of its own, an async method a state machine).
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled(cancellationToken);
+        }
+
+        var pending = new Pending(record);
+        pending.Cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((Pending)state!).TrySetCanceled(token), pending);
+        return _queue.Writer.TryWrite(pending) ? pending.Task : EnqueueSlowlyAsync(pending, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var max = options.Value.AuthorizationBatchSize;
+        var batch = new List<Pending>(max);
+        var records = new List<AuthorizationRecord>(max);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                while (batch.Count < max && _queue.Reader.TryRead(out var next))
+                {
+                    batch.Add(next);
+                    records.Add(next.Record);
+                }
+
+                try
+                {
+                    await store.AppendAsync(records, CancellationToken.None);
+                    foreach (var p in batch)
+                    {
+                        p.Cancellation.Dispose();
+                        p.TrySetResult();
+                    }
+                }
+                catch (Exception ex)
+                {
+                    LogWriteFailed(logger, ex, batch.Count);
+                    foreach (var p in batch)
+                    {
+                        p.Cancellation.Dispose();
+                        p.TrySetException(ex);
+                    }
+                }
+
+                batch.Clear();
+                records.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Error, Message = "Could not record {Count} authorization decisions")]
+    private static partial void LogWriteFailed(ILogger logger, Exception ex, int count);
+
+    // The queue full (a stalled store): wait for room, as long as the caller waits.
+    private async Task EnqueueSlowlyAsync(Pending pending, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, cancellationToken);
+        }
+        catch
+        {
+            pending.Cancellation.Dispose();
+            throw;
+        }
+
+        await pending.Task;
+    }
+
+    private sealed class Pending(AuthorizationRecord record) : TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public AuthorizationRecord Record { get; } = record;
+
+        public CancellationTokenRegistration Cancellation { get; set; }
+    }
+}
