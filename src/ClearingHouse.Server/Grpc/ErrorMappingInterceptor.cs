@@ -87,7 +87,7 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
 
     private RpcException Map(Exception ex, ServerCallContext context)
     {
-        if (context.UserState.TryGetValue(typeof(CallerIdentity), out var value) && value is CallerIdentity { Party: { } party })
+        if (context.FindCaller() is { Party: { } party })
         {
             activity.Failed(party);
         }
@@ -97,8 +97,11 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
             return ToRpcException(hub);
         }
 
-        if (ex is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+        // The client went away (reset its stream, closed a channel) or the deadline passed: what the handler
+        // was doing fails with whatever the transport throws. A normal disconnect, not an error of the hub.
+        if (context.CancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException or ObjectDisposedException)
         {
+            LogCallEnded(logger, context.Method, ex.GetType().Name);
             return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
         }
 
@@ -129,6 +132,9 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Unexpected error in {Method}")]
     private static partial void LogUnexpected(ILogger logger, Exception ex, string method);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "Call {Method} ended by the client or its deadline ({ExceptionType})")]
+    private static partial void LogCallEnded(ILogger logger, string method, string exceptionType);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Cluster unavailable in {Method}: {ExceptionType}: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string method, string exceptionType, string reason);
