@@ -159,7 +159,7 @@ public static class CdrPriceCheck
     /// tariff's currency (else <see cref="PriceCheckVerdict.CurrencyMismatch"/>); then the hub prices the session and
     /// <see cref="Compare"/> compares every figure.
     /// </summary>
-    /// <param name="tariff">The tariff the session is priced with (chosen, for example, by <see cref="ConnectorTariffs.Select"/>).</param>
+    /// <param name="tariff">The tariff the session is priced with (chosen, for example, by <see cref="ConnectorTariffRules.Select"/>).</param>
     /// <param name="cdr">The CDR.</param>
     /// <param name="timeZone">The location's time zone, for time, date and day-of-week restrictions.</param>
     /// <param name="options">Tolerances; <see cref="PriceCheckOptions.Default"/> when null.</param>

@@ -4,7 +4,7 @@ namespace ClearingHouse.Domain.Tariffs;
 
 /// <summary>
 /// OCPI 2.2.1 and 2.3 <c>TariffType</c>: which kind of session a tariff is meant for. A connector lists at most one
-/// active tariff per type (<see cref="ConnectorTariffs"/>); a tariff without a type is valid for every session.
+/// active tariff per type (<see cref="ConnectorTariffRules"/>); a tariff without a type is valid for every session.
 /// </summary>
 public enum TariffType
 {

@@ -59,7 +59,7 @@ public sealed class Ocpi23TariffUnitTests
         var tariff = OcpiJson.ReadTariff(GreenTariffJson.Replace("PROFILE_GREEN", json, StringComparison.Ordinal));
 
         Assert.Equal(expected, tariff.Type);
-        Assert.Equal(json, ConnectorTariffs.Name(expected));
+        Assert.Equal(json, ConnectorTariffRules.Name(expected));
     }
 
     [Theory]

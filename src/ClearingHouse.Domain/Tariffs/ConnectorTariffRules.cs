@@ -1,6 +1,6 @@
 namespace ClearingHouse.Domain.Tariffs;
 
-/// <summary>How <see cref="ConnectorTariffs.Select"/> ended.</summary>
+/// <summary>How <see cref="ConnectorTariffRules.Select"/> ended.</summary>
 public enum TariffSelectionOutcome
 {
     /// <summary>Exactly one tariff applies: <see cref="TariffSelection.Tariff"/>.</summary>
@@ -35,7 +35,7 @@ public sealed record TariffOverlap(Tariff First, Tariff Second, TariffType? Type
 /// of one type must have validity windows that do not overlap. A tariff without a type is valid for every session
 /// and counts as a type of its own ("untyped") for the rule.
 /// </summary>
-public static class ConnectorTariffs
+public static class ConnectorTariffRules
 {
     /// <summary>
     /// Picks the tariff that applies to a session of <paramref name="sessionType"/> starting at

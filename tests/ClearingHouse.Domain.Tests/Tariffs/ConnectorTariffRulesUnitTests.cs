@@ -4,7 +4,7 @@ using static ClearingHouse.Domain.Tests.Tariffs.TariffBuilder;
 namespace ClearingHouse.Domain.Tests.Tariffs;
 
 /// <summary>The one-active-tariff-per-type rule at a connector (OCPI 2.3 connector tariff_ids).</summary>
-public sealed class ConnectorTariffsUnitTests
+public sealed class ConnectorTariffRulesUnitTests
 {
     private static readonly Tariff Base = Tariff(Element(EnergyPrice(0.30m, 21m)));
 
@@ -31,7 +31,7 @@ public sealed class ConnectorTariffsUnitTests
     [InlineData(TariffType.AdHocPayment, "2026-02-28T23:00:00Z", "any")]
     public void Select_OneActiveTariffOfTheType_PicksIt(TariffType type, string at, string expected)
     {
-        var selection = ConnectorTariffs.Select(Connector, type, DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture));
+        var selection = ConnectorTariffRules.Select(Connector, type, DateTimeOffset.Parse(at, System.Globalization.CultureInfo.InvariantCulture));
 
         Assert.Equal(TariffSelectionOutcome.Selected, selection.Outcome);
         Assert.Equal(expected, selection.Tariff!.Id);
@@ -42,7 +42,7 @@ public sealed class ConnectorTariffsUnitTests
     public void Select_NoTariffOfTheTypeNorUntypedActive_ReportsNoneActive()
     {
         // After Mar 1 the untyped tariff has ended; PROFILE_GREEN never had one, and REGULAR does not stand in.
-        var selection = ConnectorTariffs.Select(Connector, TariffType.ProfileGreen, Mar1);
+        var selection = ConnectorTariffRules.Select(Connector, TariffType.ProfileGreen, Mar1);
 
         Assert.Equal(TariffSelectionOutcome.NoneActive, selection.Outcome);
         Assert.Null(selection.Tariff);
@@ -54,7 +54,7 @@ public sealed class ConnectorTariffsUnitTests
     {
         Tariff[] tariffs = [.. Connector, T("regular-promo", TariffType.Regular, from: Utc(2026, 2, 10, 0), until: Utc(2026, 2, 20, 0))];
 
-        var selection = ConnectorTariffs.Select(tariffs, TariffType.Regular, Utc(2026, 2, 14, 12));
+        var selection = ConnectorTariffRules.Select(tariffs, TariffType.Regular, Utc(2026, 2, 14, 12));
 
         Assert.Equal(TariffSelectionOutcome.Conflict, selection.Outcome);
         Assert.Null(selection.Tariff);
@@ -62,13 +62,13 @@ public sealed class ConnectorTariffsUnitTests
         Assert.Contains("REGULAR", selection.Reason, StringComparison.Ordinal);
 
         // Outside the promotion's window the rule holds again.
-        Assert.Equal("regular-feb", ConnectorTariffs.Select(tariffs, TariffType.Regular, Utc(2026, 2, 20, 0)).Tariff!.Id);
+        Assert.Equal("regular-feb", ConnectorTariffRules.Select(tariffs, TariffType.Regular, Utc(2026, 2, 20, 0)).Tariff!.Id);
     }
 
     [Fact]
     public void Select_TwoUntypedTariffsActive_ReportsTheConflict()
     {
-        var selection = ConnectorTariffs.Select([T("a", null), T("b", null)], TariffType.Regular, Feb1);
+        var selection = ConnectorTariffRules.Select([T("a", null), T("b", null)], TariffType.Regular, Feb1);
 
         Assert.Equal(TariffSelectionOutcome.Conflict, selection.Outcome);
         Assert.Contains("without a type", selection.Reason, StringComparison.Ordinal);
@@ -103,14 +103,14 @@ public sealed class ConnectorTariffsUnitTests
     [MemberData(nameof(ValidLists))]
     public void Accepts_ConnectorTariffList(string scenario)
     {
-        Assert.Empty(ConnectorTariffs.FindOverlaps(List(scenario)));
+        Assert.Empty(ConnectorTariffRules.FindOverlaps(List(scenario)));
     }
 
     [Theory]
     [MemberData(nameof(InvalidLists))]
     public void Rejects_ConnectorTariffListWithOverlappingTypes(string scenario, string pairs)
     {
-        var overlaps = ConnectorTariffs.FindOverlaps(List(scenario));
+        var overlaps = ConnectorTariffRules.FindOverlaps(List(scenario));
 
         Assert.Equal(pairs, string.Join(", ", overlaps.Select(o => o.First.Id + "+" + o.Second.Id)));
     }
