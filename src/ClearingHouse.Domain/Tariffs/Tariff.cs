@@ -72,7 +72,10 @@ public sealed record Tariff
 
     /// <summary>
     /// Whether the tariff is active for a session starting at <paramref name="sessionStart"/>:
-    /// <c>start_date_time</c> inclusive, <c>end_date_time</c> exclusive.
+    /// <c>start_date_time</c> inclusive, <c>end_date_time</c> exclusive. Both are instants (UTC), so a window is the
+    /// same whatever the location's time zone or daylight-saving state. Applied by
+    /// <see cref="Cdrs.CdrPriceCheck.Check(CompiledTariff, Cdr, TimeZoneInfo, Cdrs.PriceCheckOptions?)"/> and
+    /// <see cref="ConnectorTariffRules.Select"/>.
     /// </summary>
     public bool IsActiveAt(DateTimeOffset sessionStart) =>
         (StartDateTime is not { } start || sessionStart >= start) &&

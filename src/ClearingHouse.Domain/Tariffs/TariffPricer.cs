@@ -42,8 +42,8 @@ namespace ClearingHouse.Domain.Tariffs;
 /// reported equal to the known one. <c>min_price</c> / <c>max_price</c> clamp as in 2.2.1 (before taxes = excl. VAT,
 /// after taxes = incl. VAT).</para>
 /// <para><b>Not checked here:</b> whether the tariff is valid (<see cref="TariffValidator"/>), active at the session
-/// start (<see cref="Tariff.IsActiveAt"/>) or in the CDR's currency; a session without periods costs only its
-/// <c>min_price</c>.</para>
+/// start (<see cref="Tariff.IsActiveAt"/>) or in the CDR's currency: <see cref="Cdrs.CdrPriceCheck.Check(CompiledTariff, Cdr, TimeZoneInfo, Cdrs.PriceCheckOptions?)"/>
+/// checks the last two before pricing. A session without periods costs only its <c>min_price</c>.</para>
 /// <para>Pricing with a <see cref="CompiledTariff"/> allocates only the result: nothing per charging period.</para>
 /// </remarks>
 public static class TariffPricer

@@ -150,57 +150,38 @@ public sealed class Ocpi23TariffUnitTests
         Assert.Equal(new Cost(1.00m, 1.21m), result.Total);
     }
 
-    [Fact]
-    public void Price_TaxIncludedWithoutVatRate_KnowsOnlyTheAmountAfterTaxes()
+    /// <summary>A 2.5 h charging session in CAD declaring <paramref name="excl"/> / <paramref name="incl"/> as total and time cost.</summary>
+    private static Cdr CadSession(decimal excl, decimal incl) => new()
     {
-        // North-American style: 2.10/h taxes included, rate unknown. 2.5 h = 5.25 after taxes; before taxes unknown.
-        var tariff = Tariff(Element(TimePrice(2.10m))) with { Currency = "CAD", TaxIncluded = TaxIncluded.Yes };
-        var cdr = new Cdr
-        {
-            StartDateTime = Start,
-            EndDateTime = Start.AddHours(2.5),
-            Currency = "CAD",
-            ChargingPeriods = [Period(Start, (Time, 2.5m))],
-            TotalCost = new Price { ExclVat = 4.65m, InclVat = 5.25m },
-            TotalTimeCost = new Price { ExclVat = 4.65m, InclVat = 5.25m },
-            TotalEnergy = 0m,
-            TotalTime = 2.5m,
-        };
+        StartDateTime = Start,
+        EndDateTime = Start.AddHours(2.5),
+        Currency = "CAD",
+        ChargingPeriods = [Period(Start, (Time, 2.5m))],
+        TotalCost = new Price { ExclVat = excl, InclVat = incl },
+        TotalTimeCost = new Price { ExclVat = excl, InclVat = incl },
+        TotalEnergy = 0m,
+        TotalTime = 2.5m,
+    };
 
-        var result = CdrPriceCheck.Check(tariff, cdr, TimeZoneInfo.Utc);
-
-        Assert.False(result.Hub!.ExclVatKnown);
-        Assert.True(result.Hub.InclVatKnown);
-        Assert.Equal(5.25m, result.Hub.Total.InclVat);
-        Assert.Equal(PriceCheckVerdict.Matched, result.Verdict); // the CPO's 4.65 before taxes cannot be checked
-        var wrong = CdrPriceCheck.Check(tariff, cdr with { TotalCost = new Price { ExclVat = 4.65m, InclVat = 5.50m } }, TimeZoneInfo.Utc);
-        Assert.Equal(["total_cost.incl_vat"], wrong.Differences.Select(d => d.Field));
-    }
-
-    [Fact]
-    public void Price_TaxNotIncludedWithoutVatRate_KnowsOnlyTheAmountBeforeTaxes()
+    [Theory]
+    // North-American style, 2.10/h taxes included at a rate the tariff does not give: 2.5 h = 5.25 after taxes,
+    // before taxes unknown, so the CPO's 4.65 cannot be checked, but 5.50 after taxes is wrong.
+    [InlineData(TaxIncluded.Yes, 2.10, 4.65, 5.25, 4.65, 5.50, "total_cost.incl_vat")]
+    // Taxes added on top at a rate the tariff does not give: 2.00/h x 2.5 h = 5.00 before taxes, after unknown.
+    [InlineData(TaxIncluded.No, 2.00, 5.00, 5.65, 5.50, 5.65, "total_cost.excl_vat")]
+    public void Check_TaxesWithoutVatRate_ComparesOnlyTheKnownSide(
+        TaxIncluded taxIncluded, double hourly, double excl, double incl, double wrongExcl, double wrongIncl, string wrongField)
     {
-        // Taxes added on top at a rate the tariff does not give: 2.00/h x 2.5 h = 5.00 before taxes; after unknown.
-        var tariff = Tariff(Element(TimePrice(2.00m))) with { Currency = "CAD", TaxIncluded = TaxIncluded.No };
-        var cdr = new Cdr
-        {
-            StartDateTime = Start,
-            EndDateTime = Start.AddHours(2.5),
-            Currency = "CAD",
-            ChargingPeriods = [Period(Start, (Time, 2.5m))],
-            TotalCost = new Price { ExclVat = 5.00m, InclVat = 5.65m },
-            TotalTimeCost = new Price { ExclVat = 5.00m, InclVat = 5.65m },
-            TotalEnergy = 0m,
-            TotalTime = 2.5m,
-        };
+        var tariff = Tariff(Element(TimePrice((decimal)hourly))) with { Currency = "CAD", TaxIncluded = taxIncluded };
 
-        var result = CdrPriceCheck.Check(tariff, cdr, TimeZoneInfo.Utc);
+        var result = CdrPriceCheck.Check(tariff, CadSession((decimal)excl, (decimal)incl), TimeZoneInfo.Utc);
+        var wrong = CdrPriceCheck.Check(tariff, CadSession((decimal)wrongExcl, (decimal)wrongIncl), TimeZoneInfo.Utc);
 
-        Assert.True(result.Hub!.ExclVatKnown);
-        Assert.False(result.Hub.InclVatKnown);
+        Assert.Equal(taxIncluded == TaxIncluded.No, result.Hub!.ExclVatKnown);
+        Assert.Equal(taxIncluded == TaxIncluded.Yes, result.Hub.InclVatKnown);
+        Assert.Equal(2.5m * (decimal)hourly, taxIncluded == TaxIncluded.Yes ? result.Hub.Total.InclVat : result.Hub.Total.ExclVat);
         Assert.Equal(PriceCheckVerdict.Matched, result.Verdict);
-        var wrong = CdrPriceCheck.Check(tariff, cdr with { TotalCost = new Price { ExclVat = 5.50m, InclVat = 5.65m } }, TimeZoneInfo.Utc);
-        Assert.Equal(["total_cost.excl_vat"], wrong.Differences.Select(d => d.Field));
+        Assert.Equal([wrongField, wrongField.Replace("total_cost", "total_time_cost", StringComparison.Ordinal)], wrong.Differences.Select(d => d.Field));
     }
 
     [Fact]
