@@ -17,8 +17,10 @@ public sealed class CompiledTariff
         var taxIncluded = tariff.TaxIncluded;
         foreach (var component in tariff.Elements.SelectMany(e => e.PriceComponents))
         {
-            // Without a VAT rate the hub cannot split a tax-inclusive price (2.3 YES), nor add the taxes to a
-            // tax-exclusive one (2.3 NO: "added on top"); 2.2.1 reads a missing rate as "no VAT", as before.
+            // A missing vat means no VAT, but tax_included speaks of taxes in general (sales taxes in North America,
+            // where OCPI 2.3's own examples leave vat out): without a rate the hub cannot split a tax-inclusive price
+            // (YES), nor add the taxes to a tax-exclusive one (NO: "added on top"). 2.2.1 has no such field and
+            // reads a missing rate as "no VAT", as before.
             ExclVatKnown &= !(taxIncluded == Tariffs.TaxIncluded.Yes && component.Vat is null);
             InclVatKnown &= !(taxIncluded == Tariffs.TaxIncluded.No && component.Vat is null);
         }

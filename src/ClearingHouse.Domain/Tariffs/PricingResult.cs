@@ -70,14 +70,15 @@ public sealed record PricingResult
 
     /// <summary>
     /// Whether the amounts excl. VAT (OCPI 2.3: before taxes) are known: false when the tariff's prices include taxes
-    /// and a component used has no VAT rate to split them; the amounts excl. VAT then equal those incl. VAT and must
-    /// not be compared.
+    /// and one of its components has no VAT rate to split them (<see cref="CompiledTariff.ExclVatKnown"/>); the amounts
+    /// excl. VAT then equal those incl. VAT and must not be compared.
     /// </summary>
     public bool ExclVatKnown { get; init; } = true;
 
     /// <summary>
     /// Whether the amounts incl. VAT (OCPI 2.3: after taxes) are known: false when the tariff's taxes are added on
-    /// top and a component has no VAT rate; the amounts incl. VAT then equal those excl. VAT and must not be compared.
+    /// top and one of its components has no VAT rate (<see cref="CompiledTariff.InclVatKnown"/>); the amounts incl. VAT
+    /// then equal those excl. VAT and must not be compared.
     /// </summary>
     public bool InclVatKnown { get; init; } = true;
 
