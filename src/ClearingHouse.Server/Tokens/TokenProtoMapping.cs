@@ -1,30 +1,47 @@
+using System.Runtime.CompilerServices;
+using ClearingHouse.Application.Tokens;
+using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tokens;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Tokens;
+using ClearingHouse.Server.Grpc;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using AllowedType = ClearingHouse.Domain.Tokens.AllowedType;
+using PartyRole = ClearingHouse.Domain.Parties.PartyRole;
+using ProfileType = ClearingHouse.Domain.Tokens.ProfileType;
+using TokenType = ClearingHouse.Domain.Tokens.TokenType;
+using WhitelistType = ClearingHouse.Domain.Tokens.WhitelistType;
 using ProtoAllowed = ClearingHouse.Contracts.V1.AllowedType;
+using ProtoDisplayText = ClearingHouse.Contracts.V1.DisplayText;
+using ProtoSource = ClearingHouse.Contracts.V1.DecisionSource;
 using ProtoProfile = ClearingHouse.Contracts.V1.ProfileType;
 using ProtoToken = ClearingHouse.Contracts.V1.Token;
 using ProtoTokenType = ClearingHouse.Contracts.V1.TokenType;
 using ProtoWhitelist = ClearingHouse.Contracts.V1.WhitelistType;
 
-namespace ClearingHouse.Server.Grpc;
+namespace ClearingHouse.Server.Tokens;
 
 /// <summary>Conversions of tokens between protobuf and the hub, validating on the way in.</summary>
 public static class TokenProtoMapping
 {
     /// <summary>Longest display text (OCPI DisplayText.text).</summary>
-    public const int MaxInfoLength = 512;
-
-    /// <summary>Most EVSE uids in one request.</summary>
-    public const int MaxEvseUids = 100;
+    public const int MaxInfoLength = AuthorizationChannelCore.MaxInfoLength;
 
     /// <summary>
     /// The token of <paramref name="caller"/>: InvalidArgument naming the field when malformed,
     /// PermissionDenied when its country_code/party_id are not the caller's.
     /// </summary>
-    public static TokenRecord ToRecord(ProtoToken? token, PartyKey caller, DateTimeOffset now, string field)
+    public static TokenRecord ToRecord(ProtoToken? token, PartyKey caller, DateTimeOffset now, string field) => ToRecord(token, (PartyKey?)caller, now, field);
+
+    /// <summary>
+    /// A token owned by the EMSP its country_code and party_id name (the core checks that it is the caller's):
+    /// InvalidArgument naming the field when malformed.
+    /// </summary>
+    public static TokenRecord ToRecord(ProtoToken? token, DateTimeOffset now, string field) => ToRecord(token, null, now, field);
+
+    private static TokenRecord ToRecord(ProtoToken? token, PartyKey? caller, DateTimeOffset now, string field)
     {
         if (token is null)
         {
@@ -33,9 +50,10 @@ public static class TokenProtoMapping
 
         HubException.ThrowIfInvalid(TokenRules.ValidateUid(token.Uid), $"{field}.uid");
         var type = ToType(token.Type, $"{field}.type");
-        if (token.CountryCode != caller.CountryCode || token.PartyId != caller.PartyId)
+        var owner = new PartyKey(token.CountryCode, token.PartyId, PartyRole.Emsp);
+        if (caller is { } emsp)
         {
-            throw new HubException(HubErrorCode.PermissionDenied, $"{field} belongs to {token.CountryCode}-{token.PartyId}; an EMSP may only put tokens under its own country_code and party_id ({caller.CountryCode}-{caller.PartyId})");
+            TokensCore.RequireOwn(owner, emsp, field);
         }
 
         HubException.ThrowIfInvalid(TokenRules.ValidateId(token.ContractId, required: true), $"{field}.contract_id");
@@ -52,7 +70,7 @@ public static class TokenProtoMapping
 
         return new TokenRecord
         {
-            Owner = caller,
+            Owner = owner,
             Uid = token.Uid,
             Type = type,
             ContractId = token.ContractId,
@@ -120,10 +138,7 @@ public static class TokenProtoMapping
     }
 
     /// <summary>The token type; InvalidArgument when unspecified or unknown.</summary>
-    public static TokenType ToType(ProtoTokenType type, string field) =>
-        type is ProtoTokenType.AdHocUser or ProtoTokenType.AppUser or ProtoTokenType.Other or ProtoTokenType.Rfid
-            ? (TokenType)type
-            : throw new HubException(HubErrorCode.InvalidArgument, $"{field} must be one of AD_HOC_USER, APP_USER, OTHER, RFID", field);
+    public static TokenType ToType(ProtoTokenType type, string field) => TokensCore.RequireType((TokenType)type, field);
 
     /// <summary>The wire form of a token.</summary>
     public static ProtoToken ToProto(this TokenRecord token)
@@ -153,9 +168,100 @@ public static class TokenProtoMapping
         return proto;
     }
 
-    /// <summary>An EMSP's answer; null when malformed.</summary>
-    public static AllowedType? ToAllowed(ProtoAllowed allowed) =>
-        allowed is >= ProtoAllowed.Allowed and <= ProtoAllowed.NotAllowed ? (AllowedType)allowed : null;
+    /// <summary>A CPO's authorization question, unchecked (the core validates it); the EVSE list is the request's own.</summary>
+    public static AuthorizationQuery ToQuery(AuthorizeRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return request.Location is { } location
+            ? new AuthorizationQuery(request.Uid, (TokenType)request.Type, location.LocationId, location.EvseUids)
+            : new AuthorizationQuery(request.Uid, (TokenType)request.Type, null, []);
+    }
+
+    /// <summary>The response to <paramref name="request"/>: the decision, its reference, the info text, the token's copy and the request's location.</summary>
+    public static AuthorizeResponse ToResponse(AuthorizationResult result, AuthorizeRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var authorization = new AuthorizationInfo
+        {
+            Allowed = (ProtoAllowed)result.Decision.Allowed,
+            AuthorizationReference = result.Reference,
+        };
+        if (result.Info is { } info)
+        {
+            authorization.Info = new ProtoDisplayText { Language = info.Language, Text = info.Text };
+        }
+
+        if (result.Token is { } token)
+        {
+            authorization.Token = token.ToProto();
+        }
+
+        if (request.Location is not null)
+        {
+            authorization.Location = request.Location;
+        }
+
+        return new AuthorizeResponse { Authorization = authorization, Source = (ProtoSource)result.Decision.Source };
+    }
+
+    /// <summary>The token lists of a PutTokens stream, as the core reads them.</summary>
+    public static async IAsyncEnumerable<IReadOnlyList<ProtoToken>> ReadUploadAsync(IAsyncStreamReader<PutTokensRequest> stream, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        await foreach (var message in stream.ReadAllAsync(cancellationToken))
+        {
+            yield return message.Tokens;
+        }
+    }
+
+    /// <summary>The response to a PutTokens stream.</summary>
+    public static PutTokensResponse ToResponse(TokenUploadResult upload)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        var response = new PutTokensResponse { Stored = upload.Stored, Conflicts = upload.Conflicts };
+        foreach (var (type, uid) in upload.ConflictSamples)
+        {
+            response.ConflictSamples.Add(new TokenConflict { Type = (ProtoTokenType)type, Uid = uid });
+        }
+
+        return response;
+    }
+
+    /// <summary>The wire form of a request to an EMSP's authorization channel.</summary>
+    public static AuthorizationRequest ToProto(this MspAuthorizationRequest request)
+    {
+        var ask = request.Ask;
+        var proto = new AuthorizationRequest
+        {
+            RequestId = request.RequestId,
+            Token = ask.Token.ToProto(),
+            Cpo = ask.Cpo.ToProto(),
+            AuthorizationReference = ask.AuthorizationReference,
+            Deadline = Timestamp.FromDateTime(request.Deadline),
+        };
+        if (ask.LocationId is { } location)
+        {
+            proto.Location = new LocationReferences { LocationId = location, EvseUids = { ask.EvseUids } };
+        }
+
+        return proto;
+    }
+
+    /// <summary>An EMSP's message on its authorization channel, unchecked (the core checks it).</summary>
+    public static MspAnswer ToAnswer(AuthorizationChannelRequest message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return message.Answer is { } answer
+            ? new MspAnswer
+            {
+                IsAnswer = true,
+                RequestId = answer.RequestId,
+                Allowed = (AllowedType)answer.Allowed,
+                InfoLanguage = answer.Info?.Language,
+                InfoText = answer.Info?.Text,
+            }
+            : MspAnswer.None;
+    }
 
     private static WhitelistType ToWhitelist(ProtoWhitelist whitelist, string field) =>
         whitelist is >= ProtoWhitelist.Always and <= ProtoWhitelist.Never
