@@ -1,27 +1,27 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Tests.Infrastructure;
 using ClearingHouse.Application.Tokens;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tokens;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Tokens;
-using ClearingHouse.Server.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using ProtoPartyRef = ClearingHouse.Contracts.V1.PartyRef;
 
-namespace ClearingHouse.Server.Tests.Tokens;
+namespace ClearingHouse.Application.Tests.Tokens;
 
 /// <summary>
-/// The authorization core called directly (no gRPC on the decision path): each decision path, and the EMSP
-/// channel's rules over an in-memory link. Parties and agreements are set up through the admin API.
+/// The authorization and token cores called as an edge would, on a real in-process cluster: each decision path,
+/// and the EMSP channel's rules over an in-memory link (no gRPC anywhere).
 /// </summary>
-public sealed class AuthorizationCoreTests(AuthorizationHubFixture fixture) : IClassFixture<AuthorizationHubFixture>
+public sealed class AuthorizationCoreTests(CoreCluster hub) : IClassFixture<CoreCluster>
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
     private static int _uid;
+    private static int _party;
 
-    private IServiceProvider Services => fixture.Hub.Services;
+    private IServiceProvider Services => hub.Services();
 
     private AuthorizationCore Authorizer => Services.GetRequiredService<AuthorizationCore>();
 
@@ -96,7 +96,8 @@ public sealed class AuthorizationCoreTests(AuthorizationHubFixture fixture) : IC
         var uid = await PutAsync(emsp, WhitelistType.Allowed);
         await using var msp = await TestMsp.OpenAsync(Services, emsp, _ => null);
 
-        var result = await Authorizer.AuthorizeAsync(cpo, Query(uid), DateTime.MaxValue, CancellationToken.None);
+        // The default 1.5 s deadline, cut by the caller's own.
+        var result = await Authorizer.AuthorizeAsync(cpo, Query(uid), DateTime.UtcNow.AddSeconds(1), CancellationToken.None);
 
         Assert.Equal(new AuthorizationDecision(AllowedType.Allowed, DecisionSource.FallbackTimeout), result.Decision);
         Assert.Single(msp.Requests);
@@ -204,13 +205,24 @@ public sealed class AuthorizationCoreTests(AuthorizationHubFixture fixture) : IC
 
     private static AuthorizationQuery Query(string uid) => new(uid, TokenType.Rfid, "LOC1", ["EVSE1"]);
 
+    /// <summary>A CPO and an EMSP registered (with an agreement unless told otherwise) and seen by the silo's directory.</summary>
     private async Task<(CallerIdentity Cpo, CallerIdentity Emsp)> PairAsync(bool agreement = true)
     {
-        var pair = await RoamingPair.CreateAsync(fixture.Hub, agreement);
-        return (Caller(pair.Cpo, PartyRole.Cpo), Caller(pair.Emsp, PartyRole.Emsp));
-    }
+        var n = Interlocked.Increment(ref _party);
+        var cpo = await hub.RegisterAsync($"NL-T{n:D2}-CPO");
+        var emsp = await hub.RegisterAsync($"DE-T{n:D2}-EMSP");
+        if (agreement)
+        {
+            await hub.AgreeAsync(cpo, emsp);
+            await hub.WaitForDirectoryAsync(v => v.GetAgreement(cpo, emsp) is not null);
+        }
+        else
+        {
+            await hub.WaitForDirectoryAsync(v => v.GetParty(emsp) is not null);
+        }
 
-    private static CallerIdentity Caller(ProtoPartyRef party, PartyRole role) => new(new PartyKey(party.CountryCode, party.PartyId, role), "test");
+        return (new CallerIdentity(cpo, "test"), new CallerIdentity(emsp, "test"));
+    }
 
     private async Task<string> PutAsync(CallerIdentity emsp, WhitelistType whitelist)
     {
