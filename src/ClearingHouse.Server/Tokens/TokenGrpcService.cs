@@ -54,7 +54,7 @@ public sealed class TokenGrpcService(
     /// per call, as before the core existed).
     /// </remarks>
     public override Task<AuthorizeResponse> Authorize(AuthorizeRequest request, ServerCallContext context) =>
-        authorizer.AuthorizeAsync(context.GetCaller(), TokenProtoMapping.ToQuery(request), context.Deadline, TokenProtoMapping.ToResponse, request, context.CancellationToken);
+        authorizer.AuthorizeAsync(context.GetCaller(), TokenProtoMapping.ToQuery(request), context.Deadline, static (result, request) => TokenProtoMapping.ToResponse(result, request), request, context.CancellationToken);
 
     /// <inheritdoc />
     public override Task AuthorizationChannel(IAsyncStreamReader<AuthorizationChannelRequest> requestStream, IServerStreamWriter<AuthorizationChannelResponse> responseStream, ServerCallContext context) =>
