@@ -42,15 +42,20 @@ public sealed partial class TokensCore(
     public const int MaxConflictSamples = 100;
 
     /// <summary>
-    /// Puts <paramref name="token"/> for <paramref name="caller"/> (an EMSP, owning the token, else PermissionDenied);
-    /// AlreadyExists when another EMSP owns its uid + type.
+    /// Puts <paramref name="token"/> (as sent: checked here, InvalidArgument naming the field under <c>token</c>) for
+    /// <paramref name="caller"/> (an EMSP, owning the token, else PermissionDenied); AlreadyExists when another EMSP
+    /// owns its uid + type.
     /// </summary>
-    public async Task<TokenPutResult> PutAsync(CallerIdentity caller, TokenRecord token)
+    public async Task<TokenPutResult> PutAsync(CallerIdentity caller, TokenRecord? token)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        ArgumentNullException.ThrowIfNull(token);
         var emsp = caller.RequireParty(PartyRole.Emsp);
-        RequireOwn(token.Owner, emsp, "token");
+        if (token is null)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, "token is required", "token");
+        }
+
+        ValidateToken(token, emsp, "token");
         try
         {
             var created = await tokenGrains.Get(token.Type, token.Uid).Put(token);
@@ -64,7 +69,10 @@ public sealed partial class TokensCore(
         }
     }
 
-    /// <summary>Patches a token of <paramref name="caller"/> (an EMSP, else PermissionDenied); NotFound unless it owns it.</summary>
+    /// <summary>
+    /// Patches a token of <paramref name="caller"/> (an EMSP, else PermissionDenied; NotFound unless it owns it);
+    /// InvalidArgument naming the field when the uid, type or patch is malformed.
+    /// </summary>
     public Task<TokenRecord> PatchAsync(CallerIdentity caller, TokenType type, string uid, TokenPatch patch)
     {
         ArgumentNullException.ThrowIfNull(caller);
@@ -72,6 +80,7 @@ public sealed partial class TokensCore(
         var emsp = caller.RequireParty(PartyRole.Emsp);
         HubException.ThrowIfInvalid(TokenRules.ValidateUid(uid), "uid");
         RequireType(type, "type");
+        ValidatePatch(patch);
         return tokenGrains.Get(type, uid).Patch(emsp, patch);
     }
 
@@ -101,7 +110,7 @@ public sealed partial class TokensCore(
     /// <summary>
     /// Stores an EMSP's bulk upload: <paramref name="messages"/> as the edge reads them, each turned into tokens by
     /// <paramref name="toRecord"/> (given the upload time and the token's field path, <c>tokens[i]</c>, counted
-    /// across messages; it validates and throws InvalidArgument naming the field). Tokens are written in batches
+    /// across messages) and checked here (InvalidArgument naming the field). Tokens are written in batches
     /// of <c>Tokens:UploadBatchSize</c>; a later copy of a token in the same batch replaces an earlier one, as a
     /// later PUT would. Tokens another EMSP owns are not applied and come back as conflicts.
     /// </summary>
@@ -131,7 +140,7 @@ public sealed partial class TokensCore(
             {
                 var field = $"tokens[{index++}]";
                 var token = toRecord(message[i], now, field);
-                RequireOwn(token.Owner, emsp, field);
+                ValidateToken(token, emsp, field);
                 batch[(token.Type, token.Uid)] = token;
                 if (batch.Count >= batchSize)
                 {
@@ -150,11 +159,113 @@ public sealed partial class TokensCore(
         return new TokenUploadResult(upload.Stored, upload.Conflicts, upload.Samples);
     }
 
+    /// <summary>
+    /// Checks a token an EMSP sent, under <paramref name="field"/> (e.g. <c>token</c>, <c>tokens[17]</c>): InvalidArgument
+    /// naming the first malformed field (<c>token.uid</c>, ...), PermissionDenied when it is not <paramref name="emsp"/>'s.
+    /// </summary>
+    public static void ValidateToken(TokenRecord token, PartyKey emsp, string field)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        Check(TokenRules.ValidateUid(token.Uid), field, ".uid");
+        if (!IsDefined(token.Type))
+        {
+            RequireType(token.Type, field + ".type");
+        }
+
+        RequireOwn(token.Owner, emsp, field);
+        Check(TokenRules.ValidateId(token.ContractId, required: true), field, ".contract_id");
+        Check(TokenRules.ValidateText(token.VisualNumber, required: false), field, ".visual_number");
+        Check(TokenRules.ValidateText(token.Issuer, required: true), field, ".issuer");
+        Check(TokenRules.ValidateId(token.GroupId, required: false), field, ".group_id");
+        Check(TokenRules.ValidateLanguage(token.Language), field, ".language");
+        if (token.Whitelist is < WhitelistType.Always or > WhitelistType.Never)
+        {
+            throw WhitelistError(field + ".whitelist");
+        }
+
+        if (token.DefaultProfileType is < ProfileType.Cheapest or > ProfileType.Regular)
+        {
+            throw ProfileError(field + ".default_profile_type");
+        }
+
+        if (token.EnergySupplierName is { } supplier)
+        {
+            ValidateEnergy(supplier, token.EnergyContractId, field + ".energy_contract");
+        }
+    }
+
+    /// <summary>Checks a patch's fields: InvalidArgument naming the first malformed one.</summary>
+    public static void ValidatePatch(TokenPatch patch)
+    {
+        ArgumentNullException.ThrowIfNull(patch);
+        if (patch.ContractId is not null)
+        {
+            HubException.ThrowIfInvalid(TokenRules.ValidateId(patch.ContractId, required: true), "contract_id");
+        }
+
+        if (patch.VisualNumber is not null)
+        {
+            HubException.ThrowIfInvalid(TokenRules.ValidateText(patch.VisualNumber, required: false), "visual_number");
+        }
+
+        if (patch.Issuer is not null)
+        {
+            HubException.ThrowIfInvalid(TokenRules.ValidateText(patch.Issuer, required: true), "issuer");
+        }
+
+        if (patch.GroupId is not null)
+        {
+            HubException.ThrowIfInvalid(TokenRules.ValidateId(patch.GroupId, required: false), "group_id");
+        }
+
+        if (patch.Language is not null)
+        {
+            HubException.ThrowIfInvalid(TokenRules.ValidateLanguage(patch.Language), "language");
+        }
+
+        if (patch.EnergySupplierName is { } supplier)
+        {
+            ValidateEnergy(supplier, patch.EnergyContractId, "energy_contract");
+        }
+
+        if (patch.Whitelist is < WhitelistType.Always or > WhitelistType.Never)
+        {
+            throw WhitelistError("whitelist");
+        }
+
+        if (patch.DefaultProfileType is < ProfileType.Cheapest or > ProfileType.Regular)
+        {
+            throw ProfileError("default_profile_type");
+        }
+    }
+
     /// <summary>InvalidArgument naming <paramref name="field"/> unless <paramref name="type"/> is a defined token type.</summary>
     public static TokenType RequireType(TokenType type, string field) =>
-        type is TokenType.AdHocUser or TokenType.AppUser or TokenType.Other or TokenType.Rfid
-            ? type
-            : throw new HubException(HubErrorCode.InvalidArgument, $"{field} must be one of AD_HOC_USER, APP_USER, OTHER, RFID", field);
+        IsDefined(type) ? type : throw new HubException(HubErrorCode.InvalidArgument, $"{field} must be one of AD_HOC_USER, APP_USER, OTHER, RFID", field);
+
+    private static bool IsDefined(TokenType type) => type is TokenType.AdHocUser or TokenType.AppUser or TokenType.Other or TokenType.Rfid;
+
+    // The field path is built only for a refusal: a bulk upload checks ten fields of every token.
+    private static void Check(string? error, string field, string name)
+    {
+        if (error is not null)
+        {
+            var path = field + name;
+            throw new HubException(HubErrorCode.InvalidArgument, $"{path} {error}", path);
+        }
+    }
+
+    private static void ValidateEnergy(string supplier, string? contractId, string field)
+    {
+        HubException.ThrowIfInvalid(TokenRules.ValidateText(supplier, required: true), $"{field}.supplier_name");
+        HubException.ThrowIfInvalid(TokenRules.ValidateId(contractId, required: false, maxLength: TokenRules.MaxTextLength), $"{field}.contract_id");
+    }
+
+    private static HubException WhitelistError(string field) =>
+        new(HubErrorCode.InvalidArgument, $"{field} must be one of ALWAYS, ALLOWED, ALLOWED_OFFLINE, NEVER", field);
+
+    private static HubException ProfileError(string field) =>
+        new(HubErrorCode.InvalidArgument, $"{field} must be one of CHEAPEST, FASTEST, GREEN, REGULAR", field);
 
     /// <summary>PermissionDenied unless a token owned by <paramref name="owner"/> is <paramref name="emsp"/>'s own.</summary>
     public static void RequireOwn(PartyKey owner, PartyKey emsp, string field)

@@ -21,7 +21,8 @@ public sealed class TokenGrpcService(
     public override async Task<PutTokenResponse> PutToken(PutTokenRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
-        var put = await tokens.PutAsync(caller, TokenProtoMapping.ToRecord(request.Token, clock.UtcNow, "token"));
+        var token = request.Token is { } sent ? TokenProtoMapping.ToRecord(sent, clock.UtcNow, "token") : null;
+        var put = await tokens.PutAsync(caller, token);
         return new PutTokenResponse { Token = put.Token.ToProto(), Created = put.Created };
     }
 

@@ -31,96 +31,50 @@ public static class TokenProtoMapping
 
     /// <summary>
     /// The token of <paramref name="caller"/>: InvalidArgument naming the field when malformed,
-    /// PermissionDenied when its country_code/party_id are not the caller's.
+    /// PermissionDenied when its country_code/party_id are not the caller's (the core's checks).
     /// </summary>
-    public static TokenRecord ToRecord(ProtoToken? token, PartyKey caller, DateTimeOffset now, string field) => ToRecord(token, (PartyKey?)caller, now, field);
-
-    /// <summary>
-    /// A token owned by the EMSP its country_code and party_id name (the core checks that it is the caller's):
-    /// InvalidArgument naming the field when malformed.
-    /// </summary>
-    public static TokenRecord ToRecord(ProtoToken? token, DateTimeOffset now, string field) => ToRecord(token, null, now, field);
-
-    private static TokenRecord ToRecord(ProtoToken? token, PartyKey? caller, DateTimeOffset now, string field)
+    public static TokenRecord ToRecord(ProtoToken? token, PartyKey caller, DateTimeOffset now, string field)
     {
         if (token is null)
         {
             throw new HubException(HubErrorCode.InvalidArgument, $"{field} is required", field);
         }
 
-        HubException.ThrowIfInvalid(TokenRules.ValidateUid(token.Uid), $"{field}.uid");
-        var type = ToType(token.Type, $"{field}.type");
-        var owner = new PartyKey(token.CountryCode, token.PartyId, PartyRole.Emsp);
-        if (caller is { } emsp)
-        {
-            TokensCore.RequireOwn(owner, emsp, field);
-        }
+        var record = ToRecord(token, now, field);
+        TokensCore.ValidateToken(record, caller, field);
+        return record;
+    }
 
-        HubException.ThrowIfInvalid(TokenRules.ValidateId(token.ContractId, required: true), $"{field}.contract_id");
-        HubException.ThrowIfInvalid(TokenRules.ValidateText(token.VisualNumber, required: false), $"{field}.visual_number");
-        HubException.ThrowIfInvalid(TokenRules.ValidateText(token.Issuer, required: true), $"{field}.issuer");
-        HubException.ThrowIfInvalid(TokenRules.ValidateId(token.GroupId, required: false), $"{field}.group_id");
-        HubException.ThrowIfInvalid(TokenRules.ValidateLanguage(token.Language), $"{field}.language");
-        var whitelist = ToWhitelist(token.Whitelist, $"{field}.whitelist");
-        var profile = ToProfile(token.DefaultProfileType, $"{field}.default_profile_type");
-        if (token.EnergyContract is { } energy)
-        {
-            ValidateEnergy(energy, $"{field}.energy_contract");
-        }
-
+    /// <summary>
+    /// A token as sent, owned by the EMSP its country_code and party_id name; the core checks it
+    /// (<see cref="TokensCore.ValidateToken"/>). Only a last_updated out of range is refused here.
+    /// </summary>
+    public static TokenRecord ToRecord(ProtoToken token, DateTimeOffset now, string field)
+    {
+        ArgumentNullException.ThrowIfNull(token);
         return new TokenRecord
         {
-            Owner = owner,
+            Owner = new PartyKey(token.CountryCode, token.PartyId, PartyRole.Emsp),
             Uid = token.Uid,
-            Type = type,
+            Type = (TokenType)token.Type,
             ContractId = token.ContractId,
             VisualNumber = NullIfEmpty(token.VisualNumber),
             Issuer = token.Issuer,
             GroupId = NullIfEmpty(token.GroupId),
             Valid = token.Valid,
-            Whitelist = whitelist,
+            Whitelist = (WhitelistType)token.Whitelist,
             Language = NullIfEmpty(token.Language),
-            DefaultProfileType = profile,
+            DefaultProfileType = ToProfile(token.DefaultProfileType),
             EnergySupplierName = token.EnergyContract?.SupplierName,
             EnergyContractId = NullIfEmpty(token.EnergyContract?.ContractId),
-            LastUpdated = token.LastUpdated is { } updated ? ToTime(updated, $"{field}.last_updated") : now,
+            LastUpdated = token.LastUpdated is { } updated ? ToTime(updated, field, ".last_updated") : now,
         };
     }
 
-    /// <summary>The patch of a PatchToken request.</summary>
-    public static TokenPatch ToPatch(Contracts.V1.PatchTokenRequest request, DateTimeOffset now)
+    /// <summary>The patch of a PatchToken request, as sent; the core checks it (<see cref="TokensCore.ValidatePatch"/>).</summary>
+    public static TokenPatch ToPatch(PatchTokenRequest request, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.HasContractId)
-        {
-            HubException.ThrowIfInvalid(TokenRules.ValidateId(request.ContractId, required: true), "contract_id");
-        }
-
-        if (request.HasVisualNumber)
-        {
-            HubException.ThrowIfInvalid(TokenRules.ValidateText(request.VisualNumber, required: false), "visual_number");
-        }
-
-        if (request.HasIssuer)
-        {
-            HubException.ThrowIfInvalid(TokenRules.ValidateText(request.Issuer, required: true), "issuer");
-        }
-
-        if (request.HasGroupId)
-        {
-            HubException.ThrowIfInvalid(TokenRules.ValidateId(request.GroupId, required: false), "group_id");
-        }
-
-        if (request.HasLanguage)
-        {
-            HubException.ThrowIfInvalid(TokenRules.ValidateLanguage(request.Language), "language");
-        }
-
-        if (request.EnergyContract is { } energy)
-        {
-            ValidateEnergy(energy, "energy_contract");
-        }
-
         return new TokenPatch
         {
             ContractId = request.HasContractId ? request.ContractId : null,
@@ -128,12 +82,12 @@ public static class TokenProtoMapping
             Issuer = request.HasIssuer ? request.Issuer : null,
             GroupId = request.HasGroupId ? request.GroupId : null,
             Valid = request.HasValid ? request.Valid : null,
-            Whitelist = request.Whitelist == ProtoWhitelist.Unspecified ? null : ToWhitelist(request.Whitelist, "whitelist"),
+            Whitelist = request.Whitelist == ProtoWhitelist.Unspecified ? null : (WhitelistType)request.Whitelist,
             Language = request.HasLanguage ? request.Language : null,
-            DefaultProfileType = ToProfile(request.DefaultProfileType, "default_profile_type"),
+            DefaultProfileType = ToProfile(request.DefaultProfileType),
             EnergySupplierName = request.EnergyContract?.SupplierName,
             EnergyContractId = request.EnergyContract?.ContractId,
-            LastUpdated = request.LastUpdated is { } updated ? ToTime(updated, "last_updated") : now,
+            LastUpdated = request.LastUpdated is { } updated ? ToTime(updated, "", "last_updated") : now,
         };
     }
 
@@ -263,25 +217,11 @@ public static class TokenProtoMapping
             : MspAnswer.None;
     }
 
-    private static WhitelistType ToWhitelist(ProtoWhitelist whitelist, string field) =>
-        whitelist is >= ProtoWhitelist.Always and <= ProtoWhitelist.Never
-            ? (WhitelistType)whitelist
-            : throw new HubException(HubErrorCode.InvalidArgument, $"{field} must be one of ALWAYS, ALLOWED, ALLOWED_OFFLINE, NEVER", field);
+    // Unspecified is "none"; any other value goes to the core as sent, which refuses what is not defined.
+    private static ProfileType? ToProfile(ProtoProfile profile) => profile == ProtoProfile.Unspecified ? null : (ProfileType)profile;
 
-    private static ProfileType? ToProfile(ProtoProfile profile, string field) => profile switch
-    {
-        ProtoProfile.Unspecified => null,
-        >= ProtoProfile.Cheapest and <= ProtoProfile.Regular => (ProfileType)profile,
-        _ => throw new HubException(HubErrorCode.InvalidArgument, $"{field} must be one of CHEAPEST, FASTEST, GREEN, REGULAR", field),
-    };
-
-    private static void ValidateEnergy(Contracts.V1.EnergyContract energy, string field)
-    {
-        HubException.ThrowIfInvalid(TokenRules.ValidateText(energy.SupplierName, required: true), $"{field}.supplier_name");
-        HubException.ThrowIfInvalid(TokenRules.ValidateId(energy.ContractId, required: false, maxLength: TokenRules.MaxTextLength), $"{field}.contract_id");
-    }
-
-    private static DateTimeOffset ToTime(Timestamp timestamp, string field)
+    // The field path is built only for a refusal.
+    private static DateTimeOffset ToTime(Timestamp timestamp, string field, string name)
     {
         try
         {
@@ -289,7 +229,8 @@ public static class TokenProtoMapping
         }
         catch (ArgumentOutOfRangeException)
         {
-            throw new HubException(HubErrorCode.InvalidArgument, $"{field} is out of range", field);
+            var path = field + name;
+            throw new HubException(HubErrorCode.InvalidArgument, $"{path} is out of range", path);
         }
     }
 
