@@ -5,6 +5,7 @@ using ClearingHouse.Application.Cdrs;
 using System.Net;
 using ClearingHouse.Application.Hosting;
 using ClearingHouse.Grains.Hosting;
+using ClearingHouse.Server.Tokens;
 using ClearingHouse.Server.Cdrs;
 using ClearingHouse.Server.Grpc;
 using ClearingHouse.Server.Identity;
