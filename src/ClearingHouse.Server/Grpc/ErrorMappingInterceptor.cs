@@ -1,6 +1,7 @@
 using ClearingHouse.Application.Access;
 using ClearingHouse.Application.Operations;
 using ClearingHouse.Server.Identity;
+using ClearingHouse.Application.Errors;
 using ClearingHouse.Grains.Errors;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -91,19 +92,24 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
             activity.Failed(party);
         }
 
-        switch (ex)
+        if (ex is HubException hub)
         {
-            case HubException hub:
-                return ToRpcException(hub);
-            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
-                return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
-            case SiloUnavailableException or OrleansMessageRejectionException or TimeoutException:
-                LogUnavailable(logger, context.Method, ex.GetType().Name, ex.Message);
-                return new RpcException(new global::Grpc.Core.Status(StatusCode.Unavailable, "the hub cannot serve this call right now; retry"));
-            default:
-                LogUnexpected(logger, ex, context.Method);
-                return new RpcException(new global::Grpc.Core.Status(StatusCode.Internal, "internal error; the hub logged it"));
+            return ToRpcException(hub);
         }
+
+        if (ex is OperationCanceledException && context.CancellationToken.IsCancellationRequested)
+        {
+            return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
+        }
+
+        if (Outages.Describe(ex) is { } down)
+        {
+            LogUnavailable(logger, context.Method, ex.GetType().Name, ex.Message);
+            return new RpcException(new global::Grpc.Core.Status(StatusCode.Unavailable, $"the hub cannot serve this call right now: {down} is unavailable; retry"));
+        }
+
+        LogUnexpected(logger, ex, context.Method);
+        return new RpcException(new global::Grpc.Core.Status(StatusCode.Internal, "internal error; the hub logged it"));
     }
 
     private static StatusCode ToStatusCode(HubErrorCode code) => code switch
