@@ -65,6 +65,32 @@ public sealed class SiloFanoutTests(CoreCluster hub) : IClassFixture<CoreCluster
     }
 
     [Fact]
+    public async Task Expiry_SiloStopsRenewing_RegistryForgetsItAfterThreePeriods()
+    {
+        var clock = new ManualClock();
+        var cluster = await CoreCluster.StartAsync(1, services => services.AddKeyedSingleton<TimeProvider>(SiloRegistry.ClockKey, clock));
+        try
+        {
+            var party = Party("NL-FO6-EMSP");
+            var silo = cluster.Cluster.Silos[0].SiloAddress;
+            var registry = cluster.Grains.GetGrain<IPartyFeedGrain>(party.ToString());
+            await CreateFeedHub(cluster, 0, NoPeriodicRenewal).SubscribeAsync(party, FeedKind.Sessions);
+            var expiry = new SessionsOptions().FeedRegistrationPeriod * 3;
+
+            clock.Advance(expiry - TimeSpan.FromSeconds(1));
+            Assert.Equal(new[] { silo }, await registry.GetSilos());
+
+            // The silo is alive in membership but renewed nothing (a registration it lost track of).
+            clock.Advance(TimeSpan.FromSeconds(2));
+            Assert.Empty(await registry.GetSilos());
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Membership_SubscriberSiloDies_RegistryDropsIt()
     {
         var cluster = await CoreCluster.StartAsync(2);
@@ -229,6 +255,16 @@ public sealed class SiloFanoutTests(CoreCluster hub) : IClassFixture<CoreCluster
 
             await Task.Delay(50, CancellationToken.None);
         }
+    }
+
+    // The registries' expiry clock, moved by hand (the runtime keeps the real one).
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset _now = DateTimeOffset.UtcNow;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
     }
 
     private sealed class AnsweringObserver(int silo) : ICommandChannelObserver
