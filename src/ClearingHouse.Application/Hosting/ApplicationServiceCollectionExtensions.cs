@@ -1,4 +1,5 @@
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Channels;
 using ClearingHouse.Application.Tokens;
 
 namespace ClearingHouse.Application.Hosting;
@@ -11,6 +12,7 @@ public static class ApplicationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<AccessPolicy>();
+        services.AddChannelsCore(configuration);
         services.AddTokensCore(configuration);
         return services;
     }
