@@ -14,6 +14,7 @@ using ClearingHouse.Server.Options;
 using ClearingHouse.Server.Settlement;
 using ClearingHouse.Storage.Postgres;
 using ClearingHouse.Storage.Sqlite;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;
 using OpenTelemetry.Metrics;
@@ -95,7 +96,12 @@ public static class ServerHostingExtensions
         app.MapGrpcReflectionService();
         if (settings.Hub.MetricsPort > 0)
         {
-            app.MapPrometheusScrapingEndpoint().RequireHost($"*:{settings.Hub.MetricsPort}");
+            var metricsHost = $"*:{settings.Hub.MetricsPort}";
+            app.MapPrometheusScrapingEndpoint().RequireHost(metricsHost);
+            // Kubernetes-style probes beside the metrics: live = the process serves HTTP (no check runs);
+            // ready = the health checks pass (this silo reaches the cluster's party registry).
+            app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = static _ => false }).RequireHost(metricsHost);
+            app.MapHealthChecks("/readyz").RequireHost(metricsHost);
         }
 
         return app;

@@ -35,15 +35,19 @@ public sealed class HubProcess : IHubEndpoint, IAsyncDisposable
         };
     }
 
-    private HubProcess(Process process, Uri address, string operatorSecret)
+    private HubProcess(Process process, Uri address, Uri metricsAddress, string operatorSecret)
     {
         _process = process;
         Address = address;
+        MetricsAddress = metricsAddress;
         OperatorSecret = operatorSecret;
     }
 
     /// <inheritdoc />
     public Uri Address { get; }
+
+    /// <summary>The metrics port (HTTP/1.1): /metrics, /healthz, /readyz.</summary>
+    public Uri MetricsAddress { get; }
 
     /// <inheritdoc />
     public string OperatorSecret { get; private set; }
@@ -142,7 +146,7 @@ public sealed class HubProcess : IHubEndpoint, IAsyncDisposable
         process.Start();
         Running[process.Id] = process;
         var address = new Uri($"http://127.0.0.1:{settings.Values["Hub:GrpcPort"]}");
-        var hub = new HubProcess(process, address, settings.OperatorSecret ?? "");
+        var hub = new HubProcess(process, address, new Uri($"http://127.0.0.1:{settings.Values["Hub:MetricsPort"]}"), settings.OperatorSecret ?? "");
         process.OutputDataReceived += (_, e) => hub.Keep(e.Data);
         process.ErrorDataReceived += (_, e) => hub.Keep(e.Data);
         process.BeginOutputReadLine();
