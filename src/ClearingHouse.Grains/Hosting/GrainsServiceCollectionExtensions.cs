@@ -1,3 +1,4 @@
+using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Parties;
 using Microsoft.Extensions.Configuration;
@@ -10,7 +11,7 @@ namespace ClearingHouse.Grains.Hosting;
 /// <summary>Registers what the grains and the silo-local directory need.</summary>
 public static class GrainsServiceCollectionExtensions
 {
-    /// <summary>Adds the hub clock, the party directory and their options.</summary>
+    /// <summary>Adds the hub clock, the party directory, the status publisher and their options.</summary>
     public static IServiceCollection AddClearingHouseGrains(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(HubClock.System);
@@ -20,6 +21,7 @@ public static class GrainsServiceCollectionExtensions
                 "Directory:RefreshInterval must be between 0 and 1 minute")
             .ValidateOnStart();
         services.AddSingleton<PartyDirectory>();
+        services.AddSingleton<StatusPublisher>();
         return services;
     }
 }

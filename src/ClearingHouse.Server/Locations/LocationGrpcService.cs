@@ -78,18 +78,6 @@ public sealed partial class LocationGrpcService(
             snapshots.Invalidate(cpo, request.LocationId);
         }
 
-        if (result.Applied && patch.Status is { } status)
-        {
-            await Feed(cpo).Publish([new FeedEvent
-            {
-                LocationId = request.LocationId,
-                EvseUid = patch.Uid,
-                Status = status,
-                LastUpdatedTicks = patch.LastUpdated.UtcTicks,
-                ReceivedTicks = clock.UtcNow.UtcTicks,
-            }]);
-        }
-
         return new PatchEvseResponse { Applied = result.Applied, Location = result.Location.ToProto() };
     }
 
@@ -99,7 +87,6 @@ public sealed partial class LocationGrpcService(
         var cpo = context.GetCaller().RequireParty(PartyRole.Cpo);
         var o = options.Value;
         var summary = new StreamStatusUpdatesResponse();
-        var feed = Feed(cpo);
         var work = new StatusWork();
         var rejectedMessages = 0;
         Task<bool>? nextMove = null;
@@ -162,7 +149,7 @@ public sealed partial class LocationGrpcService(
 
             if (work.MessageCount > 0)
             {
-                await ApplyAsync(cpo, feed, work, summary);
+                await ApplyAsync(cpo, work, summary);
                 foreach (var (updates, rejected) in work.Tallies)
                 {
                     if (rejected > 0 && rejected == updates && ++rejectedMessages > o.MaxRejectedMessages)
@@ -461,7 +448,7 @@ public sealed partial class LocationGrpcService(
         }
     }
 
-    private async Task ApplyAsync(PartyKey cpo, IStatusFeedGrain feed, StatusWork work, StreamStatusUpdatesResponse summary)
+    private async Task ApplyAsync(PartyKey cpo, StatusWork work, StreamStatusUpdatesResponse summary)
     {
         var o = options.Value;
         var now = clock.UtcNow;
@@ -518,8 +505,6 @@ public sealed partial class LocationGrpcService(
         }
 
         int accepted = 0, stale = 0, rejected = 0;
-        var events = new List<FeedEvent>(count);
-        var receivedTicks = clock.UtcNow.UtcTicks;
         for (var i = 0; i < outcomes.Length; i++)
         {
             var u = work.Update(i);
@@ -527,7 +512,6 @@ public sealed partial class LocationGrpcService(
             {
                 case StatusOutcome.Accepted:
                     accepted++;
-                    events.Add(new FeedEvent { LocationId = u.LocationId, EvseUid = u.EvseUid, Status = statuses[i], LastUpdatedTicks = ticks[i], ReceivedTicks = receivedTicks });
                     continue;
                 case StatusOutcome.Stale:
                     stale++;
@@ -544,12 +528,6 @@ public sealed partial class LocationGrpcService(
 
             rejected++;
             work.CountRejected(i);
-        }
-
-        // Publish in message order, after the grains applied: one feed call for everything coalesced.
-        if (events.Count > 0)
-        {
-            await feed.Publish([.. events]);
         }
 
         metrics.Updates(accepted, stale, rejected);
@@ -584,8 +562,6 @@ public sealed partial class LocationGrpcService(
     }
 
     private ILocationGrain Location(PartyKey cpo, string locationId) => grains.GetGrain<ILocationGrain>(ILocationGrain.KeyOf(cpo, locationId));
-
-    private IStatusFeedGrain Feed(PartyKey cpo) => grains.GetGrain<IStatusFeedGrain>(cpo.ToString());
 
     private IStatusFeedGrain Feed(string cpo) => grains.GetGrain<IStatusFeedGrain>(cpo);
 

@@ -58,17 +58,7 @@ public static class LocationMapping
         HubException.ThrowIfInvalid(LocationRules.ValidateCountry3(location.Country), "location.country");
         var (lat, lon) = Coordinates(location.Coordinates, "location.coordinates", required: true);
         HubException.ThrowIfInvalid(LocationRules.ValidateTimeZone(location.TimeZone), "location.time_zone");
-        var evses = new EvseData[location.Evses.Count];
-        var uids = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < evses.Length; i++)
-        {
-            evses[i] = ToData(location.Evses[i], $"location.evses[{i}]", now, maxSkew);
-            if (!uids.Add(evses[i].Uid))
-            {
-                throw new HubException(HubErrorCode.InvalidArgument, $"location.evses[{i}].uid {evses[i].Uid} appears twice", $"location.evses[{i}].uid");
-            }
-        }
-
+        var evses = Evses(location.Evses, "location.evses", now, maxSkew);
         return new LocationData
         {
             Cpo = cpo,
@@ -144,6 +134,7 @@ public static class LocationMapping
             OpeningTimes = ToData(request.OpeningTimes, "opening_times"),
             Facilities = request.ReplaceFacilities ? Facilities(request.Facilities, "facilities") : null,
             LastUpdated = RequireLastUpdated(request.LastUpdated, "last_updated", now, maxSkew),
+            Evses = request.Evses.Count == 0 ? null : Evses(request.Evses, "evses", now, maxSkew),
         };
     }
 
@@ -240,6 +231,23 @@ public static class LocationMapping
         }
 
         return proto;
+    }
+
+    // Each EVSE validated; a uid named twice is refused.
+    private static EvseData[] Evses(IList<Evse> list, string field, DateTimeOffset now, TimeSpan maxSkew)
+    {
+        var evses = new EvseData[list.Count];
+        var uids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < evses.Length; i++)
+        {
+            evses[i] = ToData(list[i], $"{field}[{i}]", now, maxSkew);
+            if (!uids.Add(evses[i].Uid))
+            {
+                throw new HubException(HubErrorCode.InvalidArgument, $"{field}[{i}].uid {evses[i].Uid} appears twice", $"{field}[{i}].uid");
+            }
+        }
+
+        return evses;
     }
 
     private static EvseData ToData(Evse evse, string field, DateTimeOffset now, TimeSpan maxSkew)
