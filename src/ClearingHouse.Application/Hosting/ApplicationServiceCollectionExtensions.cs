@@ -1,4 +1,5 @@
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Locations;
 
 namespace ClearingHouse.Application.Hosting;
 
@@ -10,6 +11,7 @@ public static class ApplicationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<AccessPolicy>();
+        services.AddLocationsCore(configuration);
         return services;
     }
 }

@@ -35,6 +35,45 @@ public static class LocationMapping
         return t!.Value;
     }
 
+    /// <summary>A party reference that must name a CPO.</summary>
+    public static PartyKey ToCpoKey(PartyRef? party, string field)
+    {
+        var key = ProtoMapping.ToKey(party, field);
+        if (key.Role != Domain.Parties.PartyRole.Cpo)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, $"{field}.role must be PARTY_ROLE_CPO", field + ".role");
+        }
+
+        return key;
+    }
+
+    /// <summary>Validates a list request and converts it.</summary>
+    public static LocationListQuery ToQuery(ListLocationsRequest request)
+    {
+        var size = ProtoMapping.PageSize(request.Page);
+        if (request.CountryCode.Length > 0)
+        {
+            HubException.ThrowIfInvalid(PartyRules.ValidateCountryCode(request.CountryCode), "country_code");
+        }
+
+        (string, string)? after = null;
+        if (ProtoMapping.DecodePageToken(request.Page) is { } position)
+        {
+            var bar = position.IndexOf('|', StringComparison.Ordinal);
+            after = bar > 0 ? (position[..bar], position[(bar + 1)..])
+                : throw new HubException(HubErrorCode.InvalidArgument, "page.page_token is not a token this hub returned", "page.page_token");
+        }
+
+        return new LocationListQuery
+        {
+            Cpo = request.Cpo is null ? null : ToCpoKey(request.Cpo, "cpo"),
+            CountryCode = request.CountryCode.Length > 0 ? request.CountryCode : null,
+            UpdatedSince = request.UpdatedSince is null ? null : ProtoMapping.ToInstant(request.UpdatedSince, "updated_since"),
+            After = after,
+            Size = size,
+        };
+    }
+
     /// <summary>Validates a whole location of <paramref name="cpo"/> and converts it.</summary>
     public static LocationData ToData(Location? location, PartyKey cpo, DateTimeOffset now, TimeSpan maxSkew)
     {

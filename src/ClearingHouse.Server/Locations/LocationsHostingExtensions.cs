@@ -45,6 +45,7 @@ public static class LocationsHostingExtensions
             });
         }
 
+        services.AddSingleton<ILocationSnapshotInvalidation>(sp => sp.GetRequiredService<ILocationSnapshotCache>());
         services.AddSingleton<LocationMetrics>();
         services.AddSingleton<StatusWriteBehind>();
         services.AddHostedService(sp => sp.GetRequiredService<StatusWriteBehind>());
