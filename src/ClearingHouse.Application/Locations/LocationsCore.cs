@@ -21,34 +21,19 @@ public sealed class LocationsCore(
     private readonly ILocationSnapshotInvalidation[] _snapshots = [.. snapshots];
 
     /// <summary>Creates or replaces a location of the calling CPO; not applied when the hub holds a newer one.</summary>
-    public async Task<LocationWriteResult> PutAsync(CallerIdentity caller, LocationData location)
+    public Task<LocationWriteResult> PutAsync(CallerIdentity caller, LocationData location)
     {
         ArgumentNullException.ThrowIfNull(location);
-        var cpo = RequireOwner(caller, location.Cpo);
-        var result = await Location(cpo, location.Id).Put(location);
-        Written(result, cpo, location.Id, timeZone: true);
-        return result;
+        return WriteAsync(RequireOwner(caller, location.Cpo), location.Id, g => g.Put(location), timeZone: true);
     }
 
     /// <summary>Patches a location of the calling CPO. NotFound when it has none of that id.</summary>
-    public async Task<LocationWriteResult> PatchAsync(CallerIdentity caller, string locationId, LocationPatch patch)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        var cpo = caller.RequireParty(PartyRole.Cpo);
-        var result = await Location(cpo, locationId).Patch(patch);
-        Written(result, cpo, locationId, timeZone: true);
-        return result;
-    }
+    public Task<LocationWriteResult> PatchAsync(CallerIdentity caller, string locationId, LocationPatch patch) =>
+        WriteAsync(RequireCpo(caller), locationId, g => g.Patch(patch), timeZone: true);
 
     /// <summary>Patches one EVSE of a location of the calling CPO. NotFound when there is no such location or EVSE.</summary>
-    public async Task<LocationWriteResult> PatchEvseAsync(CallerIdentity caller, string locationId, EvsePatch patch)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        var cpo = caller.RequireParty(PartyRole.Cpo);
-        var result = await Location(cpo, locationId).PatchEvse(patch);
-        Written(result, cpo, locationId, timeZone: false);
-        return result;
-    }
+    public Task<LocationWriteResult> PatchEvseAsync(CallerIdentity caller, string locationId, EvsePatch patch) =>
+        WriteAsync(RequireCpo(caller), locationId, g => g.PatchEvse(patch), timeZone: false);
 
     /// <summary>
     /// One location in an edge's wire form <typeparamref name="T"/>: from the edge's snapshot cache when it holds
@@ -146,10 +131,15 @@ public sealed class LocationsCore(
         }
     }
 
-    private static PartyKey RequireOwner(CallerIdentity caller, PartyKey owner)
+    private static PartyKey RequireCpo(CallerIdentity caller)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        var cpo = caller.RequireParty(PartyRole.Cpo);
+        return caller.RequireParty(PartyRole.Cpo);
+    }
+
+    private static PartyKey RequireOwner(CallerIdentity caller, PartyKey owner)
+    {
+        var cpo = RequireCpo(caller);
         if (owner != cpo)
         {
             throw new HubException(HubErrorCode.PermissionDenied, $"a CPO may only write its own locations, not those of {owner}");
@@ -158,12 +148,14 @@ public sealed class LocationsCore(
         return cpo;
     }
 
-    // A write that applied makes the cached snapshots stale, and the time zone CDR pricing holds when the object changed.
-    private void Written(LocationWriteResult result, PartyKey cpo, string locationId, bool timeZone)
+    // The grain applies the write (newer-only, publishing the status changes it accepts). A write that applied makes
+    // the edges' cached snapshots stale, and the time zone CDR pricing holds when the location object changed.
+    private async Task<LocationWriteResult> WriteAsync(PartyKey cpo, string locationId, Func<ILocationGrain, Task<LocationWriteResult>> write, bool timeZone)
     {
+        var result = await write(Location(cpo, locationId));
         if (!result.Applied)
         {
-            return;
+            return result;
         }
 
         foreach (var cache in _snapshots)
@@ -175,6 +167,8 @@ public sealed class LocationsCore(
         {
             timeZones.Invalidate(cpo, locationId);
         }
+
+        return result;
     }
 
     private ILocationGrain Location(PartyKey cpo, string locationId) => grains.GetGrain<ILocationGrain>(ILocationGrain.KeyOf(cpo, locationId));
