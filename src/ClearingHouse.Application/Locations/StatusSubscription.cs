@@ -158,7 +158,13 @@ public sealed class StatusSubscription : IDisposable
     // everything delivered (filtered-out events and those replayed before included).
     private IEnumerable<StatusSubscriptionMessage> Deliver(List<StatusDelivery> deliveries)
     {
-        var changes = new List<StatusChange>();
+        var capacity = 0;
+        foreach (var d in deliveries)
+        {
+            capacity += d.Events.Count;
+        }
+
+        var changes = new List<StatusChange>(capacity);
         List<string>? resync = null;
         foreach (var d in deliveries)
         {
