@@ -1,5 +1,6 @@
 using ClearingHouse.Application.Access;
 using ClearingHouse.Application.Locations;
+using ClearingHouse.Application.Tokens;
 
 namespace ClearingHouse.Application.Hosting;
 
@@ -12,6 +13,7 @@ public static class ApplicationServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<AccessPolicy>();
         services.AddLocationsCore(configuration);
+        services.AddTokensCore(configuration);
         return services;
     }
 }

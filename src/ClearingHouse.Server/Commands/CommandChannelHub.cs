@@ -11,7 +11,7 @@ namespace ClearingHouse.Server.Commands;
 
 /// <summary>
 /// This silo's CPO command channels, and the way to reach any CPO's channels in the cluster: the same
-/// routing as the EMSP authorization channels (<see cref="Tokens.MspChannelHub"/>). A send tries this
+/// routing as the EMSP authorization channels (<see cref="Application.Tokens.MspChannelHub"/>). A send tries this
 /// silo's channels first, then the CPO's <see cref="ICommandChannelGrain"/>, which forwards it to another
 /// silo. A channel that drops fails its waiting commands over to the next channel at once; with none
 /// left the EMSP gets NO_CHANNEL, and with no answer in time TIMEOUT, never a hang.

@@ -1,16 +1,12 @@
-using ClearingHouse.Application.Tokens;
-using ClearingHouse.Application.Channels;
 using System.Diagnostics;
-using ClearingHouse.Contracts.V1;
+using ClearingHouse.Application.Channels;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tokens;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Tokens;
-using ClearingHouse.Server.Grpc;
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 
-namespace ClearingHouse.Server.Tokens;
+namespace ClearingHouse.Application.Tokens;
 
 /// <summary>
 /// This silo's EMSP authorization channels, and the way to reach any EMSP's channels in the cluster.
@@ -27,7 +23,7 @@ public sealed partial class MspChannelHub(
     IOptions<TokensOptions> options,
     TokenMetrics metrics,
     ILogger<MspChannelHub> logger)
-    : PartyChannelHub<MspChannel, AuthorizationRequest, MspReply, MspAsk, IMspChannelObserver>(grains, silo), IMspChannelObserver
+    : PartyChannelHub<MspChannel, MspAuthorizationRequest, MspReply, MspAsk, IMspChannelObserver>(grains, silo), IMspChannelObserver
 {
     /// <inheritdoc />
     protected override TimeSpan RegistrationPeriod => options.Value.ChannelRegistrationPeriod;
@@ -94,19 +90,8 @@ public sealed partial class MspChannelHub(
             return Task.FromResult(MspReply.NoChannel);
         }
 
-        var request = new AuthorizationRequest
-        {
-            RequestId = NextId('r'),
-            Token = ask.Token.ToProto(),
-            Cpo = ask.Cpo.ToProto(),
-            AuthorizationReference = ask.AuthorizationReference,
-            Deadline = Timestamp.FromDateTime(DateTime.UtcNow + ask.Timeout),
-        };
-        if (ask.LocationId is { } location)
-        {
-            request.Location = new LocationReferences { LocationId = location, EvseUids = { ask.EvseUids } };
-        }
-
+        // The edge builds its wire message from the ask when it writes the request.
+        var request = new MspAuthorizationRequest(NextId('r'), ask, DateTime.UtcNow + ask.Timeout);
         return SendOnChannelsAsync(group, request.RequestId, request, started, ask.Timeout);
     }
 
