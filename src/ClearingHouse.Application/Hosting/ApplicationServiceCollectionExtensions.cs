@@ -1,5 +1,6 @@
 using ClearingHouse.Application.Access;
 using ClearingHouse.Application.Channels;
+using ClearingHouse.Application.Locations;
 using ClearingHouse.Application.Tokens;
 
 namespace ClearingHouse.Application.Hosting;
@@ -13,6 +14,7 @@ public static class ApplicationServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<AccessPolicy>();
         services.AddChannelsCore(configuration);
+        services.AddLocationsCore(configuration);
         services.AddTokensCore(configuration);
         return services;
     }

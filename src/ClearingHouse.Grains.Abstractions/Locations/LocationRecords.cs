@@ -185,6 +185,9 @@ public sealed record LocationPatch
 
     /// <summary>When the change happened at the CPO.</summary>
     [Id(12)] public required DateTimeOffset LastUpdated { get; init; }
+
+    /// <summary>EVSEs to add or replace by uid (the others stay); null means unchanged.</summary>
+    [Id(13)] public EvseData[]? Evses { get; init; }
 }
 
 /// <summary>A partial update of one EVSE (OCPI PATCH): null means unchanged.</summary>

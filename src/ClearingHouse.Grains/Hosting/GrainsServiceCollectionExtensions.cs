@@ -1,3 +1,4 @@
+using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Parties;
 using Microsoft.Extensions.Configuration;
@@ -10,7 +11,7 @@ namespace ClearingHouse.Grains.Hosting;
 /// <summary>Registers what the grains and the silo-local directory need.</summary>
 public static class GrainsServiceCollectionExtensions
 {
-    /// <summary>Adds the hub clock, the party directory and their options.</summary>
+    /// <summary>Adds the hub clock, the party directory, the location grains' status publisher and writer, and their options.</summary>
     public static IServiceCollection AddClearingHouseGrains(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(HubClock.System);
@@ -20,6 +21,11 @@ public static class GrainsServiceCollectionExtensions
                 "Directory:RefreshInterval must be between 0 and 1 minute")
             .ValidateOnStart();
         services.AddSingleton<PartyDirectory>();
+        // What location grains use on their silo: the feeds' publisher and the status write-behind (ILocationStore
+        // comes from the profile's backend).
+        services.AddSingleton<StatusPublisher>();
+        services.AddSingleton<StatusWriteBehind>();
+        services.AddHostedService(sp => sp.GetRequiredService<StatusWriteBehind>());
         return services;
     }
 }

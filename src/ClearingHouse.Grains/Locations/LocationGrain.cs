@@ -8,6 +8,8 @@ namespace ClearingHouse.Grains.Locations;
 public sealed class LocationGrain(
     [PersistentState("location", StorageProviders.Durable)] IPersistentState<LocationState> state,
     StatusWriteBehind writeBehind,
+    StatusPublisher publisher,
+    HubClock clock,
     ILocationStore store,
     IDataQualityStore quality) : Grain, ILocationGrain
 {
@@ -15,6 +17,8 @@ public sealed class LocationGrain(
     private StatusUpdate[] _scratch = [];
     private StatusOutcome[] _outcomes = [];
     private EvseStatusRow[] _rows = [];
+    private FeedEvent[] _events = [];
+    private string? _feedKey;
 
     /// <inheritdoc />
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -52,7 +56,9 @@ public sealed class LocationGrain(
 
         // Per EVSE, a status the hub holds that is newer than the put's stays (newer-only).
         var merged = location with { Evses = [.. location.Evses.Select(KeepNewerStatus)] };
+        var before = _board;
         await CommitAsync(merged);
+        await PublishChangesAsync(before);
         return new LocationWriteResult { Applied = true, Location = Current()! };
     }
 
@@ -79,10 +85,12 @@ public sealed class LocationGrain(
             TimeZone = patch.TimeZone ?? held.TimeZone,
             OpeningTimes = patch.OpeningTimes ?? held.OpeningTimes,
             Facilities = patch.Facilities ?? held.Facilities,
-            Evses = [.. held.Evses.Select(KeepNewerStatus)],
+            Evses = [.. Merge(held.Evses, patch.Evses).Select(KeepNewerStatus)],
             LastUpdated = patch.LastUpdated,
         };
+        var before = _board;
         await CommitAsync(updated);
+        await PublishChangesAsync(before);
         return new LocationWriteResult { Applied = true, Location = Current()! };
     }
 
@@ -114,6 +122,12 @@ public sealed class LocationGrain(
         };
         var location = held with { Evses = evses, LastUpdated = Max(held.LastUpdated, patch.LastUpdated) };
         await CommitAsync(location);
+        if (patch.Status is { } status)
+        {
+            // A patch naming a status publishes it even when unchanged: the CPO stated it at this time.
+            await PublishOne(evses[index].Uid, status, patch.LastUpdated.UtcTicks);
+        }
+
         return new LocationWriteResult { Applied = true, Location = Current()! };
     }
 
@@ -134,7 +148,7 @@ public sealed class LocationGrain(
     }
 
     /// <inheritdoc />
-    public Task<StatusBatchResult> ApplyStatuses(StatusBatch batch)
+    public async Task<StatusBatchResult> ApplyStatuses(StatusBatch batch)
     {
         var n = batch.EvseUids.Length;
         var outcomes = new StatusOutcome[n];
@@ -142,13 +156,18 @@ public sealed class LocationGrain(
         {
             Array.Fill(outcomes, StatusOutcome.UnknownLocation);
             DeactivateOnIdle();
-            return Task.FromResult(new StatusBatchResult { Outcomes = outcomes });
+            return new StatusBatchResult { Outcomes = outcomes };
         }
 
         if (_scratch.Length < n)
         {
             _scratch = new StatusUpdate[n];
             _rows = new EvseStatusRow[n];
+        }
+
+        if (_events.Length < n)
+        {
+            _events = new FeedEvent[n];
         }
 
         for (var i = 0; i < n; i++)
@@ -158,21 +177,70 @@ public sealed class LocationGrain(
 
         _board.ApplyAll(_scratch.AsSpan(0, n), outcomes);
         var key = this.GetPrimaryKeyString();
+        var receivedTicks = clock.UtcNow.UtcTicks;
         var accepted = 0;
         for (var i = 0; i < n; i++)
         {
             if (outcomes[i] == StatusOutcome.Accepted)
             {
-                _rows[accepted++] = new EvseStatusRow(key, batch.EvseUids[i], batch.Statuses[i], batch.LastUpdatedTicks[i]);
+                _rows[accepted] = new EvseStatusRow(key, batch.EvseUids[i], batch.Statuses[i], batch.LastUpdatedTicks[i]);
+                _events[accepted++] = new FeedEvent
+                {
+                    LocationId = location.Id,
+                    EvseUid = batch.EvseUids[i],
+                    Status = batch.Statuses[i],
+                    LastUpdatedTicks = batch.LastUpdatedTicks[i],
+                    ReceivedTicks = receivedTicks,
+                };
             }
         }
 
         if (accepted > 0)
         {
             writeBehind.Enqueue(key, _rows.AsSpan(0, accepted));
+            // Published in the order applied, before the call returns: a caller that saw the outcome
+            // can rely on subscribers getting it.
+            await publisher.PublishAsync(FeedKey(location), _events.AsSpan(0, accepted));
         }
 
-        return Task.FromResult(new StatusBatchResult { Outcomes = outcomes });
+        return new StatusBatchResult { Outcomes = outcomes };
+    }
+
+    // The feed of this location's CPO (its text form), kept so a batch costs no formatting.
+    private string FeedKey(LocationData location) => _feedKey ??= location.Cpo.ToString();
+
+    // After a put or patch: every EVSE whose status is new to the hub or differs from the one held
+    // before the write (a status the hub held newer was kept by KeepNewerStatus, so it is no change).
+    private Task PublishChangesAsync(EvseStatusBoard? before)
+    {
+        var evses = state.State.Location!.Evses;
+        if (_events.Length < evses.Length)
+        {
+            _events = new FeedEvent[evses.Length];
+        }
+
+        var receivedTicks = clock.UtcNow.UtcTicks;
+        var n = 0;
+        foreach (var evse in evses)
+        {
+            if (before is null || !before.TryGet(evse.Uid, out var held, out _) || held != evse.Status)
+            {
+                _events[n++] = new FeedEvent { LocationId = state.State.Location.Id, EvseUid = evse.Uid, Status = evse.Status, LastUpdatedTicks = evse.LastUpdated.UtcTicks, ReceivedTicks = receivedTicks };
+            }
+        }
+
+        return n == 0 ? Task.CompletedTask : publisher.PublishAsync(FeedKey(state.State.Location), _events.AsSpan(0, n));
+    }
+
+    private Task PublishOne(string evseUid, EvseStatus status, long lastUpdatedTicks)
+    {
+        if (_events.Length == 0)
+        {
+            _events = new FeedEvent[1];
+        }
+
+        _events[0] = new FeedEvent { LocationId = state.State.Location!.Id, EvseUid = evseUid, Status = status, LastUpdatedTicks = lastUpdatedTicks, ReceivedTicks = clock.UtcNow.UtcTicks };
+        return publisher.PublishAsync(FeedKey(state.State.Location), _events.AsSpan(0, 1));
     }
 
     private LocationData Require() =>
@@ -188,6 +256,20 @@ public sealed class LocationGrain(
         _board is not null && _board.TryGet(evse.Uid, out var status, out var at) && at > evse.LastUpdated
             ? evse with { Status = status, LastUpdated = at }
             : evse;
+
+    // The held EVSEs with those of a patch replacing theirs by uid, new ones after them.
+    private static IEnumerable<EvseData> Merge(EvseData[] held, EvseData[]? patched)
+    {
+        if (patched is null)
+        {
+            return held;
+        }
+
+        var byUid = patched.ToDictionary(e => e.Uid, StringComparer.Ordinal);
+        return held.Select(e => byUid.Remove(e.Uid, out var replacement) ? replacement : e)
+            .ToArray() // the replaced ones leave byUid before the new ones are appended
+            .Concat(patched.Where(e => byUid.ContainsKey(e.Uid)));
+    }
 
     private static EvseStatusBoard BuildBoard(LocationData location) =>
         new([.. location.Evses.Select(e => (e.Uid, e.Status, e.LastUpdated))]);

@@ -35,6 +35,45 @@ public static class LocationMapping
         return t!.Value;
     }
 
+    /// <summary>A party reference that must name a CPO.</summary>
+    public static PartyKey ToCpoKey(PartyRef? party, string field)
+    {
+        var key = ProtoMapping.ToKey(party, field);
+        if (key.Role != Domain.Parties.PartyRole.Cpo)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, $"{field}.role must be PARTY_ROLE_CPO", field + ".role");
+        }
+
+        return key;
+    }
+
+    /// <summary>Validates a list request and converts it.</summary>
+    public static LocationListQuery ToQuery(ListLocationsRequest request)
+    {
+        var size = ProtoMapping.PageSize(request.Page);
+        if (request.CountryCode.Length > 0)
+        {
+            HubException.ThrowIfInvalid(PartyRules.ValidateCountryCode(request.CountryCode), "country_code");
+        }
+
+        (string, string)? after = null;
+        if (ProtoMapping.DecodePageToken(request.Page) is { } position)
+        {
+            var bar = position.IndexOf('|', StringComparison.Ordinal);
+            after = bar > 0 ? (position[..bar], position[(bar + 1)..])
+                : throw new HubException(HubErrorCode.InvalidArgument, "page.page_token is not a token this hub returned", "page.page_token");
+        }
+
+        return new LocationListQuery
+        {
+            Cpo = request.Cpo is null ? null : ToCpoKey(request.Cpo, "cpo"),
+            CountryCode = request.CountryCode.Length > 0 ? request.CountryCode : null,
+            UpdatedSince = request.UpdatedSince is null ? null : ProtoMapping.ToInstant(request.UpdatedSince, "updated_since"),
+            After = after,
+            Size = size,
+        };
+    }
+
     /// <summary>Validates a whole location of <paramref name="cpo"/> and converts it.</summary>
     public static LocationData ToData(Location? location, PartyKey cpo, DateTimeOffset now, TimeSpan maxSkew)
     {
@@ -58,17 +97,7 @@ public static class LocationMapping
         HubException.ThrowIfInvalid(LocationRules.ValidateCountry3(location.Country), "location.country");
         var (lat, lon) = Coordinates(location.Coordinates, "location.coordinates", required: true);
         HubException.ThrowIfInvalid(LocationRules.ValidateTimeZone(location.TimeZone), "location.time_zone");
-        var evses = new EvseData[location.Evses.Count];
-        var uids = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < evses.Length; i++)
-        {
-            evses[i] = ToData(location.Evses[i], $"location.evses[{i}]", now, maxSkew);
-            if (!uids.Add(evses[i].Uid))
-            {
-                throw new HubException(HubErrorCode.InvalidArgument, $"location.evses[{i}].uid {evses[i].Uid} appears twice", $"location.evses[{i}].uid");
-            }
-        }
-
+        var evses = Evses(location.Evses, "location.evses", now, maxSkew);
         return new LocationData
         {
             Cpo = cpo,
@@ -144,6 +173,7 @@ public static class LocationMapping
             OpeningTimes = ToData(request.OpeningTimes, "opening_times"),
             Facilities = request.ReplaceFacilities ? Facilities(request.Facilities, "facilities") : null,
             LastUpdated = RequireLastUpdated(request.LastUpdated, "last_updated", now, maxSkew),
+            Evses = request.Evses.Count == 0 ? null : Evses(request.Evses, "evses", now, maxSkew),
         };
     }
 
@@ -240,6 +270,23 @@ public static class LocationMapping
         }
 
         return proto;
+    }
+
+    // Each EVSE validated; a uid named twice is refused.
+    private static EvseData[] Evses(IList<Evse> list, string field, DateTimeOffset now, TimeSpan maxSkew)
+    {
+        var evses = new EvseData[list.Count];
+        var uids = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < evses.Length; i++)
+        {
+            evses[i] = ToData(list[i], $"{field}[{i}]", now, maxSkew);
+            if (!uids.Add(evses[i].Uid))
+            {
+                throw new HubException(HubErrorCode.InvalidArgument, $"{field}[{i}].uid {evses[i].Uid} appears twice", $"{field}[{i}].uid");
+            }
+        }
+
+        return evses;
     }
 
     private static EvseData ToData(Evse evse, string field, DateTimeOffset now, TimeSpan maxSkew)

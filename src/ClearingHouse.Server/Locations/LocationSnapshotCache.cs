@@ -9,21 +9,12 @@ using StackExchange.Redis;
 namespace ClearingHouse.Server.Locations;
 
 /// <summary>
-/// Snapshots of whole locations (the wire form GetLocation answers with) kept for reads. A cache,
-/// never a copy anything depends on: a miss, an error or an outage sends the read to the location's
-/// grain. It lives beside the gRPC service rather than in a Storage project because what it keeps is
-/// the protobuf wire form.
+/// Snapshots of whole locations in the protobuf wire form GetLocation answers with, read through by
+/// <see cref="LocationsCore.GetAsync"/>. It lives beside the gRPC service rather than in a Storage project because
+/// what it keeps is the wire form.
 /// </summary>
-public interface ILocationSnapshotCache
+public interface ILocationSnapshotCache : ILocationSnapshotCache<Location>
 {
-    /// <summary>The cached snapshot, or null (a miss, or the cache is unavailable).</summary>
-    ValueTask<Location?> GetAsync(PartyKey cpo, string locationId);
-
-    /// <summary>Caches a snapshot read from the grain (best effort, never waits).</summary>
-    void Set(PartyKey cpo, string locationId, Location location);
-
-    /// <summary>Drops the snapshot after a write to the location (best effort, never waits).</summary>
-    void Invalidate(PartyKey cpo, string locationId);
 }
 
 /// <summary>The Embedded profile's cache: none (the location grain in this process is the cache).</summary>

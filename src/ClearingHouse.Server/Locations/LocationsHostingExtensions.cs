@@ -15,7 +15,7 @@ namespace ClearingHouse.Server.Locations;
 /// <summary>Registers locations and status routing.</summary>
 public static class LocationsHostingExtensions
 {
-    /// <summary>Adds the location store of the profile, the status write-behind, the subscription hub and their options.</summary>
+    /// <summary>Adds the location store and snapshot cache of the profile and the options (the core is AddLocationsCore, the grains' status writer AddClearingHouseGrains).</summary>
     public static IServiceCollection AddClearingHouseLocations(this IServiceCollection services, IConfiguration configuration, HubSettings settings)
     {
         services.AddOptions<LocationsOptions>()
@@ -45,11 +45,7 @@ public static class LocationsHostingExtensions
             });
         }
 
-        services.AddSingleton<LocationMetrics>();
-        services.AddSingleton<StatusWriteBehind>();
-        services.AddHostedService(sp => sp.GetRequiredService<StatusWriteBehind>());
-        services.AddSingleton<StatusSubscriptionHub>();
-        services.AddHostedService(sp => sp.GetRequiredService<StatusSubscriptionHub>());
+        services.AddSingleton<ILocationSnapshotInvalidation>(sp => sp.GetRequiredService<ILocationSnapshotCache>());
         return services;
     }
 

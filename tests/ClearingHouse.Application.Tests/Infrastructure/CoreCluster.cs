@@ -1,6 +1,7 @@
 using ClearingHouse.Application.Hosting;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;
+using ClearingHouse.Grains.Cdrs;
 using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
@@ -8,6 +9,7 @@ using ClearingHouse.Grains.Parties;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Grains.Tokens;
 using ClearingHouse.Storage.Sqlite;
+using ClearingHouse.Storage.Sqlite.Cdrs;
 using ClearingHouse.Storage.Sqlite.Locations;
 using ClearingHouse.Storage.Sqlite.Operations;
 using ClearingHouse.Storage.Sqlite.Sessions;
@@ -84,6 +86,7 @@ public sealed class CoreCluster : IAsyncLifetime
             services.AddSingleton<ISessionStore, SqliteSessionStore>();
             services.AddSingleton<IDataQualityStore, SqliteDataQualityStore>();
             _configure?.Invoke(services);
+            services.AddSingleton<ICdrStore, SqliteCdrStore>(); // the data-quality store reads CDRs (location writes record findings)
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();

@@ -1,0 +1,175 @@
+using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Cdrs;
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Errors;
+using ClearingHouse.Grains.Locations;
+
+namespace ClearingHouse.Application.Locations;
+
+/// <summary>
+/// Locations of CPOs, for every edge: a CPO writes its own (put, patch, EVSE patch); the operator, the CPO itself and
+/// EMSPs with an active agreement read them. The location grain applies a write newer-only and publishes the status
+/// changes it accepts; this class adds the access rules and drops what the edges and CDR pricing cache of a location.
+/// </summary>
+public sealed class LocationsCore(
+    IGrainFactory grains,
+    AccessPolicy access,
+    ILocationStore store,
+    LocationTimeZones timeZones,
+    IEnumerable<ILocationSnapshotInvalidation> snapshots)
+{
+    private readonly ILocationSnapshotInvalidation[] _snapshots = [.. snapshots];
+
+    /// <summary>Creates or replaces a location of the calling CPO; not applied when the hub holds a newer one.</summary>
+    public Task<LocationWriteResult> PutAsync(CallerIdentity caller, LocationData location)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        return WriteAsync(RequireOwner(caller, location.Cpo), location.Id, g => g.Put(location), timeZone: true);
+    }
+
+    /// <summary>Patches a location of the calling CPO. NotFound when it has none of that id.</summary>
+    public Task<LocationWriteResult> PatchAsync(CallerIdentity caller, string locationId, LocationPatch patch) =>
+        WriteAsync(RequireCpo(caller), locationId, g => g.Patch(patch), timeZone: true);
+
+    /// <summary>Patches one EVSE of a location of the calling CPO. NotFound when there is no such location or EVSE.</summary>
+    public Task<LocationWriteResult> PatchEvseAsync(CallerIdentity caller, string locationId, EvsePatch patch) =>
+        WriteAsync(RequireCpo(caller), locationId, g => g.PatchEvse(patch), timeZone: false);
+
+    /// <summary>
+    /// One location in an edge's wire form <typeparamref name="T"/>: from the edge's snapshot cache when it holds
+    /// it, else from the grain (then cached). PermissionDenied unless the caller may read <paramref name="cpo"/>'s
+    /// locations; NotFound when the location is not known.
+    /// </summary>
+    public async Task<T> GetAsync<T>(CallerIdentity caller, PartyKey cpo, string locationId, ILocationSnapshotCache<T> cache, Func<LocationData, T> toSnapshot)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(toSnapshot);
+        await RequireMayReadAsync(caller, cpo);
+        if (await cache.GetAsync(cpo, locationId) is { } cached)
+        {
+            return cached;
+        }
+
+        var location = await Location(cpo, locationId).Get()
+            ?? throw new HubException(HubErrorCode.NotFound, $"location {locationId} of {cpo} is not known");
+        var snapshot = toSnapshot(location);
+        cache.Set(cpo, locationId, snapshot);
+        return snapshot;
+    }
+
+    /// <summary>
+    /// One keyset page of the locations the caller may read (of <see cref="LocationListQuery.Cpo"/> only when set:
+    /// PermissionDenied unless the caller may read it), in (CPO, location id) order.
+    /// </summary>
+    public async Task<LocationPage> ListAsync(CallerIdentity caller, LocationListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        IReadOnlyCollection<string>? cpos;
+        if (query.Cpo is { } cpo)
+        {
+            await RequireMayReadAsync(caller, cpo);
+            cpos = [cpo.ToString()];
+        }
+        else
+        {
+            cpos = await VisibleCposAsync(caller);
+        }
+
+        var entries = await store.PageAsync(new LocationIndexQuery
+        {
+            Cpos = cpos,
+            CountryCode = query.CountryCode,
+            UpdatedSinceTicks = query.UpdatedSince?.UtcTicks,
+            After = query.After,
+            Limit = query.Size + 1,
+        }, cancellationToken);
+        var page = entries.Take(query.Size).ToArray();
+        var locations = await Task.WhenAll(page.Select(e =>
+            PartyKey.TryParse(e.Cpo, out var k) ? Location(k.Value, e.LocationId).Get() : Task.FromResult<LocationData?>(null)));
+        return new LocationPage
+        {
+            Locations = [.. locations.Where(l => l is not null).Select(l => l!)],
+            Next = entries.Count > query.Size ? (page[^1].Cpo, page[^1].LocationId) : null,
+        };
+    }
+
+    /// <summary>
+    /// The CPOs (text form) a caller may read: null (all) for the operator, itself for a CPO, the CPOs it has an
+    /// active agreement with for an EMSP.
+    /// </summary>
+    internal async Task<IReadOnlyCollection<string>?> VisibleCposAsync(CallerIdentity caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.IsOperator)
+        {
+            return null;
+        }
+
+        if (caller.Party is { Role: PartyRole.Cpo } cpo)
+        {
+            return [cpo.ToString()];
+        }
+
+        var emsp = caller.RequireParty(PartyRole.Emsp);
+        return [.. access.AgreedCpos(await access.ViewAsync(), emsp).Select(c => c.ToString())];
+    }
+
+    /// <summary>PermissionDenied unless the caller may read <paramref name="cpo"/>'s locations and statuses.</summary>
+    internal async Task RequireMayReadAsync(CallerIdentity caller, PartyKey cpo)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        if (caller.IsOperator || caller.Party == cpo)
+        {
+            return;
+        }
+
+        var emsp = caller.RequireParty(PartyRole.Emsp);
+        if (!access.MayExchange(await access.ViewAsync(), cpo, emsp))
+        {
+            throw new HubException(HubErrorCode.PermissionDenied, $"{emsp} has no active roaming agreement with {cpo}");
+        }
+    }
+
+    private static PartyKey RequireCpo(CallerIdentity caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return caller.RequireParty(PartyRole.Cpo);
+    }
+
+    private static PartyKey RequireOwner(CallerIdentity caller, PartyKey owner)
+    {
+        var cpo = RequireCpo(caller);
+        if (owner != cpo)
+        {
+            throw new HubException(HubErrorCode.PermissionDenied, $"a CPO may only write its own locations, not those of {owner}");
+        }
+
+        return cpo;
+    }
+
+    // The grain applies the write (newer-only, publishing the status changes it accepts). A write that applied makes
+    // the edges' cached snapshots stale, and the time zone CDR pricing holds when the location object changed.
+    private async Task<LocationWriteResult> WriteAsync(PartyKey cpo, string locationId, Func<ILocationGrain, Task<LocationWriteResult>> write, bool timeZone)
+    {
+        var result = await write(Location(cpo, locationId));
+        if (!result.Applied)
+        {
+            return result;
+        }
+
+        foreach (var cache in _snapshots)
+        {
+            cache.Invalidate(cpo, locationId);
+        }
+
+        if (timeZone)
+        {
+            timeZones.Invalidate(cpo, locationId);
+        }
+
+        return result;
+    }
+
+    private ILocationGrain Location(PartyKey cpo, string locationId) => grains.GetGrain<ILocationGrain>(ILocationGrain.KeyOf(cpo, locationId));
+}
