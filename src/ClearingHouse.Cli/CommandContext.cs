@@ -14,8 +14,11 @@ public sealed class CommandContext(GlobalOptions globals, TextWriter output)
     /// <summary>The options every command takes.</summary>
     public GlobalOptions Globals { get; } = globals;
 
+    /// <summary>Standard output, for commands that write a format of their own (CSV).</summary>
+    public TextWriter Output { get; } = output;
+
     /// <summary>A printer for the command's output format.</summary>
-    public Printer Printer(ParseResult parse) => new(output, parse.GetValue(Globals.Json));
+    public Printer Printer(ParseResult parse) => new(Output, parse.GetValue(Globals.Json));
 
     /// <summary>A channel to the hub that sends the caller's credential on every call.</summary>
     public GrpcChannel Channel(ParseResult parse, bool requireCredential = true)
