@@ -72,6 +72,12 @@ public sealed class CommandContext(GlobalOptions globals, TextWriter output)
 
     private string? ResolveCredential(ParseResult parse)
     {
+        if (parse.GetResult(Globals.Credential) is { Implicit: false } && string.IsNullOrWhiteSpace(parse.GetValue(Globals.Credential)))
+        {
+            // Most often an unset shell variable (--credential "$CPO"): acting as the operator instead would be a surprise.
+            throw new UsageException("--credential is empty (an unset variable?)");
+        }
+
         var secret = parse.GetValue(Globals.Credential) ?? Environment.GetEnvironmentVariable("CLEARINGHOUSE_CREDENTIAL");
         if (!string.IsNullOrWhiteSpace(secret))
         {

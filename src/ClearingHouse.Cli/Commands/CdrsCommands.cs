@@ -122,12 +122,13 @@ public static class CdrsCommands
 
         var exportFilter = new ListFilter();
         var outputFile = new Option<FileInfo?>("--output", "-o") { Description = "Write the CSV to this file (default: standard output)" };
-        var export = new Command("export", "Export every CDR you may see as CSV (RFC 4180, a header row; amounts exact, as stored), following all pages") { outputFile };
+        var exportPageSize = new Option<int>("--page-size") { Description = "CDRs fetched per call (default 1000, the most the hub gives)", DefaultValueFactory = _ => 1000 };
+        var export = new Command("export", "Export every CDR you may see as CSV (RFC 4180, a header row; amounts exact, as stored), following all pages") { outputFile, exportPageSize };
         exportFilter.AddTo(export);
         export.SetAction(async (r, ct) =>
         {
             var request = exportFilter.Request(r);
-            request.Page = new PageRequest { PageSize = 1000 };
+            request.Page = new PageRequest { PageSize = r.GetValue(exportPageSize) };
             using var channel = ctx.Channel(r);
             var client = new CdrService.CdrServiceClient(channel);
             var target = r.GetValue(outputFile);
@@ -149,7 +150,7 @@ public static class CdrsCommands
                     break;
                 }
 
-                request.Page = new PageRequest { PageSize = 1000, PageToken = next };
+                request.Page = new PageRequest { PageSize = r.GetValue(exportPageSize), PageToken = next };
             }
 
             if (target is not null)
