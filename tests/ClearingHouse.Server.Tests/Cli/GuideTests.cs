@@ -146,7 +146,8 @@ public sealed partial class GuideTests
         return text.ToString();
     }
 
-    // A line that calls the CLI: `scripts/ch ...`, `ch ...`, `$ ch ...`, `clearinghouse ...`.
-    [GeneratedRegex(@"^\s*(\$\s+)?(scripts/ch|ch|clearinghouse)\s")]
+    // A line that calls the CLI: `scripts/ch ...`, `ch ...`, `$ ch ...`, `clearinghouse ...` (one space before its
+    // first argument; a file listing that names scripts/ch aligns a description after several).
+    [GeneratedRegex(@"^\s*(\$\s+)?(scripts/ch|ch|clearinghouse) \S")]
     private static partial Regex CliCall();
 }
