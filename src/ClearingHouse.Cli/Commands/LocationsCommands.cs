@@ -128,21 +128,9 @@ public static class LocationsCommands
                     request.Status = StatusCommands.ParseStatus(s, "--status");
                 }
 
-                if (r.GetValue(evseId) is { } e)
-                {
-                    request.EvseId = e;
-                }
-
-                if (r.GetValue(floor) is { } f)
-                {
-                    request.FloorLevel = f;
-                }
-
-                if (r.GetValue(reference) is { } p)
-                {
-                    request.PhysicalReference = p;
-                }
-
+                Copy(r, evseId, v => request.EvseId = v);
+                Copy(r, floor, v => request.FloorLevel = v);
+                Copy(r, reference, v => request.PhysicalReference = v);
                 var reply = await client.PatchEvseAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
                 (response, location, applied) = (reply, reply.Location, reply.Applied);
             }
@@ -156,36 +144,12 @@ public static class LocationsCommands
                 }
 
                 var request = new PatchLocationRequest { LocationId = r.GetValue(id)!, LastUpdated = lastUpdated };
-                if (r.GetValue(name) is { } n)
-                {
-                    request.Name = n;
-                }
-
-                if (r.GetValue(address) is { } a)
-                {
-                    request.Address = a;
-                }
-
-                if (r.GetValue(city) is { } c)
-                {
-                    request.City = c;
-                }
-
-                if (r.GetValue(postalCode) is { } pc)
-                {
-                    request.PostalCode = pc;
-                }
-
-                if (r.GetValue(country) is { } co)
-                {
-                    request.Country = co;
-                }
-
-                if (r.GetValue(timeZone) is { } tz)
-                {
-                    request.TimeZone = tz;
-                }
-
+                Copy(r, name, v => request.Name = v);
+                Copy(r, address, v => request.Address = v);
+                Copy(r, city, v => request.City = v);
+                Copy(r, postalCode, v => request.PostalCode = v);
+                Copy(r, country, v => request.Country = v);
+                Copy(r, timeZone, v => request.TimeZone = v);
                 if (r.GetValue(publish) is { } pub)
                 {
                     request.Publish = pub;
@@ -199,6 +163,15 @@ public static class LocationsCommands
             return 0;
         });
         return patch;
+    }
+
+    // An optional field of a patch is sent only when its option was given.
+    private static void Copy(ParseResult r, Option<string?> option, Action<string> set)
+    {
+        if (r.GetValue(option) is { } value)
+        {
+            set(value);
+        }
     }
 
     /// <summary>The short wire name of an EVSE status (AVAILABLE, CHARGING...).</summary>

@@ -45,6 +45,71 @@ public static class CliProcess
     /// <summary>Runs any program; kills its process tree when it takes longer than <paramref name="timeout"/>.</summary>
     public static async Task<Result> RunAsync(string program, IEnumerable<string> args, string workingDirectory, TimeSpan timeout, IDictionary<string, string>? environment = null)
     {
+        var (process, result) = Launch(program, args, workingDirectory, environment, onLine: null);
+        using (process)
+        {
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                await process.WaitForExitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync();
+                throw new TimeoutException($"still running after {timeout}, killed:{Environment.NewLine}{result(-1)}");
+            }
+
+            return result(process.ExitCode);
+        }
+    }
+
+    /// <summary>
+    /// Starts <c>clearinghouse <paramref name="args"/></c> in the background (a CPO's <c>cpo answer</c>, a watch) and
+    /// returns once it printed a line containing <paramref name="ready"/>; awaiting <see cref="Background.Exit"/> gives its result.
+    /// </summary>
+    public static async Task<Background> StartAsync(string workingDirectory, string ready, params string[] args)
+    {
+        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (process, result) = Launch("dotnet", [Assembly, .. args], workingDirectory, environment: null, onLine: line =>
+        {
+            if (line.Contains(ready, StringComparison.Ordinal))
+            {
+                seen.TrySetResult();
+            }
+        });
+        var exit = Task.Run(async () =>
+        {
+            using (process)
+            {
+                using var cts = new CancellationTokenSource(CommandTimeout);
+                try
+                {
+                    await process.WaitForExitAsync(cts.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync();
+                }
+
+                return result(process.ExitCode);
+            }
+        });
+        if (await Task.WhenAny(seen.Task, exit, Task.Delay(CommandTimeout)) != seen.Task)
+        {
+            throw new InvalidOperationException($"'{ready}' not printed by:{Environment.NewLine}{(exit.IsCompleted ? await exit : result(-1))}");
+        }
+
+        return new Background(exit);
+    }
+
+    /// <summary>A CLI process running in the background.</summary>
+    public sealed record Background(Task<Result> Exit);
+
+    // Starts a process with its output collected; the function gives the result with an exit code.
+    private static (Process Process, Func<int, Result> Result) Launch(string program, IEnumerable<string> args, string workingDirectory, IDictionary<string, string>? environment, Action<string>? onLine)
+    {
         var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
@@ -66,88 +131,23 @@ public static class CliProcess
         }
 
         var command = string.Join(' ', start.ArgumentList.Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a).Prepend(program));
-        using var process = new Process { StartInfo = start };
-        var output = new StringBuilder();
-        var error = new StringBuilder();
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(error, e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            throw new TimeoutException($"still running after {timeout}, killed:{Environment.NewLine}{new Result(command, -1, Text(output), Text(error))}");
-        }
-
-        return new Result(command, process.ExitCode, Text(output), Text(error));
-    }
-
-    /// <summary>
-    /// Starts <c>clearinghouse <paramref name="args"/></c> in the background (a CPO's <c>cpo answer</c>, a watch) and
-    /// returns once it printed a line containing <paramref name="ready"/>; awaiting <see cref="Background.Exit"/> gives its result.
-    /// </summary>
-    public static async Task<Background> StartAsync(string workingDirectory, string ready, params string[] args)
-    {
-        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
-        var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Assembly);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
         var process = new Process { StartInfo = start };
         var output = new StringBuilder();
         var error = new StringBuilder();
         process.OutputDataReceived += (_, e) =>
         {
             Append(output, e.Data);
-            if (e.Data?.Contains(ready, StringComparison.Ordinal) == true)
+            if (e.Data is not null)
             {
-                seen.TrySetResult();
+                onLine?.Invoke(e.Data);
             }
         };
         process.ErrorDataReceived += (_, e) => Append(error, e.Data);
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var command = "clearinghouse " + string.Join(' ', args);
-        var exit = Task.Run(async () =>
-        {
-            using var cts = new CancellationTokenSource(CommandTimeout);
-            try
-            {
-                await process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
-
-            var result = new Result(command, process.HasExited ? process.ExitCode : -1, Text(output), Text(error));
-            process.Dispose();
-            return result;
-        });
-        var first = await Task.WhenAny(seen.Task, exit, Task.Delay(CommandTimeout));
-        if (first != seen.Task)
-        {
-            throw new InvalidOperationException($"'{ready}' not printed by:{Environment.NewLine}{(exit.IsCompleted ? await exit : new Result(command, -1, Text(output), Text(error)))}");
-        }
-
-        return new Background(exit);
+        return (process, code => new Result(command, code, Text(output), Text(error)));
     }
-
-    /// <summary>A CLI process running in the background.</summary>
-    public sealed record Background(Task<Result> Exit);
 
     private static void Append(StringBuilder text, string? line)
     {
