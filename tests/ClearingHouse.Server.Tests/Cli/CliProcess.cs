@@ -48,19 +48,9 @@ public static class CliProcess
         var (process, result) = Launch(program, args, workingDirectory, environment, onLine: null);
         using (process)
         {
-            using var cts = new CancellationTokenSource(timeout);
-            try
-            {
-                await process.WaitForExitAsync(cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-                throw new TimeoutException($"still running after {timeout}, killed:{Environment.NewLine}{result(-1)}");
-            }
-
-            return result(process.ExitCode);
+            return await WaitOrKillAsync(process, timeout)
+                ? result(process.ExitCode)
+                : throw new TimeoutException($"still running after {timeout}, killed:{Environment.NewLine}{result(-1)}");
         }
     }
 
@@ -82,17 +72,7 @@ public static class CliProcess
         {
             using (process)
             {
-                using var cts = new CancellationTokenSource(CommandTimeout);
-                try
-                {
-                    await process.WaitForExitAsync(cts.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    process.Kill(entireProcessTree: true);
-                    await process.WaitForExitAsync();
-                }
-
+                await WaitOrKillAsync(process, CommandTimeout);
                 return result(process.ExitCode);
             }
         });
@@ -106,6 +86,23 @@ public static class CliProcess
 
     /// <summary>A CLI process running in the background.</summary>
     public sealed record Background(Task<Result> Exit);
+
+    // False when the process had to be killed (its tree) after the timeout.
+    private static async Task<bool> WaitOrKillAsync(Process process, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return false;
+        }
+    }
 
     // Starts a process with its output collected; the function gives the result with an exit code.
     private static (Process Process, Func<int, Result> Result) Launch(string program, IEnumerable<string> args, string workingDirectory, IDictionary<string, string>? environment, Action<string>? onLine)
