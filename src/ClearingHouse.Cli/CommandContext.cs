@@ -14,8 +14,11 @@ public sealed class CommandContext(GlobalOptions globals, TextWriter output)
     /// <summary>The options every command takes.</summary>
     public GlobalOptions Globals { get; } = globals;
 
+    /// <summary>Standard output, for commands that write a format of their own (CSV).</summary>
+    public TextWriter Output { get; } = output;
+
     /// <summary>A printer for the command's output format.</summary>
-    public Printer Printer(ParseResult parse) => new(output, parse.GetValue(Globals.Json));
+    public Printer Printer(ParseResult parse) => new(Output, parse.GetValue(Globals.Json));
 
     /// <summary>A channel to the hub that sends the caller's credential on every call.</summary>
     public GrpcChannel Channel(ParseResult parse, bool requireCredential = true)
@@ -69,6 +72,12 @@ public sealed class CommandContext(GlobalOptions globals, TextWriter output)
 
     private string? ResolveCredential(ParseResult parse)
     {
+        if (parse.GetResult(Globals.Credential) is { Implicit: false } && string.IsNullOrWhiteSpace(parse.GetValue(Globals.Credential)))
+        {
+            // Most often an unset shell variable (--credential "$CPO"): acting as the operator instead would be a surprise.
+            throw new UsageException("--credential is empty (an unset variable?)");
+        }
+
         var secret = parse.GetValue(Globals.Credential) ?? Environment.GetEnvironmentVariable("CLEARINGHOUSE_CREDENTIAL");
         if (!string.IsNullOrWhiteSpace(secret))
         {

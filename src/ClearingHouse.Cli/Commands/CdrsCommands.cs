@@ -58,7 +58,9 @@ public static class CdrsCommands
                 printer.Line(note);
             }
 
-            return 0;
+            // Any REJECTED CDR fails the command, so a script notices; the others are stored, and sending the whole
+            // file again after a fix is safe (what is stored comes back DUPLICATE).
+            return response.Acks.Any(a => a.Status == CdrAckStatus.Rejected) ? 1 : 0;
         });
 
         var getId = new Argument<string>("cdr-id") { Description = "The CDR id" };
@@ -92,36 +94,15 @@ public static class CdrsCommands
             return 0;
         });
 
-        var cpo = new Option<string?>("--cpo") { Description = "Only CDRs of this CPO" };
-        var emsp = new Option<string?>("--emsp") { Description = "Only CDRs of this EMSP" };
-        var from = new Option<string?>("--from") { Description = "Only CDRs ending at or after (ISO 8601 UTC)" };
-        var to = new Option<string?>("--to") { Description = "Only CDRs ending before (ISO 8601 UTC)" };
+        var filter = new ListFilter();
         var pageSize = new Option<int>("--page-size") { Description = "Items per page (default 100, at most 1000)" };
         var pageToken = new Option<string?>("--page-token") { Description = "The next-page token printed by the previous page" };
-        var list = new Command("list", "List CDRs you may see, by end time (a CPO its own, an EMSP its tokens')") { cpo, emsp, from, to, pageSize, pageToken };
+        var list = new Command("list", "List CDRs you may see, by end time (a CPO its own, an EMSP its tokens')") { pageSize, pageToken };
+        filter.AddTo(list);
         list.SetAction(async (r, ct) =>
         {
-            var request = new ListCdrsRequest { Page = new PageRequest { PageSize = r.GetValue(pageSize), PageToken = r.GetValue(pageToken) ?? "" } };
-            if (r.GetValue(cpo) is { } c)
-            {
-                request.Cpo = CommandContext.ParseParty(c, "--cpo");
-            }
-
-            if (r.GetValue(emsp) is { } e)
-            {
-                request.Emsp = CommandContext.ParseParty(e, "--emsp");
-            }
-
-            if (r.GetValue(from) is { } f)
-            {
-                request.From = Format.ParseTime(f, "--from");
-            }
-
-            if (r.GetValue(to) is { } t)
-            {
-                request.To = Format.ParseTime(t, "--to");
-            }
-
+            var request = filter.Request(r);
+            request.Page = new PageRequest { PageSize = r.GetValue(pageSize), PageToken = r.GetValue(pageToken) ?? "" };
             using var channel = ctx.Channel(r);
             var response = await new CdrService.CdrServiceClient(channel).ListCdrsAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
             var printer = ctx.Printer(r);
@@ -134,6 +115,47 @@ public static class CdrsCommands
             if (response.Page?.NextPageToken is { Length: > 0 } next)
             {
                 printer.Line($"next page: --page-token {next}");
+            }
+
+            return 0;
+        });
+
+        var exportFilter = new ListFilter();
+        var outputFile = new Option<FileInfo?>("--output", "-o") { Description = "Write the CSV to this file (default: standard output)" };
+        var exportPageSize = new Option<int>("--page-size") { Description = "CDRs fetched per call (default 1000, the most the hub gives)", DefaultValueFactory = _ => 1000 };
+        var export = new Command("export", "Export every CDR you may see as CSV (RFC 4180, a header row; amounts exact, as stored), following all pages") { outputFile, exportPageSize };
+        exportFilter.AddTo(export);
+        export.SetAction(async (r, ct) =>
+        {
+            var request = exportFilter.Request(r);
+            request.Page = new PageRequest { PageSize = r.GetValue(exportPageSize) };
+            using var channel = ctx.Channel(r);
+            var client = new CdrService.CdrServiceClient(channel);
+            var target = r.GetValue(outputFile);
+            await using var writer = target is null ? null : new StreamWriter(target.FullName);
+            var csv = writer ?? ctx.Output;
+            await csv.WriteLineAsync(CdrCsv.Header);
+            var count = 0;
+            while (true)
+            {
+                var page = await client.ListCdrsAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
+                foreach (var cdr in page.Cdrs)
+                {
+                    await csv.WriteLineAsync(CdrCsv.Row(cdr));
+                    count++;
+                }
+
+                if (page.Page?.NextPageToken is not { Length: > 0 } next)
+                {
+                    break;
+                }
+
+                request.Page = new PageRequest { PageSize = r.GetValue(exportPageSize), PageToken = next };
+            }
+
+            if (target is not null)
+            {
+                ctx.Printer(r).Line($"{count} CDRs written to {target.FullName}");
             }
 
             return 0;
@@ -173,8 +195,52 @@ public static class CdrsCommands
         cdrs.Subcommands.Add(submit);
         cdrs.Subcommands.Add(get);
         cdrs.Subcommands.Add(list);
+        cdrs.Subcommands.Add(export);
         cdrs.Subcommands.Add(watch);
         return cdrs;
+    }
+
+    // The filters list and export share.
+    private sealed class ListFilter
+    {
+        private readonly Option<string?> _cpo = new("--cpo") { Description = "Only CDRs of this CPO" };
+        private readonly Option<string?> _emsp = new("--emsp") { Description = "Only CDRs of this EMSP" };
+        private readonly Option<string?> _from = new("--from") { Description = "Only CDRs ending at or after (ISO 8601 UTC)" };
+        private readonly Option<string?> _to = new("--to") { Description = "Only CDRs ending before (ISO 8601 UTC)" };
+
+        public void AddTo(Command command)
+        {
+            command.Options.Add(_cpo);
+            command.Options.Add(_emsp);
+            command.Options.Add(_from);
+            command.Options.Add(_to);
+        }
+
+        public ListCdrsRequest Request(ParseResult r)
+        {
+            var request = new ListCdrsRequest();
+            if (r.GetValue(_cpo) is { } c)
+            {
+                request.Cpo = CommandContext.ParseParty(c, "--cpo");
+            }
+
+            if (r.GetValue(_emsp) is { } e)
+            {
+                request.Emsp = CommandContext.ParseParty(e, "--emsp");
+            }
+
+            if (r.GetValue(_from) is { } f)
+            {
+                request.From = Format.ParseTime(f, "--from");
+            }
+
+            if (r.GetValue(_to) is { } t)
+            {
+                request.To = Format.ParseTime(t, "--to");
+            }
+
+            return request;
+        }
     }
 
     // A file holds one CDR object or an array of CDR objects; each is sent as its own JSON text.

@@ -5,7 +5,7 @@ using Grpc.Core;
 
 namespace ClearingHouse.Cli.Commands;
 
-/// <summary><c>commands start|stop|unlock|get|results</c>: an EMSP's remote commands to a CPO.</summary>
+/// <summary><c>commands start|stop|reserve|cancel|unlock|get|results</c>: an EMSP's remote commands to a CPO.</summary>
 public static class CommandsCommands
 {
     /// <summary>Builds the <c>commands</c> command group.</summary>
@@ -24,7 +24,7 @@ public static class CommandsCommands
         {
             using var channel = ctx.Channel(r);
             var me = await SessionsCommands.CallerAsync(channel, ct);
-            var token = new Token { CountryCode = me.CountryCode, PartyId = me.PartyId, Uid = r.GetValue(uid)!, Type = TokensCommands.ParseType(r.GetValue(type)!), ContractId = "UNKNOWN", Issuer = "CLI", Valid = true, Whitelist = WhitelistType.Allowed };
+            var token = CommandToken(me, r.GetValue(uid)!, r.GetValue(type)!);
             var response = await new CommandService.CommandServiceClient(channel).StartSessionAsync(
                 new StartSessionRequest
                 {
@@ -71,6 +71,52 @@ public static class CommandsCommands
             return 0;
         });
 
+        var reserveCpo = CpoOption();
+        var reserveUid = new Option<string>("--uid") { Description = "Your token's uid", Required = true };
+        var reserveType = TokensCommands.TypeOption();
+        var reservation = new Option<string>("--reservation") { Description = "Your reservation id (also used to cancel it)", Required = true };
+        var reserveLocation = new Option<string>("--location") { Description = "Location id", Required = true };
+        var reserveEvse = new Option<string?>("--evse") { Description = "EVSE uid (optional: any EVSE of the location)" };
+        var expiry = new Option<string>("--expiry") { Description = "When the reservation ends (ISO 8601 UTC), or a duration from now such as 15m or 1h", DefaultValueFactory = _ => "15m" };
+        var reserve = new Command("reserve", "RESERVE_NOW for one of your tokens") { reserveCpo, reserveUid, reserveType, reservation, reserveLocation, reserveEvse, expiry };
+        reserve.SetAction(async (r, ct) =>
+        {
+            var expiryDate = ParseExpiry(r.GetValue(expiry)!);
+            using var channel = ctx.Channel(r);
+            var me = await SessionsCommands.CallerAsync(channel, ct);
+            var response = await new CommandService.CommandServiceClient(channel).ReserveNowAsync(
+                new ReserveNowRequest
+                {
+                    Cpo = CommandContext.ParseParty(r.GetValue(reserveCpo)!, "--cpo"),
+                    Command = new ReserveNow
+                    {
+                        Token = CommandToken(me, r.GetValue(reserveUid)!, r.GetValue(reserveType)!),
+                        ExpiryDate = expiryDate,
+                        ReservationId = r.GetValue(reservation)!,
+                        LocationId = r.GetValue(reserveLocation)!,
+                        EvseUid = r.GetValue(reserveEvse) ?? "",
+                    },
+                },
+                deadline: CommandContext.Deadline,
+                cancellationToken: ct);
+            PrintResponse(ctx.Printer(r), response, response.CommandId, response.Delivery, response.Response);
+            return 0;
+        });
+
+        var cancelCpo = CpoOption();
+        var cancelReservation = new Option<string>("--reservation") { Description = "The reservation id given to commands reserve", Required = true };
+        var cancel = new Command("cancel", "CANCEL_RESERVATION of one of your reservations") { cancelCpo, cancelReservation };
+        cancel.SetAction(async (r, ct) =>
+        {
+            using var channel = ctx.Channel(r);
+            var response = await new CommandService.CommandServiceClient(channel).CancelReservationAsync(
+                new CancelReservationRequest { Cpo = CommandContext.ParseParty(r.GetValue(cancelCpo)!, "--cpo"), Command = new CancelReservation { ReservationId = r.GetValue(cancelReservation)! } },
+                deadline: CommandContext.Deadline,
+                cancellationToken: ct);
+            PrintResponse(ctx.Printer(r), response, response.CommandId, response.Delivery, response.Response);
+            return 0;
+        });
+
         var id = new Argument<string>("command-id") { Description = "The command id printed when it was sent" };
         var get = new Command("get", "Show a command's response and result") { id };
         get.SetAction(async (r, ct) =>
@@ -110,12 +156,29 @@ public static class CommandsCommands
             return 0;
         });
 
-        foreach (var c in new[] { start, stop, unlock, get, results })
+        foreach (var c in new[] { start, stop, reserve, cancel, unlock, get, results })
         {
             commands.Subcommands.Add(c);
         }
 
         return commands;
+    }
+
+    // The token a command carries: one of the caller's own (the hub checks it against the stored token).
+    private static Token CommandToken(PartyRef me, string uid, string type) =>
+        new() { CountryCode = me.CountryCode, PartyId = me.PartyId, Uid = uid, Type = TokensCommands.ParseType(type), ContractId = "UNKNOWN", Issuer = "CLI", Valid = true, Whitelist = WhitelistType.Allowed };
+
+    // An instant, or a duration from now: 90s, 15m, 2h.
+    private static Google.Protobuf.WellKnownTypes.Timestamp ParseExpiry(string text)
+    {
+        var unit = text.Length > 1 ? text[^1] : ' ';
+        if (unit is 's' or 'm' or 'h' && int.TryParse(text[..^1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var amount))
+        {
+            var span = unit switch { 's' => TimeSpan.FromSeconds(amount), 'm' => TimeSpan.FromMinutes(amount), _ => TimeSpan.FromHours(amount) };
+            return Google.Protobuf.WellKnownTypes.Timestamp.FromDateTime(DateTime.UtcNow + span);
+        }
+
+        return Format.ParseTime(text, "--expiry");
     }
 
     private static Option<string> CpoOption() => new("--cpo") { Description = "The CPO (NL-ABC-CPO)", Required = true };

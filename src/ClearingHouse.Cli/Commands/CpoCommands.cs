@@ -72,7 +72,7 @@ public static class CpoCommands
                     }
                 }
 
-                await call.RequestStream.CompleteAsync();
+                await ChannelEnd.CloseAsync(call.RequestStream, call.ResponseStream, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -115,7 +115,7 @@ public static class CpoCommands
                     AuthMethod = AuthMethod.Command,
                     AuthorizationReference = start.AuthorizationReference,
                     LocationId = start.LocationId,
-                    EvseUid = start.EvseUid.Length > 0 ? start.EvseUid : "EVSE1",
+                    EvseUid = start.EvseUid.Length > 0 ? start.EvseUid : "E1",
                     ConnectorId = start.ConnectorId.Length > 0 ? start.ConnectorId : "1",
                     Currency = "EUR",
                     Status = SessionStatus.Active,

@@ -2,10 +2,11 @@ using System.CommandLine;
 using ClearingHouse.Cli.Output;
 using ClearingHouse.Contracts.V1;
 using Google.Protobuf;
+using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 
 namespace ClearingHouse.Cli.Commands;
 
-/// <summary><c>locations put|get|list</c>.</summary>
+/// <summary><c>locations put|get|list|patch</c>.</summary>
 public static class LocationsCommands
 {
     /// <summary>Builds the command group.</summary>
@@ -17,22 +18,7 @@ public static class LocationsCommands
         var put = new Command("put", "Create or replace a location of the calling CPO") { file };
         put.SetAction(async (r, ct) =>
         {
-            var path = r.GetValue(file)!;
-            if (!path.Exists)
-            {
-                throw new UsageException($"file {path.FullName} does not exist");
-            }
-
-            Location location;
-            try
-            {
-                location = JsonParser.Default.Parse<Location>(await File.ReadAllTextAsync(path.FullName, ct));
-            }
-            catch (InvalidProtocolBufferException ex)
-            {
-                throw new UsageException($"{path.Name} is not a Location in protobuf JSON: {ex.Message}");
-            }
-
+            var location = ProtoJsonFile.Read<Location>(r.GetValue(file)!, "a Location");
             using var channel = ctx.Channel(r);
             var response = await new LocationService.LocationServiceClient(channel).PutLocationAsync(new PutLocationRequest { Location = location }, deadline: CommandContext.Deadline, cancellationToken: ct);
             var printer = ctx.Printer(r);
@@ -93,7 +79,99 @@ public static class LocationsCommands
         locations.Subcommands.Add(put);
         locations.Subcommands.Add(get);
         locations.Subcommands.Add(list);
+        locations.Subcommands.Add(CreatePatch(ctx));
         return locations;
+    }
+
+    // OCPI PATCH of a location (PatchLocation) or, with --evse, of one of its EVSEs (PatchEvse): only the fields given change.
+    private static Command CreatePatch(CommandContext ctx)
+    {
+        var id = new Argument<string>("location-id") { Description = "The location's id" };
+        var evse = new Option<string?>("--evse") { Description = "Patch this EVSE (uid) instead of the location: --status, --evse-id, --floor-level, --physical-reference" };
+        var name = new Option<string?>("--name") { Description = "New name" };
+        var address = new Option<string?>("--address") { Description = "New street address" };
+        var city = new Option<string?>("--city") { Description = "New city" };
+        var postalCode = new Option<string?>("--postal-code") { Description = "New postal code" };
+        var country = new Option<string?>("--country") { Description = "New ISO 3166-1 alpha-3 country (NLD)" };
+        var timeZone = new Option<string?>("--time-zone") { Description = "New IANA time zone" };
+        var publish = new Option<bool?>("--publish") { Description = "true or false" };
+        var status = new Option<string?>("--status") { Description = "With --evse: new status (AVAILABLE, BLOCKED, CHARGING, ...)" };
+        var evseId = new Option<string?>("--evse-id") { Description = "With --evse: new EVSE ID (NL*ABC*E1)" };
+        var floor = new Option<string?>("--floor-level") { Description = "With --evse: new floor level" };
+        var reference = new Option<string?>("--physical-reference") { Description = "With --evse: new physical reference" };
+        var at = new Option<string?>("--last-updated") { Description = "When the change happened at the CPO (ISO 8601 UTC; default now). An older patch than the hub holds is not applied" };
+        var patch = new Command("patch", "Change some fields of one of your locations, or of one EVSE with --evse (OCPI PATCH)")
+        {
+            id, evse, name, address, city, postalCode, country, timeZone, publish, status, evseId, floor, reference, at,
+        };
+        patch.SetAction(async (r, ct) =>
+        {
+            var lastUpdated = r.GetValue(at) is { } t ? Format.ParseTime(t, "--last-updated") : Timestamp.FromDateTime(DateTime.UtcNow);
+            var locationFields = new Option[] { name, address, city, postalCode, country, timeZone, publish };
+            var evseFields = new Option[] { status, evseId, floor, reference };
+            var given = (Location: locationFields.Where(o => r.GetResult(o) is not null).ToList(), Evse: evseFields.Where(o => r.GetResult(o) is not null).ToList());
+            using var channel = ctx.Channel(r);
+            var client = new LocationService.LocationServiceClient(channel);
+            IMessage response;
+            Location location;
+            bool applied;
+            if (r.GetValue(evse) is { } uid)
+            {
+                if (given.Location.Count > 0 || given.Evse.Count == 0)
+                {
+                    throw new UsageException($"with --evse give only EVSE fields (--status, --evse-id, --floor-level, --physical-reference){(given.Location.Count > 0 ? $", not {given.Location[0].Name}" : "")}");
+                }
+
+                var request = new PatchEvseRequest { LocationId = r.GetValue(id)!, EvseUid = uid, LastUpdated = lastUpdated };
+                if (r.GetValue(status) is { } s)
+                {
+                    request.Status = StatusCommands.ParseStatus(s, "--status");
+                }
+
+                Copy(r, evseId, v => request.EvseId = v);
+                Copy(r, floor, v => request.FloorLevel = v);
+                Copy(r, reference, v => request.PhysicalReference = v);
+                var reply = await client.PatchEvseAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
+                (response, location, applied) = (reply, reply.Location, reply.Applied);
+            }
+            else
+            {
+                if (given.Evse.Count > 0 || given.Location.Count == 0)
+                {
+                    throw new UsageException(given.Evse.Count > 0
+                        ? $"{given.Evse[0].Name} changes an EVSE: name it with --evse"
+                        : "nothing to change: give at least one of --name, --address, --city, --postal-code, --country, --time-zone, --publish (or --evse with EVSE fields)");
+                }
+
+                var request = new PatchLocationRequest { LocationId = r.GetValue(id)!, LastUpdated = lastUpdated };
+                Copy(r, name, v => request.Name = v);
+                Copy(r, address, v => request.Address = v);
+                Copy(r, city, v => request.City = v);
+                Copy(r, postalCode, v => request.PostalCode = v);
+                Copy(r, country, v => request.Country = v);
+                Copy(r, timeZone, v => request.TimeZone = v);
+                if (r.GetValue(publish) is { } pub)
+                {
+                    request.Publish = pub;
+                }
+
+                var reply = await client.PatchLocationAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
+                (response, location, applied) = (reply, reply.Location, reply.Applied);
+            }
+
+            PrintLocation(ctx.Printer(r), location, response, applied ? "applied" : "not applied: the hub holds a newer version");
+            return 0;
+        });
+        return patch;
+    }
+
+    // An optional field of a patch is sent only when its option was given.
+    private static void Copy(ParseResult r, Option<string?> option, Action<string> set)
+    {
+        if (r.GetValue(option) is { } value)
+        {
+            set(value);
+        }
     }
 
     /// <summary>The short wire name of an EVSE status (AVAILABLE, CHARGING...).</summary>

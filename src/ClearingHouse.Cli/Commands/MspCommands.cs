@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ClearingHouse.Cli.Output;
 using ClearingHouse.Contracts.V1;
 using Grpc.Core;
 
@@ -44,7 +45,7 @@ public static class MspCommands
                 }
 
                 await Task.WhenAll(pending);
-                await call.RequestStream.CompleteAsync();
+                await ChannelEnd.CloseAsync(call.RequestStream, call.ResponseStream, ct);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

@@ -139,7 +139,7 @@ public static class SessionsCommands
         var status = new Option<string>("--status") { Description = "PENDING, ACTIVE, COMPLETED, INVALID or RESERVATION", DefaultValueFactory = _ => "ACTIVE" };
         var kwh = new Option<double>("--kwh") { Description = "Energy so far, kWh" };
         var location = new Option<string>("--location") { Description = "Location id", DefaultValueFactory = _ => "LOC1" };
-        var evse = new Option<string>("--evse") { Description = "EVSE uid", DefaultValueFactory = _ => "EVSE1" };
+        var evse = new Option<string>("--evse") { Description = "EVSE uid", DefaultValueFactory = _ => "E1" };
         var connector = new Option<string>("--connector") { Description = "Connector id", DefaultValueFactory = _ => "1" };
         var start = new Option<string?>("--start") { Description = "Start time, UTC (default: now)" };
         var end = new Option<string?>("--end") { Description = "End time, UTC" };

@@ -155,7 +155,7 @@ public static class StatusCommands
         })];
     }
 
-    private static EvseStatus ParseStatus(string text, string where) =>
+    internal static EvseStatus ParseStatus(string text, string where) =>
         System.Enum.TryParse<EvseStatus>(text.Replace("_", "", StringComparison.Ordinal), ignoreCase: true, out var s) && s != EvseStatus.Unspecified
             ? s
             : throw new UsageException($"{where}: '{text}' is not an EVSE status (AVAILABLE, BLOCKED, CHARGING, INOPERATIVE, OUTOFORDER, PLANNED, REMOVED, RESERVED, UNKNOWN)");

@@ -97,6 +97,9 @@ public static class TokensCommands
                 throw new UsageException($"file '{path.FullName}' does not exist");
             }
 
+            // Read the whole file once before anything is sent: a bad row must not leave half a whitelist uploaded.
+            // The second pass streams, so a file of millions of tokens is never held in memory.
+            _ = ReadTokens(path, new PartyRef()).Count();
             using var channel = ctx.Channel(r);
             var me = await CallerAsync(channel, ct);
             var clock = Stopwatch.StartNew();
@@ -205,35 +208,49 @@ public static class TokensCommands
         return me.Party ?? throw new UsageException("this command needs an EMSP's credential, not the operator's");
     }
 
+    // The tokens of a .json (an array of OCPI token objects) or .csv file; a problem is a usage error naming the file,
+    // the token (array index or line number) and the field.
     private static IEnumerable<Token> ReadTokens(FileInfo file, PartyRef owner)
     {
         var now = Timestamp.FromDateTime(DateTime.UtcNow);
         if (file.Extension.Equals(".json", StringComparison.OrdinalIgnoreCase))
         {
-            using var stream = file.OpenRead();
-            using var document = JsonDocument.Parse(stream);
-            if (document.RootElement.ValueKind != JsonValueKind.Array)
+            JsonDocument document;
+            using (var stream = file.OpenRead())
             {
-                throw new UsageException($"'{file.Name}' must hold a JSON array of OCPI tokens");
+                try
+                {
+                    document = JsonDocument.Parse(stream);
+                }
+                catch (JsonException ex)
+                {
+                    throw new UsageException($"'{file.Name}' is not valid JSON: {ex.Message}");
+                }
             }
 
-            foreach (var e in document.RootElement.EnumerateArray())
+            using (document)
             {
-                yield return new Token
+                if (document.RootElement.ValueKind != JsonValueKind.Array)
                 {
-                    CountryCode = Text(e, "country_code") ?? owner.CountryCode,
-                    PartyId = Text(e, "party_id") ?? owner.PartyId,
-                    Uid = Text(e, "uid") ?? "",
-                    Type = ParseType(Text(e, "type") ?? "RFID"),
-                    ContractId = Text(e, "contract_id") ?? "",
-                    VisualNumber = Text(e, "visual_number") ?? "",
-                    Issuer = Text(e, "issuer") ?? "",
-                    GroupId = Text(e, "group_id") ?? "",
-                    Valid = !e.TryGetProperty("valid", out var v) || v.ValueKind != JsonValueKind.False,
-                    Whitelist = ParseWhitelist(Text(e, "whitelist") ?? "ALLOWED"),
-                    Language = Text(e, "language") ?? "",
-                    LastUpdated = Text(e, "last_updated") is { } t ? Format.ParseTime(t, "last_updated") : now,
-                };
+                    throw new UsageException($"'{file.Name}' must hold a JSON array of OCPI tokens");
+                }
+
+                var index = 0;
+                foreach (var e in document.RootElement.EnumerateArray())
+                {
+                    Token token;
+                    try
+                    {
+                        token = FromJson(e, owner, now);
+                    }
+                    catch (UsageException ex)
+                    {
+                        throw new UsageException($"'{file.Name}' token [{index}]: {ex.Message}");
+                    }
+
+                    index++;
+                    yield return token;
+                }
             }
 
             yield break;
@@ -242,46 +259,101 @@ public static class TokensCommands
         using var reader = file.OpenText();
         var header = reader.ReadLine()?.Split(',').Select(h => h.Trim().ToLowerInvariant()).ToArray()
             ?? throw new UsageException($"'{file.Name}' is empty");
-        var index = header.Select((h, i) => (h, i)).ToDictionary(x => x.h, x => x.i);
+        var columns = header.Select((h, i) => (h, i)).ToDictionary(x => x.h, x => x.i);
         foreach (var required in new[] { "uid", "contract_id", "issuer" })
         {
-            if (!index.ContainsKey(required))
+            if (!columns.ContainsKey(required))
             {
                 throw new UsageException($"'{file.Name}' has no '{required}' column (header: uid,type,contract_id,issuer,whitelist,valid,...)");
             }
         }
 
-        string Cell(string[] row, string name, string fallback = "") =>
-            index.TryGetValue(name, out var i) && i < row.Length && row[i].Trim().Length > 0 ? row[i].Trim() : fallback;
-
+        var lineNumber = 1;
         while (reader.ReadLine() is { } line)
         {
+            lineNumber++;
             if (line.Trim().Length == 0)
             {
                 continue;
             }
 
-            var row = line.Split(',');
-            yield return new Token
+            Token token;
+            try
             {
-                CountryCode = owner.CountryCode,
-                PartyId = owner.PartyId,
-                Uid = Cell(row, "uid"),
-                Type = ParseType(Cell(row, "type", "RFID")),
-                ContractId = Cell(row, "contract_id"),
-                Issuer = Cell(row, "issuer"),
-                Whitelist = ParseWhitelist(Cell(row, "whitelist", "ALLOWED")),
-                Valid = !Cell(row, "valid", "true").Equals("false", StringComparison.OrdinalIgnoreCase),
-                VisualNumber = Cell(row, "visual_number"),
-                GroupId = Cell(row, "group_id"),
-                Language = Cell(row, "language"),
-                LastUpdated = now,
-            };
+                token = FromCsv(line.Split(','), columns, owner, now);
+            }
+            catch (UsageException ex)
+            {
+                throw new UsageException($"'{file.Name}' line {lineNumber}: {ex.Message}");
+            }
+
+            yield return token;
         }
     }
 
+    private static Token FromJson(JsonElement e, PartyRef owner, Timestamp now)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            throw new UsageException($"is a JSON {e.ValueKind.ToString().ToLowerInvariant()}, not an OCPI token object");
+        }
+
+        return new Token
+        {
+            CountryCode = Text(e, "country_code") ?? owner.CountryCode,
+            PartyId = Text(e, "party_id") ?? owner.PartyId,
+            Uid = Text(e, "uid") ?? "",
+            Type = Field("type", () => ParseType(Text(e, "type") ?? "RFID")),
+            ContractId = Text(e, "contract_id") ?? "",
+            VisualNumber = Text(e, "visual_number") ?? "",
+            Issuer = Text(e, "issuer") ?? "",
+            GroupId = Text(e, "group_id") ?? "",
+            Valid = !e.TryGetProperty("valid", out var v) || v.ValueKind != JsonValueKind.False,
+            Whitelist = Field("whitelist", () => ParseWhitelist(Text(e, "whitelist") ?? "ALLOWED")),
+            Language = Text(e, "language") ?? "",
+            LastUpdated = Text(e, "last_updated") is { } t ? Format.ParseTime(t, "field last_updated") : now,
+        };
+    }
+
+    private static Token FromCsv(string[] row, Dictionary<string, int> columns, PartyRef owner, Timestamp now)
+    {
+        string Cell(string name, string fallback = "") =>
+            columns.TryGetValue(name, out var i) && i < row.Length && row[i].Trim().Length > 0 ? row[i].Trim() : fallback;
+
+        return new Token
+        {
+            CountryCode = owner.CountryCode,
+            PartyId = owner.PartyId,
+            Uid = Cell("uid"),
+            Type = Field("type", () => ParseType(Cell("type", "RFID"))),
+            ContractId = Cell("contract_id"),
+            Issuer = Cell("issuer"),
+            Whitelist = Field("whitelist", () => ParseWhitelist(Cell("whitelist", "ALLOWED"))),
+            Valid = !Cell("valid", "true").Equals("false", StringComparison.OrdinalIgnoreCase),
+            VisualNumber = Cell("visual_number"),
+            GroupId = Cell("group_id"),
+            Language = Cell("language"),
+            LastUpdated = now,
+        };
+    }
+
+    private static T Field<T>(string name, Func<T> parse)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (UsageException ex)
+        {
+            throw new UsageException($"field {name}: {ex.Message}");
+        }
+    }
+
+    // A string field, or null when absent; any other JSON kind is an error (a number where a uid belongs).
     private static string? Text(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+        !e.TryGetProperty(name, out var p) || p.ValueKind == JsonValueKind.Null ? null
+        : p.ValueKind == JsonValueKind.String ? p.GetString()
+        : throw new UsageException($"field {name} is a JSON {p.ValueKind.ToString().ToLowerInvariant()}, not a string");
 
     private static void PrintToken(Printer printer, Google.Protobuf.IMessage response, Token t, string? what)
     {
