@@ -1,4 +1,9 @@
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Commands;
+using ClearingHouse.Application.Operations;
+using ClearingHouse.Application.Parties;
+using ClearingHouse.Application.Sessions;
+using ClearingHouse.Application.Settlement;
 
 namespace ClearingHouse.Application.Hosting;
 
@@ -10,6 +15,12 @@ public static class ApplicationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<AccessPolicy>();
+        services.AddAccessCore(configuration);
+        services.AddSessionsCore(configuration);
+        services.AddCommandsCore(configuration);
+        services.AddPartiesCore(configuration);
+        services.AddSettlementCore(configuration);
+        services.AddOperationsCore(configuration);
         return services;
     }
 }

@@ -3,6 +3,7 @@ using ClearingHouse.Application.Operations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Settlement;
 using ClearingHouse.Server.Options;
+using ClearingHouse.Server.Tokens;
 using ClearingHouse.Storage.Postgres.Operations;
 using ClearingHouse.Storage.Postgres.Settlement;
 using ClearingHouse.Storage.Sqlite.Operations;
@@ -15,8 +16,8 @@ public static class SettlementHostingExtensions
 {
     /// <summary>
     /// Adds <see cref="SettlementOptions"/> (validated at start), the <see cref="ISettlementStore"/> of the profile
-    /// (beside the CDRs: SQLite file or PostgreSQL database), the <see cref="StatementBuilder"/>, the operator audit,
-    /// <see cref="OpsOptions"/> and the <see cref="IDataQualityStore"/> of the profile.
+    /// (beside the CDRs: SQLite file or PostgreSQL database), <see cref="OpsOptions"/>, the <see cref="IDataQualityStore"/>
+    /// of the profile and the channel counts the operator's health view reads.
     /// </summary>
     public static IServiceCollection AddClearingHouseSettlement(this IServiceCollection services, IConfiguration configuration, HubProfile profile)
     {
@@ -39,9 +40,8 @@ public static class SettlementHostingExtensions
             services.AddSingleton<IDataQualityStore, PostgresDataQualityStore>();
         }
 
-        services.AddSingleton<StatementBuilder>();
-        services.AddSingleton<OperatorAudit>();
-        services.AddSingleton<PartnerActivity>();
+        // The health view counts the authorization channels open on this silo.
+        services.AddSingleton<MspChannelCounts>(sp => sp.GetRequiredService<MspChannelHub>().OpenChannelCounts);
         return services;
     }
 }
