@@ -77,7 +77,9 @@ public sealed class LiveAccessTests(EmbeddedHubFixture fixture) : IClassFixture<
 
         await Admin.SuspendPartyAsync(new SuspendPartyRequest { Party = pair.Cpo, Reason = "fraud investigation" });
 
-        var ex = await Assert.ThrowsAsync<RpcException>(() => cpo.Completion.WaitAsync(TimeSpan.FromSeconds(20)));
+        var ended = await Task.WhenAny(cpo.Completion, Task.Delay(TimeSpan.FromSeconds(20)));
+        Assert.True(ended == cpo.Completion, "the suspended CPO's command channel was still open 20 s after the suspension");
+        var ex = await Assert.ThrowsAsync<RpcException>(() => cpo.Completion);
         Assert.True(ex.StatusCode == StatusCode.PermissionDenied, $"expected PermissionDenied, got {ex.StatusCode}: {ex.Status.Detail}");
         Assert.Contains("suspended", ex.Status.Detail, StringComparison.Ordinal);
     }
