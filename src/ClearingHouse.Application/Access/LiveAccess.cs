@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Credentials;
@@ -30,10 +29,6 @@ public sealed partial class LiveAccess(
     ILogger<LiveAccess> logger) : BackgroundService
 {
     private readonly ConcurrentDictionary<LiveStream, byte> _open = new();
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-
-    /// <summary>How many streams and channels are watched on this silo.</summary>
-    public int OpenCount => _open.Count;
 
     /// <summary>
     /// Registers an open stream of <paramref name="caller"/>: its <see cref="LiveStream.Token"/> is cancelled when the
@@ -70,9 +65,6 @@ public sealed partial class LiveAccess(
             throw denial;
         }
     }
-
-    /// <summary>Checks every open stream soon, without waiting for the check.</summary>
-    public void RecheckSoon() => _wake.Writer.TryWrite(true);
 
     /// <summary>
     /// Checks every open stream now (after a suspension, revocation or agreement change made through this silo, once the
@@ -142,32 +134,23 @@ public sealed partial class LiveAccess(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        using var timer = new PeriodicTimer(options.Value.RefreshInterval);
+        try
         {
-            using (var tick = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                tick.CancelAfter(options.Value.RefreshInterval);
                 try
                 {
-                    await _wake.Reader.ReadAsync(tick.Token);
+                    await CheckAsync();
                 }
-                catch (OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    if (stoppingToken.IsCancellationRequested)
-                    {
-                        return;
-                    }
+                    LogCheckFailed(logger, "*", ex.GetType().Name);
                 }
             }
-
-            try
-            {
-                await CheckAsync();
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogCheckFailed(logger, "*", ex.GetType().Name);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 
