@@ -27,6 +27,11 @@ namespace ClearingHouse.Server.Hosting;
 /// <summary>The only place that wires the hub together: options, Orleans, gRPC, identity, telemetry.</summary>
 public static class ServerHostingExtensions
 {
+    private static readonly Action<ILogger, TimeSpan, Exception?> LogStopTimedOut = LoggerMessage.Define<TimeSpan>(
+        LogLevel.Error,
+        new EventId(1090, "StopTimedOut"),
+        "The hub did not stop within Hub:ShutdownTimeout ({Timeout}); it stopped without finishing every call and grain");
+
     /// <summary>Reads and validates the settings, then registers everything the hub runs.</summary>
     public static WebApplicationBuilder AddClearingHouse(this WebApplicationBuilder builder)
     {
@@ -53,6 +58,8 @@ public static class ServerHostingExtensions
         {
             o.MaxReceiveMessageSize = settings.Hub.MaxReceiveMessageBytes;
             o.EnableDetailedErrors = false;
+            // Outermost: streams end with Unavailable when the hub stops, whatever the handler threw.
+            o.Interceptors.Add<StreamShutdownInterceptor>();
             o.Interceptors.Add<ErrorMappingInterceptor>();
             // A body flagged gzip that is not gzip: Internal, not Unknown with a logged stack.
             o.CompressionProviders = [new GuardedGzipProvider()];
@@ -96,6 +103,27 @@ public static class ServerHostingExtensions
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// Runs the hub until it is stopped (SIGTERM, Ctrl+C). Exit code 0 after a graceful stop; 1 when the stop did not
+    /// finish within <c>Hub:ShutdownTimeout</c> (the process still ends then, with one log line instead of an
+    /// unhandled exception).
+    /// </summary>
+    public static async Task<int> RunClearingHouseAsync(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            var timeout = app.Services.GetRequiredService<HubSettings>().Hub.ShutdownTimeout;
+            LogStopTimedOut(app.Logger, timeout, null);
+            return 1;
+        }
     }
 
     // grpc-dotnet binds services through its own (internal) binder; ours is the same plus a guarded request
