@@ -91,6 +91,12 @@ public sealed partial class LiveAccess(
                 continue;
             }
 
+            if (view.GetParty(party) is null)
+            {
+                // A view older than the party (parties are never removed): the next pass decides.
+                continue;
+            }
+
             if (!AccessPolicy.IsActive(view, party))
             {
                 stream.Deny($"party {party} is suspended");
