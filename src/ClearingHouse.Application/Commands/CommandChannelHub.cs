@@ -12,17 +12,16 @@ public sealed record ChannelCommand(string CommandId, CommandKind Kind, PartyKey
 
 /// <summary>
 /// This silo's CPO command channels, and the way to reach any CPO's channels in the cluster: the same
-/// routing as the EMSP authorization channels (the MSP channel hub). A send tries this
+/// routing as the EMSP authorization channels (<see cref="Tokens.MspChannelHub"/>). A send tries this
 /// silo's channels first, then the CPO's <see cref="ICommandChannelGrain"/>, which forwards it to another
 /// silo. A channel that drops fails its waiting commands over to the next channel at once; with none
 /// left the EMSP gets NO_CHANNEL, and with no answer in time TIMEOUT, never a hang.
 /// </summary>
 public sealed partial class CommandChannelHub(
-    IGrainFactory grains,
-    ILocalSiloDetails silo,
+    SiloFanout fanout,
     IOptions<CommandsOptions> options,
     ILogger<CommandChannelHub> logger)
-    : PartyChannelHub<PartyChannel<ChannelCommand, CommandReply>, ChannelCommand, CommandReply, CommandAsk, ICommandChannelObserver>(grains, silo),
+    : PartyChannelHub<PartyChannel<ChannelCommand, CommandReply>, ChannelCommand, CommandReply, CommandAsk, ICommandChannelObserver, ICommandChannelGrain>(fanout),
       ICommandChannelObserver
 {
     /// <inheritdoc />
@@ -60,14 +59,8 @@ public sealed partial class CommandChannelHub(
     protected override bool IsNoChannel(CommandReply reply) => reply.Delivery == CommandDeliveryKind.NoChannel;
 
     /// <inheritdoc />
-    protected override Task RegisterAsync(PartyKey party, ICommandChannelObserver observer) => RegistryOf(party).Register(SiloId, observer);
-
-    /// <inheritdoc />
-    protected override Task UnregisterAsync(PartyKey party) => RegistryOf(party).Unregister(SiloId);
-
-    /// <inheritdoc />
     protected override Task<CommandReply> ForwardAsync(PartyKey party, CommandAsk ask, TimeSpan remaining) =>
-        RegistryOf(party).Send(ask with { Timeout = remaining }, SiloId);
+        RegistryOf(party).Send(ask with { Timeout = remaining }, Silo);
 
     /// <inheritdoc />
     protected override void OnRegistryFailed(PartyKey party, string exceptionType) => LogRegistryFailed(logger, party.ToString(), exceptionType);
@@ -84,8 +77,6 @@ public sealed partial class CommandChannelHub(
         var command = new ChannelCommand(ask.CommandId, ask.Kind, ask.Emsp, ask.Body, DateTimeOffset.UtcNow + ask.Timeout);
         return SendOnChannelsAsync(group, ask.CommandId, command, started, ask.Timeout);
     }
-
-    private ICommandChannelGrain RegistryOf(PartyKey cpo) => Grains.GetGrain<ICommandChannelGrain>(cpo.ToString());
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "CPO {Cpo} opened command channel {ChannelId}")]
     private static partial void LogChannelOpened(ILogger logger, string cpo, string channelId);

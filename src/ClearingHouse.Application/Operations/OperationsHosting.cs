@@ -5,7 +5,7 @@ internal static class OperationsHosting
 {
     /// <summary>
     /// Adds the per-partner call counters (<see cref="PartnerActivity"/>) and <see cref="OpsFlow"/>. The host registers
-    /// the data-quality store of its profile, binds <c>Ops</c>, and provides <see cref="MspChannelCounts"/>.
+    /// the data-quality store of its profile and binds <c>Ops</c>.
     /// </summary>
     internal static IServiceCollection AddOperationsCore(this IServiceCollection services, IConfiguration configuration)
     {

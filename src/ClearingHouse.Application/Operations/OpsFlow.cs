@@ -1,6 +1,7 @@
 using ClearingHouse.Application.Access;
 using ClearingHouse.Application.Locations;
 using ClearingHouse.Application.Settlement;
+using ClearingHouse.Application.Tokens;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Cdrs;
@@ -14,9 +15,6 @@ using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Application.Operations;
 
-/// <summary>The EMSP authorization channels open on this silo, per party (the authorization flow's channel hub counts them).</summary>
-public delegate IReadOnlyDictionary<PartyKey, int> MspChannelCounts();
-
 /// <summary>One partner's connection health on this silo.</summary>
 public sealed record PartnerHealthView(PartyKey Party, int MspChannels, int StatusSubscriptions, DateTimeOffset? LastSeen, long Calls, long Errors);
 
@@ -28,7 +26,7 @@ public sealed record FindingView(string Kind, long Count, IReadOnlyList<string> 
 /// (audited either way), the audit log. Operator only.
 /// </summary>
 public sealed class OpsFlow(
-    PartyDirectory directory, PartnerActivity activity, MspChannelCounts mspChannels, StatusSubscriptionHub subscriptions,
+    PartyDirectory directory, PartnerActivity activity, MspChannelHub mspChannels, StatusSubscriptionHub subscriptions,
     ISettlementStore store, ICdrStore cdrs, ICdrFeedStore feed, ISessionStore sessions, IDataQualityStore quality,
     IOptions<SessionsOptions> sessionOptions, IOptions<OpsOptions> opsOptions, IGrainFactory grains,
     HubClock clock, OperatorAudit audit)
@@ -39,7 +37,7 @@ public sealed class OpsFlow(
         ArgumentNullException.ThrowIfNull(caller);
         caller.RequireOperator();
         var view = await directory.GetFreshAsync();
-        var open = mspChannels();
+        var open = mspChannels.OpenChannelCounts();
         var subscribed = subscriptions.SubscriptionCounts();
         return view.Snapshot.Parties
             .OrderBy(p => p.Key.ToString(), StringComparer.Ordinal)

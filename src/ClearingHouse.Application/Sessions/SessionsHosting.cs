@@ -13,7 +13,6 @@ internal static class SessionsHosting
         services.AddSingleton<StuckSessionMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<StuckSessionMonitor>());
         services.AddSingleton<PartyFeedHub>();
-        services.AddHostedService(sp => sp.GetRequiredService<PartyFeedHub>());
         services.AddSingleton<SessionFlow>();
         return services;
     }

@@ -43,7 +43,6 @@ public static class CdrsHostingExtensions
         }
 
         services.AddSingleton<CdrSubscriptionHub>();
-        services.AddHostedService(sp => sp.GetRequiredService<CdrSubscriptionHub>());
 
         services.AddSingleton<CdrIngestor>();
         return services;

@@ -4,6 +4,7 @@ using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Commands;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Server.Grpc;
+using ClearingHouse.Server.Tokens;
 using Google.Protobuf.WellKnownTypes;
 
 namespace ClearingHouse.Server.Commands;

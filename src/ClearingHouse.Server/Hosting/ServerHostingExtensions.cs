@@ -6,6 +6,7 @@ using ClearingHouse.Application.Cdrs;
 using System.Net;
 using ClearingHouse.Application.Hosting;
 using ClearingHouse.Grains.Hosting;
+using ClearingHouse.Server.Tokens;
 using ClearingHouse.Server.Cdrs;
 using ClearingHouse.Server.Commands;
 using ClearingHouse.Server.Grpc;

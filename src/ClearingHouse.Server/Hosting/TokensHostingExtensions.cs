@@ -1,7 +1,6 @@
 using ClearingHouse.Application.Tokens;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Tokens;
-using ClearingHouse.Server.Grpc;
 using ClearingHouse.Server.Options;
 using ClearingHouse.Server.Tokens;
 using ClearingHouse.Storage.Postgres.Tokens;
@@ -54,14 +53,8 @@ public static class TokensHostingExtensions
             });
         }
 
-        services.AddSingleton<TokenMetrics>();
-        services.AddSingleton<TokenGrainReferences>();
         // Stateless: one instance instead of one per call (gRPC uses a registered service as it is).
         services.AddSingleton<TokenGrpcService>();
-        services.AddSingleton<MspChannelHub>();
-        services.AddHostedService(sp => sp.GetRequiredService<MspChannelHub>());
-        services.AddSingleton<AuthorizationJournal>();
-        services.AddHostedService(sp => sp.GetRequiredService<AuthorizationJournal>());
         return services;
     }
 

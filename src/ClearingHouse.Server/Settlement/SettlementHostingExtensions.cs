@@ -3,7 +3,6 @@ using ClearingHouse.Application.Operations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Settlement;
 using ClearingHouse.Server.Options;
-using ClearingHouse.Server.Tokens;
 using ClearingHouse.Storage.Postgres.Operations;
 using ClearingHouse.Storage.Postgres.Settlement;
 using ClearingHouse.Storage.Sqlite.Operations;
@@ -16,8 +15,8 @@ public static class SettlementHostingExtensions
 {
     /// <summary>
     /// Adds <see cref="SettlementOptions"/> (validated at start), the <see cref="ISettlementStore"/> of the profile
-    /// (beside the CDRs: SQLite file or PostgreSQL database), <see cref="OpsOptions"/>, the <see cref="IDataQualityStore"/>
-    /// of the profile and the channel counts the operator's health view reads.
+    /// (beside the CDRs: SQLite file or PostgreSQL database), <see cref="OpsOptions"/> and the <see cref="IDataQualityStore"/>
+    /// of the profile.
     /// </summary>
     public static IServiceCollection AddClearingHouseSettlement(this IServiceCollection services, IConfiguration configuration, HubProfile profile)
     {
@@ -40,8 +39,6 @@ public static class SettlementHostingExtensions
             services.AddSingleton<IDataQualityStore, PostgresDataQualityStore>();
         }
 
-        // The health view counts the authorization channels open on this silo.
-        services.AddSingleton<MspChannelCounts>(sp => sp.GetRequiredService<MspChannelHub>().OpenChannelCounts);
         return services;
     }
 }

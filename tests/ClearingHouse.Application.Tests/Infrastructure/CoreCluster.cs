@@ -28,6 +28,7 @@ namespace ClearingHouse.Application.Tests.Infrastructure;
 public sealed class CoreCluster : IAsyncLifetime
 {
     private readonly short _silos;
+    private readonly Action<IServiceCollection>? _configure;
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "ch-core-" + Guid.NewGuid().ToString("N")[..12]);
     private InProcessTestCluster? _cluster;
 
@@ -38,7 +39,7 @@ public sealed class CoreCluster : IAsyncLifetime
     }
 
     /// <summary>A cluster of <paramref name="silos"/> silos sharing one SQLite file.</summary>
-    private CoreCluster(short silos) => _silos = silos;
+    private CoreCluster(short silos, Action<IServiceCollection>? configure = null) => (_silos, _configure) = (silos, configure);
 
     /// <summary>The running cluster.</summary>
     public InProcessTestCluster Cluster => _cluster ?? throw new InvalidOperationException("the cluster is not started");
@@ -53,10 +54,10 @@ public sealed class CoreCluster : IAsyncLifetime
     public T Get<T>(int silo = 0)
         where T : notnull => Services(silo).GetRequiredService<T>();
 
-    /// <summary>Starts a cluster of <paramref name="silos"/> silos.</summary>
-    public static async Task<CoreCluster> StartAsync(short silos)
+    /// <summary>Starts a cluster of <paramref name="silos"/> silos; <paramref name="configure"/> adds to each silo's services last (e.g. a fake clock).</summary>
+    public static async Task<CoreCluster> StartAsync(short silos, Action<IServiceCollection>? configure = null)
     {
-        var cluster = new CoreCluster(silos);
+        var cluster = new CoreCluster(silos, configure);
         await cluster.InitializeAsync();
         return cluster;
     }
@@ -82,6 +83,7 @@ public sealed class CoreCluster : IAsyncLifetime
             services.AddSingleton<ITokenCache, NoTokenCache>();
             services.AddSingleton<ISessionStore, SqliteSessionStore>();
             services.AddSingleton<IDataQualityStore, SqliteDataQualityStore>();
+            _configure?.Invoke(services);
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();
