@@ -1,6 +1,11 @@
 using ClearingHouse.Application.Access;
 using ClearingHouse.Application.Channels;
 using ClearingHouse.Application.Locations;
+using ClearingHouse.Application.Commands;
+using ClearingHouse.Application.Operations;
+using ClearingHouse.Application.Parties;
+using ClearingHouse.Application.Sessions;
+using ClearingHouse.Application.Settlement;
 using ClearingHouse.Application.Tokens;
 
 namespace ClearingHouse.Application.Hosting;
@@ -15,7 +20,13 @@ public static class ApplicationServiceCollectionExtensions
         services.AddSingleton<AccessPolicy>();
         services.AddChannelsCore(configuration);
         services.AddLocationsCore(configuration);
+        services.AddAccessCore(configuration);
         services.AddTokensCore(configuration);
+        services.AddSessionsCore(configuration);
+        services.AddCommandsCore(configuration);
+        services.AddPartiesCore(configuration);
+        services.AddSettlementCore(configuration);
+        services.AddOperationsCore(configuration);
         return services;
     }
 }

@@ -51,9 +51,6 @@ public static class DisputeRules
     /// <summary>Whether the disputed CDR stays out of the payable total in <paramref name="state"/>.</summary>
     public static bool KeepsCdrApart(DisputeState state) => state is DisputeState.Open or DisputeState.Declined;
 
-    /// <summary>Who may open a dispute.</summary>
-    public static bool MayOpen(DisputeActor actor) => actor is DisputeActor.Emsp or DisputeActor.Hub;
-
     /// <summary>Who may move a dispute from <paramref name="from"/> to <paramref name="to"/>; null when the workflow has no such move.</summary>
     public static DisputeActor? WhoMayMove(DisputeState from, DisputeState to) => (from, to) switch
     {

@@ -98,11 +98,49 @@ public sealed record CommandAsk
     /// <summary>The command id.</summary>
     [Id(1)] public required string CommandId { get; init; }
 
-    /// <summary>The wire form of the command (a serialized <c>CommandRequest</c> without deadline).</summary>
-    [Id(2)] public required byte[] Payload { get; init; }
-
     /// <summary>How long the asker waits, from when the ask is received.</summary>
     [Id(3)] public required TimeSpan Timeout { get; init; }
+
+    /// <summary>The kind of command.</summary>
+    [Id(4)] public required CommandKind Kind { get; init; }
+
+    /// <summary>The EMSP that sent it.</summary>
+    [Id(5)] public required PartyKey Emsp { get; init; }
+
+    /// <summary>The command's fields (those of <see cref="Kind"/>).</summary>
+    [Id(6)] public required CommandBody Body { get; init; }
+}
+
+/// <summary>
+/// The fields of a command as OCPI defines them (StartSession, StopSession, ReserveNow, CancelReservation,
+/// UnlockConnector): each kind sets its own, the others stay null. Validated by the core before it is sent.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record CommandBody
+{
+    /// <summary>The token to charge or reserve with (START_SESSION, RESERVE_NOW).</summary>
+    [Id(0)] public Tokens.TokenRecord? Token { get; init; }
+
+    /// <summary>The location (START_SESSION, RESERVE_NOW, UNLOCK_CONNECTOR).</summary>
+    [Id(1)] public string? LocationId { get; init; }
+
+    /// <summary>The EVSE (optional for START_SESSION and RESERVE_NOW, required for UNLOCK_CONNECTOR).</summary>
+    [Id(2)] public string? EvseUid { get; init; }
+
+    /// <summary>The connector (optional for START_SESSION, required for UNLOCK_CONNECTOR).</summary>
+    [Id(3)] public string? ConnectorId { get; init; }
+
+    /// <summary>The authorization reference the EMSP chose (START_SESSION, RESERVE_NOW), or null.</summary>
+    [Id(4)] public string? AuthorizationReference { get; init; }
+
+    /// <summary>The session to stop (STOP_SESSION).</summary>
+    [Id(5)] public string? SessionId { get; init; }
+
+    /// <summary>The reservation (RESERVE_NOW, CANCEL_RESERVATION).</summary>
+    [Id(6)] public string? ReservationId { get; init; }
+
+    /// <summary>Until when the reservation holds (RESERVE_NOW).</summary>
+    [Id(7)] public DateTimeOffset? ExpiryDate { get; init; }
 }
 
 /// <summary>The CPO's immediate answer, or why there is none.</summary>

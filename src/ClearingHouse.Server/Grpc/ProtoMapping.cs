@@ -1,7 +1,6 @@
 using System.Text;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
-using ClearingHouse.Grains.Credentials;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Parties;
 using Google.Protobuf.WellKnownTypes;
@@ -55,61 +54,6 @@ public static class ProtoMapping
         UpdatedAt = Timestamp.FromDateTimeOffset(party.UpdatedAt),
     };
 
-    /// <summary>The wire form of a credential (never its secret or hash).</summary>
-    public static Credential ToProto(this CredentialRecord credential, DateTimeOffset now)
-    {
-        var proto = new Credential
-        {
-            CredentialId = credential.Id,
-            Party = credential.Party.ToProto(),
-            Status = credential.StatusAt(now) switch
-            {
-                Grains.Credentials.CredentialStatus.Active => Contracts.V1.CredentialStatus.Active,
-                Grains.Credentials.CredentialStatus.Rotating => Contracts.V1.CredentialStatus.Rotating,
-                Grains.Credentials.CredentialStatus.Expired => Contracts.V1.CredentialStatus.Expired,
-                _ => Contracts.V1.CredentialStatus.Revoked,
-            },
-            IssuedAt = Timestamp.FromDateTimeOffset(credential.IssuedAt),
-            ReplacedBy = credential.ReplacedBy ?? string.Empty,
-        };
-        if (credential.ExpiresAt is { } expires)
-        {
-            proto.ExpiresAt = Timestamp.FromDateTimeOffset(expires);
-        }
-
-        if (credential.RevokedAt is { } revoked)
-        {
-            proto.RevokedAt = Timestamp.FromDateTimeOffset(revoked);
-        }
-
-        return proto;
-    }
-
-    /// <summary>The wire form of an agreement, with its state at <paramref name="now"/>.</summary>
-    public static Agreement ToProto(this AgreementRecord agreement, DirectoryView view, DateTimeOffset now)
-    {
-        var proto = new Agreement
-        {
-            Cpo = agreement.Cpo.ToProto(),
-            Emsp = agreement.Emsp.ToProto(),
-            ValidFrom = Timestamp.FromDateTimeOffset(agreement.ValidFrom),
-            UpdatedAt = Timestamp.FromDateTimeOffset(agreement.UpdatedAt),
-            Status = view.StateOf(agreement, now) switch
-            {
-                AgreementState.Active => AgreementStatus.Active,
-                AgreementState.Pending => AgreementStatus.Pending,
-                AgreementState.Ended => AgreementStatus.Ended,
-                _ => AgreementStatus.Suspended,
-            },
-        };
-        if (agreement.ValidUntil is { } until)
-        {
-            proto.ValidUntil = Timestamp.FromDateTimeOffset(until);
-        }
-
-        return proto;
-    }
-
     /// <summary>A timestamp as UTC; InvalidArgument naming the field when out of range.</summary>
     public static DateTimeOffset ToInstant(Timestamp timestamp, string field)
     {
@@ -120,6 +64,10 @@ public static class ProtoMapping
 
         return timestamp.ToDateTimeOffset();
     }
+
+    /// <summary>The page info of a core page: the next page token wraps the core's position (empty on the last page).</summary>
+    public static PageInfo NextPage(string? position) =>
+        new() { NextPageToken = position is null ? "" : EncodePageToken(position) };
 
     /// <summary>The page size asked for, defaulted and clamped; InvalidArgument when negative.</summary>
     public static int PageSize(PageRequest? page)

@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Access;
 using ClearingHouse.Application.Settlement;
 using ClearingHouse.Application.Locations;
 using ClearingHouse.Application.Diagnostics;
@@ -7,10 +8,14 @@ using ClearingHouse.Application.Hosting;
 using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Server.Tokens;
 using ClearingHouse.Server.Cdrs;
+using ClearingHouse.Server.Commands;
 using ClearingHouse.Server.Grpc;
 using ClearingHouse.Server.Identity;
 using ClearingHouse.Server.Locations;
+using ClearingHouse.Server.Operations;
 using ClearingHouse.Server.Options;
+using ClearingHouse.Server.PartyAdmin;
+using ClearingHouse.Server.Sessions;
 using ClearingHouse.Server.Settlement;
 using ClearingHouse.Storage.Postgres;
 using ClearingHouse.Storage.Sqlite;
@@ -49,7 +54,7 @@ public static class ServerHostingExtensions
         builder.Services.AddClearingHouseSessions(builder.Configuration, settings);
         builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
-        builder.Services.AddSingleton<IdentityResolver>();
+        builder.Services.AddSingleton<IOperatorCredential>(sp => sp.GetRequiredService<OperatorCredential>());
 
         builder.Services.AddGrpc(o =>
         {

@@ -1,7 +1,5 @@
-using ClearingHouse.Application.Sessions;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Sessions;
-using ClearingHouse.Server.Commands;
 using ClearingHouse.Server.Options;
 using ClearingHouse.Storage.Postgres.Sessions;
 using ClearingHouse.Storage.Sqlite.Sessions;
@@ -14,8 +12,7 @@ public static class SessionsHostingExtensions
 {
     /// <summary>
     /// Adds the session store of the profile (SQLite or PostgreSQL, sharing the profile's connection
-    /// factory), the feed hub (session and command-result subscribers), the command channel hub, and
-    /// the validated <see cref="SessionsOptions"/> (section <c>Sessions</c>) and <see cref="CommandsOptions"/> (section <c>Commands</c>).
+    /// factory) and the validated <see cref="SessionsOptions"/> (section <c>Sessions</c>) and <see cref="CommandsOptions"/> (section <c>Commands</c>).
     /// </summary>
     public static IServiceCollection AddClearingHouseSessions(this IServiceCollection services, IConfiguration configuration, HubSettings settings)
     {
@@ -33,12 +30,6 @@ public static class SessionsHostingExtensions
             services.AddSingleton<ISessionStore, PostgresSessionStore>();
         }
 
-        services.AddSingleton<SessionMetrics>();
-        services.AddSingleton<StuckSessionMonitor>();
-        services.AddHostedService(sp => sp.GetRequiredService<StuckSessionMonitor>());
-        services.AddSingleton<PartyFeedHub>();
-        services.AddSingleton<CommandChannelHub>();
-        services.AddHostedService(sp => sp.GetRequiredService<CommandChannelHub>());
         return services;
     }
 

@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Access;
 using ClearingHouse.Domain.Credentials;
 using ClearingHouse.Server.Options;
 
@@ -9,7 +10,7 @@ namespace ClearingHouse.Server.Identity;
 /// <c>operator.credential</c> in the data directory, which is created on first start readable by its
 /// owner only. No secret is ever fixed in code or configuration files shipped with the hub.
 /// </summary>
-public sealed partial class OperatorCredential
+public sealed partial class OperatorCredential : IOperatorCredential
 {
     /// <summary>The file name of the Embedded profile's operator secret.</summary>
     public const string FileName = "operator.credential";

@@ -1,4 +1,5 @@
 using System.Net;
+using ClearingHouse.Application.Access;
 using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Server.Options;

@@ -15,8 +15,8 @@ public static class SettlementHostingExtensions
 {
     /// <summary>
     /// Adds <see cref="SettlementOptions"/> (validated at start), the <see cref="ISettlementStore"/> of the profile
-    /// (beside the CDRs: SQLite file or PostgreSQL database), the <see cref="StatementBuilder"/>, the operator audit,
-    /// <see cref="OpsOptions"/> and the <see cref="IDataQualityStore"/> of the profile.
+    /// (beside the CDRs: SQLite file or PostgreSQL database), <see cref="OpsOptions"/> and the <see cref="IDataQualityStore"/>
+    /// of the profile.
     /// </summary>
     public static IServiceCollection AddClearingHouseSettlement(this IServiceCollection services, IConfiguration configuration, HubProfile profile)
     {
@@ -39,9 +39,6 @@ public static class SettlementHostingExtensions
             services.AddSingleton<IDataQualityStore, PostgresDataQualityStore>();
         }
 
-        services.AddSingleton<StatementBuilder>();
-        services.AddSingleton<OperatorAudit>();
-        services.AddSingleton<PartnerActivity>();
         return services;
     }
 }

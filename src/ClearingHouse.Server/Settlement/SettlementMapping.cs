@@ -1,12 +1,15 @@
 using ClearingHouse.Application.Settlement;
 using System.Globalization;
 using ClearingHouse.Contracts.V1;
+using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Settlement;
+using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Settlement;
 using ClearingHouse.Server.Grpc;
 using Google.Protobuf.WellKnownTypes;
 using DisputeStateProto = ClearingHouse.Contracts.V1.DisputeState;
 using DomainCost = ClearingHouse.Domain.Tariffs.Cost;
+using PartyRole = ClearingHouse.Domain.Parties.PartyRole;
 using DomainDisputeState = ClearingHouse.Domain.Settlement.DisputeState;
 
 namespace ClearingHouse.Server.Settlement;
@@ -90,6 +93,18 @@ public static class SettlementMapping
     /// <summary>Wire state to domain; null for UNSPECIFIED or unknown values.</summary>
     public static DomainDisputeState? ToDomain(DisputeStateProto state) =>
         state is > DisputeStateProto.Unspecified and <= DisputeStateProto.Resolved ? (DomainDisputeState)(int)state : null;
+
+    /// <summary>A party reference that is required and must have <paramref name="role"/> (InvalidArgument naming the field otherwise).</summary>
+    public static PartyKey ToParty(PartyRef? party, string field, PartyRole role)
+    {
+        if (party is null)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, $"{field} is required", field);
+        }
+
+        var key = ProtoMapping.ToKey(party, field);
+        return key.Role == role ? key : throw new HubException(HubErrorCode.InvalidArgument, $"{field}.role must be PARTY_ROLE_{role.ToString().ToUpperInvariant()}", $"{field}.role");
+    }
 
     private static StatementSection Section(SectionTotals s, string currency) => new()
     {

@@ -222,7 +222,7 @@ public sealed class SiloFanoutTests(CoreCluster hub) : IClassFixture<CoreCluster
     private static PartyKey Party(string text) => PartyKey.TryParse(text, out var key) ? key.Value : throw new ArgumentException(text);
 
     private static CommandAsk Ask(PartyKey cpo, int number) =>
-        new() { Cpo = cpo, CommandId = $"fanout-{number}", Payload = [], Timeout = TimeSpan.FromSeconds(10) };
+        new() { Cpo = cpo, CommandId = $"fanout-{number}", Kind = CommandKind.UnlockConnector, Emsp = Party("DE-FAN-EMSP"), Body = new CommandBody(), Timeout = TimeSpan.FromSeconds(10) };
 
     // Kills a silo and has the survivor declare it dead, then waits until the survivor's membership says so.
     private static async Task KillAsync(CoreCluster cluster, Orleans.TestingHost.InProcessSiloHandle dying, Orleans.TestingHost.InProcessSiloHandle survivor)

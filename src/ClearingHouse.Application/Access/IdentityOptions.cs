@@ -1,4 +1,4 @@
-namespace ClearingHouse.Server.Options;
+namespace ClearingHouse.Application.Access;
 
 /// <summary>Authentication of callers (configuration section <c>Identity</c>).</summary>
 public sealed class IdentityOptions

@@ -1,17 +1,18 @@
-using ClearingHouse.Application.Channels;
 using System.Diagnostics;
-using ClearingHouse.Contracts.V1;
+using ClearingHouse.Application.Channels;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Commands;
 using ClearingHouse.Grains.Options;
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 
-namespace ClearingHouse.Server.Commands;
+namespace ClearingHouse.Application.Commands;
+
+/// <summary>A command as a CPO's channel carries it: what the CPO must do, and until when the hub waits for its answer.</summary>
+public sealed record ChannelCommand(string CommandId, CommandKind Kind, PartyKey Emsp, CommandBody Body, DateTimeOffset Deadline);
 
 /// <summary>
 /// This silo's CPO command channels, and the way to reach any CPO's channels in the cluster: the same
-/// routing as the EMSP authorization channels (<see cref="Application.Tokens.MspChannelHub"/>). A send tries this
+/// routing as the EMSP authorization channels (<see cref="Tokens.MspChannelHub"/>). A send tries this
 /// silo's channels first, then the CPO's <see cref="ICommandChannelGrain"/>, which forwards it to another
 /// silo. A channel that drops fails its waiting commands over to the next channel at once; with none
 /// left the EMSP gets NO_CHANNEL, and with no answer in time TIMEOUT, never a hang.
@@ -20,7 +21,7 @@ public sealed partial class CommandChannelHub(
     SiloFanout fanout,
     IOptions<CommandsOptions> options,
     ILogger<CommandChannelHub> logger)
-    : PartyChannelHub<PartyChannel<CommandRequest, CommandReply>, CommandRequest, CommandReply, CommandAsk, ICommandChannelObserver, ICommandChannelGrain>(fanout),
+    : PartyChannelHub<PartyChannel<ChannelCommand, CommandReply>, ChannelCommand, CommandReply, CommandAsk, ICommandChannelObserver, ICommandChannelGrain>(fanout),
       ICommandChannelObserver
 {
     /// <inheritdoc />
@@ -43,15 +44,15 @@ public sealed partial class CommandChannelHub(
     Task<CommandReply> ICommandChannelObserver.Send(CommandAsk ask) => SendLocalAsync(ask);
 
     /// <inheritdoc />
-    protected override PartyChannel<CommandRequest, CommandReply> CreateChannel(PartyKey party) =>
+    protected override PartyChannel<ChannelCommand, CommandReply> CreateChannel(PartyKey party) =>
         new(party, NextId('k'), options.Value.ChannelQueueCapacity);
 
     /// <inheritdoc />
-    protected override void OnChannelOpened(PartyChannel<CommandRequest, CommandReply> channel) =>
+    protected override void OnChannelOpened(PartyChannel<ChannelCommand, CommandReply> channel) =>
         LogChannelOpened(logger, channel.Party.ToString(), channel.Id);
 
     /// <inheritdoc />
-    protected override void OnChannelClosed(PartyChannel<CommandRequest, CommandReply> channel) =>
+    protected override void OnChannelClosed(PartyChannel<ChannelCommand, CommandReply> channel) =>
         LogChannelClosed(logger, channel.Party.ToString(), channel.Id);
 
     /// <inheritdoc />
@@ -73,10 +74,8 @@ public sealed partial class CommandChannelHub(
             return Task.FromResult(CommandReply.NoChannel);
         }
 
-        var request = CommandRequest.Parser.ParseFrom(ask.Payload);
-        request.CommandId = ask.CommandId;
-        request.Deadline = Timestamp.FromDateTime(DateTime.UtcNow + ask.Timeout);
-        return SendOnChannelsAsync(group, ask.CommandId, request, started, ask.Timeout);
+        var command = new ChannelCommand(ask.CommandId, ask.Kind, ask.Emsp, ask.Body, DateTimeOffset.UtcNow + ask.Timeout);
+        return SendOnChannelsAsync(group, ask.CommandId, command, started, ask.Timeout);
     }
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "CPO {Cpo} opened command channel {ChannelId}")]

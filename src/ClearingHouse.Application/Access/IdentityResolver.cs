@@ -1,27 +1,26 @@
-using ClearingHouse.Application.Access;
-using ClearingHouse.Application.Diagnostics;
 using System.Collections.Concurrent;
+using ClearingHouse.Application.Diagnostics;
 using ClearingHouse.Domain.Credentials;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Credentials;
+using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Parties;
-using ClearingHouse.Server.Options;
-using Grpc.Core;
 using Microsoft.Extensions.Options;
 
-namespace ClearingHouse.Server.Identity;
+namespace ClearingHouse.Application.Access;
 
 /// <summary>
 /// Turns a bearer secret into a <see cref="CallerIdentity"/>. A credential checked by its party's
 /// credentials grain is trusted by this silo for <see cref="IdentityOptions.CacheTtl"/> (never past
 /// a rotated credential's expiry), so the hot path costs a dictionary lookup. The party's status is
 /// read from the silo's <see cref="PartyDirectory"/> on every call, so a suspension applies as soon
-/// as the directory sees it.
+/// as the directory sees it. Refusals are <see cref="HubException"/>s (Unauthenticated, PermissionDenied), so
+/// every edge maps them the same way. A stream that stays open after this check is watched by <see cref="LiveAccess"/>.
 /// </summary>
 public sealed class IdentityResolver(
     IGrainFactory grains,
     PartyDirectory directory,
-    OperatorCredential operatorCredential,
+    IOperatorCredential operatorCredential,
     HubClock clock,
     HubMetrics metrics,
     IOptions<IdentityOptions> options)
@@ -35,7 +34,7 @@ public sealed class IdentityResolver(
     {
         if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            throw Fail(StatusCode.Unauthenticated, "missing 'authorization: Bearer <credential>' header", "missing");
+            throw Fail(HubErrorCode.Unauthenticated, "missing 'authorization: Bearer <credential>' header", "missing");
         }
 
         // The hot path: a header seen within the cache time costs one lookup here and one in the
@@ -49,7 +48,7 @@ public sealed class IdentityResolver(
         var text = authorization.AsSpan(7).Trim().ToString();
         if (!CredentialSecret.TryParse(text, out var secret))
         {
-            throw Fail(StatusCode.Unauthenticated, "the credential is not a ClearingHouse credential", "malformed");
+            throw Fail(HubErrorCode.Unauthenticated, "the credential is not a ClearingHouse credential", "malformed");
         }
 
         CallerIdentity identity;
@@ -58,21 +57,21 @@ public sealed class IdentityResolver(
         {
             identity = operatorCredential.Matches(secret)
                 ? new CallerIdentity(null, secret.CredentialId)
-                : throw Fail(StatusCode.Unauthenticated, "unknown, expired or revoked credential", "unknown");
+                : throw Fail(HubErrorCode.Unauthenticated, "unknown, expired or revoked credential", "unknown");
         }
         else
         {
             var party = secret.Party!.Value;
             if ((await directory.GetAsync()).GetParty(party) is null)
             {
-                throw Fail(StatusCode.Unauthenticated, "unknown, expired or revoked credential", "unknown");
+                throw Fail(HubErrorCode.Unauthenticated, "unknown, expired or revoked credential", "unknown");
             }
 
             var check = await grains.GetGrain<IPartyCredentialsGrain>(party.ToString()).Check(secret.CredentialId, secret.Hash());
             if (!check.Valid)
             {
                 _cache.TryRemove(authorization, out _);
-                throw Fail(StatusCode.Unauthenticated, "unknown, expired or revoked credential", "unknown");
+                throw Fail(HubErrorCode.Unauthenticated, "unknown, expired or revoked credential", "unknown");
             }
 
             if (check.ValidUntil is { } expiry && expiry < until)
@@ -95,10 +94,10 @@ public sealed class IdentityResolver(
     /// <summary>Forgets every cached check, after a credential changed through this silo.</summary>
     public void Invalidate() => _cache.Clear();
 
-    private RpcException Fail(StatusCode code, string message, string reason)
+    private HubException Fail(HubErrorCode code, string message, string reason)
     {
         metrics.AuthenticationFailed(reason);
-        return new RpcException(new Status(code, message));
+        return new HubException(code, message);
     }
 
     // The party's status is read on every call, so a suspension applies as soon as the directory sees it.
@@ -106,7 +105,7 @@ public sealed class IdentityResolver(
     {
         if (identity.Party is { } party && (await directory.GetAsync()).GetParty(party)?.Status != PartyStatus.Active)
         {
-            throw Fail(StatusCode.PermissionDenied, $"party {party} is suspended", "suspended");
+            throw Fail(HubErrorCode.PermissionDenied, $"party {party} is suspended", "suspended");
         }
 
         return identity;

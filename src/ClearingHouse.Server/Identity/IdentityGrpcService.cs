@@ -1,8 +1,8 @@
 using ClearingHouse.Contracts.V1;
-using ClearingHouse.Server.Identity;
+using ClearingHouse.Server.Grpc;
 using Grpc.Core;
 
-namespace ClearingHouse.Server.Grpc;
+namespace ClearingHouse.Server.Identity;
 
 /// <summary>Tells a caller who the hub thinks it is (see identity.proto).</summary>
 public sealed class IdentityGrpcService : IdentityService.IdentityServiceBase

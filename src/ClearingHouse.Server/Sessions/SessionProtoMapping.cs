@@ -1,4 +1,5 @@
 using System.Globalization;
+using ClearingHouse.Application.Sessions;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Sessions;
@@ -12,7 +13,9 @@ using ProtoSession = ClearingHouse.Contracts.V1.Session;
 using ProtoStatus = ClearingHouse.Contracts.V1.SessionStatus;
 using SessionStatus = ClearingHouse.Domain.Sessions.SessionStatus;
 
-namespace ClearingHouse.Server.Grpc;
+using ClearingHouse.Server.Grpc;
+
+namespace ClearingHouse.Server.Sessions;
 
 /// <summary>Conversions between session messages and records, validating on the way in.</summary>
 public static class SessionProtoMapping
@@ -107,6 +110,7 @@ public static class SessionProtoMapping
     public static SessionPatch ToPatch(PatchSessionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        HubException.ThrowIfInvalid(TokenRules.ValidateId(request.SessionId, required: true), "session_id");
         var lastUpdated = request.LastUpdated is { } u ? ToTime(u, "last_updated") : throw Required("last_updated");
         if (request.HasMeterId)
         {
@@ -124,6 +128,29 @@ public static class SessionProtoMapping
             MeterId = request.HasMeterId ? request.MeterId : null,
             TotalCostCurrency = request.TotalCost?.Currency,
         };
+    }
+
+    /// <summary>The wire form of a session as the core shows it.</summary>
+    public static ProtoSession ToProto(this SessionView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        return view.Session.ToProto(view.Stuck);
+    }
+
+    /// <summary>What a write did, on the wire.</summary>
+    public static SessionWriteResult ToResult(SessionVerdict verdict) => verdict switch
+    {
+        SessionVerdict.Create => SessionWriteResult.Created,
+        SessionVerdict.Apply => SessionWriteResult.Updated,
+        SessionVerdict.Unchanged => SessionWriteResult.Unchanged,
+        _ => SessionWriteResult.Stale,
+    };
+
+    /// <summary>A party reference that must name a CPO (InvalidArgument on <c>{field}.role</c> otherwise).</summary>
+    public static PartyKey ToCpo(PartyRef? party, string field = "cpo")
+    {
+        var cpo = ProtoMapping.ToKey(party, field);
+        return cpo.Role == PartyRole.Cpo ? cpo : throw new HubException(HubErrorCode.InvalidArgument, $"{field}.role must be PARTY_ROLE_CPO", $"{field}.role");
     }
 
     /// <summary>The wire form of a session; <paramref name="stuck"/> as the hub judges it now.</summary>
