@@ -2,7 +2,6 @@ using ClearingHouse.Application.Diagnostics;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using ClearingHouse.Domain.Cdrs;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tariffs;
@@ -45,7 +44,6 @@ public sealed record CdrResult(int Index, string? CdrId, CdrOutcome Outcome, IRe
 /// </remarks>
 public sealed partial class CdrIngestor
 {
-    private static readonly JsonSerializerOptions BreakdownJson = new(OcpiJson.Options) { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
     private static readonly ConcurrentDictionary<string, TimeZoneInfo?> TimeZones = new(StringComparer.Ordinal);
 
     private readonly ICdrStore _store;
@@ -79,8 +77,7 @@ public sealed partial class CdrIngestor
     public static string SerializeBreakdown(PricingResult result) => PricingResultJson.Serialize(result);
 
     /// <summary>Reads a stored breakdown.</summary>
-    public static PricingResult? DeserializeBreakdown(string? json) =>
-        json is null ? null : JsonSerializer.Deserialize<PricingResult>(json, BreakdownJson);
+    public static PricingResult? DeserializeBreakdown(string? json) => PricingResultJson.Deserialize(json);
 
     /// <summary>Validates, prices and stores a batch of OCPI CDR JSON objects of <paramref name="cpo"/>; one result per CDR, in order.</summary>
     public async Task<IReadOnlyList<CdrResult>> IngestAsync(PartyKey cpo, IReadOnlyList<string> documents, CancellationToken cancellationToken)

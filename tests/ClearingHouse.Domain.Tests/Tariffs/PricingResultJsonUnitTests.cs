@@ -53,5 +53,16 @@ public sealed class PricingResultJsonUnitTests
         Assert.Equal(JsonSerializer.Serialize(result, Reflection), text);
         Assert.Equal(result, JsonSerializer.Deserialize<PricingResult>(text, Reflection));
         Assert.Equal(text, PricingResultJson.Serialize(result)); // the reused buffer starts clean
+        Assert.Equal(result, PricingResultJson.Deserialize(text));
+    }
+
+    [Fact]
+    public void Deserialize_ReflectionTextWithUnknownProperty_SameResult()
+    {
+        var result = (PricingResult)((IEnumerable<object[]>)Results()).First()[0];
+        var text = JsonSerializer.Serialize(result, Reflection).Replace("{\"currency\"", "{\"later\":{\"a\":[1,2]},\"currency\"", StringComparison.Ordinal);
+
+        Assert.Equal(result, PricingResultJson.Deserialize(text));
+        Assert.Null(PricingResultJson.Deserialize(null));
     }
 }
