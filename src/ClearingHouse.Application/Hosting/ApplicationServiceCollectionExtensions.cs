@@ -1,4 +1,6 @@
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Cdrs;
+using ClearingHouse.Application.Tariffs;
 
 namespace ClearingHouse.Application.Hosting;
 
@@ -10,6 +12,8 @@ public static class ApplicationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<AccessPolicy>();
+        services.AddTariffsCore(configuration);
+        services.AddCdrsCore(configuration);
         return services;
     }
 }

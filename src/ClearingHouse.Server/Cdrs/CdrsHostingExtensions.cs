@@ -7,13 +7,13 @@ using ClearingHouse.Storage.Sqlite.Cdrs;
 
 namespace ClearingHouse.Server.Cdrs;
 
-/// <summary>Registers tariffs and CDR ingestion: the tariff catalog, the CDR store of the profile, the ingestor.</summary>
+/// <summary>Registers tariffs and CDR storage: the tariff catalog, the CDR store of the profile (the flows are the core's: AddCdrsCore).</summary>
 public static class CdrsHostingExtensions
 {
     /// <summary>
     /// Adds <see cref="CdrOptions"/> (validated at start), the silo-local <see cref="TariffCatalog"/>, the
     /// <see cref="ICdrStore"/> of the profile (Embedded: SQLite in the data folder's database file; Cluster:
-    /// PostgreSQL) on the storage provider's shared connection factory, and the <see cref="CdrIngestor"/>.
+    /// PostgreSQL) on the storage provider's shared connection factory.
     /// </summary>
     public static IServiceCollection AddClearingHouseCdrs(this IServiceCollection services, IConfiguration configuration, HubProfile profile)
     {
@@ -28,7 +28,6 @@ public static class CdrsHostingExtensions
             .Validate(o => o.LocationTimeZoneTtl >= TimeSpan.Zero, "Cdrs:LocationTimeZoneTtl must not be negative")
             .ValidateOnStart();
         services.AddSingleton<TariffCatalog>();
-        services.AddSingleton<LocationTimeZones>();
         if (profile == HubProfile.Embedded)
         {
             services.AddSingleton<SqliteCdrStore>();
@@ -44,8 +43,6 @@ public static class CdrsHostingExtensions
 
         services.AddSingleton<CdrSubscriptionHub>();
         services.AddHostedService(sp => sp.GetRequiredService<CdrSubscriptionHub>());
-
-        services.AddSingleton<CdrIngestor>();
         return services;
     }
 }

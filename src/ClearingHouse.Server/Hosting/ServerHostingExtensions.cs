@@ -11,6 +11,7 @@ using ClearingHouse.Server.Identity;
 using ClearingHouse.Server.Locations;
 using ClearingHouse.Server.Options;
 using ClearingHouse.Server.Settlement;
+using ClearingHouse.Server.Tariffs;
 using ClearingHouse.Storage.Postgres;
 using ClearingHouse.Storage.Sqlite;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
