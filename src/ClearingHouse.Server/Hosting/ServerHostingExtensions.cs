@@ -50,10 +50,12 @@ public static class ServerHostingExtensions
             o.MaxReceiveMessageSize = settings.Hub.MaxReceiveMessageBytes;
             o.EnableDetailedErrors = false;
             o.Interceptors.Add<ErrorMappingInterceptor>();
-            o.Interceptors.Add<AuthenticationInterceptor>();
+            // A body flagged gzip that is not gzip: Internal, not Unknown with a logged stack.
+            o.CompressionProviders = [new GuardedGzipProvider()];
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
+        UseGuardedBinder(builder.Services);
 
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(HubMetrics.MeterName)
@@ -69,6 +71,7 @@ public static class ServerHostingExtensions
         var settings = app.Services.GetRequiredService<HubSettings>();
         // Create the operator credential (and log where it is) at start, not on the first call.
         _ = app.Services.GetRequiredService<OperatorCredential>();
+        app.UseMiddleware<AuthenticationMiddleware>();
 
         app.MapGrpcService<PartyAdminGrpcService>();
         app.MapGrpcService<IdentityGrpcService>();
@@ -89,6 +92,22 @@ public static class ServerHostingExtensions
         }
 
         return app;
+    }
+
+    // grpc-dotnet binds services through its own (internal) binder; ours is the same plus a guarded request
+    // marshaller (GuardedServiceMethodProvider). Fail at start rather than bind every method twice if that changes.
+    private static void UseGuardedBinder(IServiceCollection services)
+    {
+        var defaults = services
+            .Where(d => d.ServiceType == typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>) && d.ImplementationType?.Name.StartsWith("BinderServiceMethodProvider", StringComparison.Ordinal) == true)
+            .ToList();
+        if (defaults.Count != 1)
+        {
+            throw new InvalidOperationException("grpc-dotnet's default service binder was not found; the guarded binder cannot replace it");
+        }
+
+        services.Remove(defaults[0]);
+        services.AddSingleton(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>), typeof(GuardedServiceMethodProvider<>));
     }
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, HubOptions hub)
