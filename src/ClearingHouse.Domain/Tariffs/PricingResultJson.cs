@@ -83,7 +83,7 @@ public static class PricingResultJson
         DimensionCharge energy = default, time = default, parking = default, flat = default, reservation = default;
         Cost subtotal = default, total = default;
         decimal totalTime = 0;
-        bool minApplied = false, maxApplied = false, expired = false;
+        bool minApplied = false, maxApplied = false, expired = false, exclKnown = true, inclKnown = true;
         while (NextProperty(ref r))
         {
             if (r.ValueTextEquals("currency"u8)) { currency = ReadString(ref r); }
@@ -98,6 +98,8 @@ public static class PricingResultJson
             else if (r.ValueTextEquals("min_price_applied"u8)) { minApplied = ReadBoolean(ref r); }
             else if (r.ValueTextEquals("max_price_applied"u8)) { maxApplied = ReadBoolean(ref r); }
             else if (r.ValueTextEquals("reservation_expired"u8)) { expired = ReadBoolean(ref r); }
+            else if (r.ValueTextEquals("excl_vat_known"u8)) { exclKnown = ReadBoolean(ref r); }
+            else if (r.ValueTextEquals("incl_vat_known"u8)) { inclKnown = ReadBoolean(ref r); }
             else if (r.ValueTextEquals("time_zone"u8)) { timeZone = ReadString(ref r); }
             else if (r.ValueTextEquals("time_zone_note"u8)) { note = ReadString(ref r); }
             else { Skip(ref r); }
@@ -117,6 +119,8 @@ public static class PricingResultJson
             MinPriceApplied = minApplied,
             MaxPriceApplied = maxApplied,
             ReservationExpired = expired,
+            ExclVatKnown = exclKnown,
+            InclVatKnown = inclKnown,
             TimeZone = timeZone,
             TimeZoneNote = note,
         };

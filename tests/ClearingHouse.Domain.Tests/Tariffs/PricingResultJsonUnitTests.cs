@@ -39,6 +39,7 @@ public sealed class PricingResultJsonUnitTests
             MinPriceApplied = true,
             MaxPriceApplied = false,
             ReservationExpired = false,
+            ExclVatKnown = false,
             TimeZone = "Asia/Tokyo",
             TimeZoneNote = "time zone of location \"LOC1\" <as published>",
         },
@@ -64,5 +65,8 @@ public sealed class PricingResultJsonUnitTests
 
         Assert.Equal(result, PricingResultJson.Deserialize(text));
         Assert.Null(PricingResultJson.Deserialize(null));
+        var stored = text.Replace(",\"excl_vat_known\":true,\"incl_vat_known\":true", "", StringComparison.Ordinal);
+        Assert.NotEqual(text, stored);
+        Assert.Equal(result, PricingResultJson.Deserialize(stored)); // a breakdown stored before the flags existed reads as known
     }
 }
