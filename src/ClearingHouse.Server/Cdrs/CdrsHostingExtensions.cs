@@ -1,17 +1,16 @@
 using ClearingHouse.Application.Cdrs;
 using ClearingHouse.Grains.Cdrs;
-using ClearingHouse.Grains.Tariffs;
 using ClearingHouse.Server.Options;
 using ClearingHouse.Storage.Postgres.Cdrs;
 using ClearingHouse.Storage.Sqlite.Cdrs;
 
 namespace ClearingHouse.Server.Cdrs;
 
-/// <summary>Registers tariffs and CDR storage: the tariff catalog, the CDR store of the profile (the flows are the core's: AddCdrsCore).</summary>
+/// <summary>Registers CDR storage: the CDR store of the profile (the flows and the tariff catalog are the core's: AddCdrsCore, AddTariffsCore).</summary>
 public static class CdrsHostingExtensions
 {
     /// <summary>
-    /// Adds <see cref="CdrOptions"/> (validated at start), the silo-local <see cref="TariffCatalog"/>, the
+    /// Adds <see cref="CdrOptions"/> (validated at start), the
     /// <see cref="ICdrStore"/> of the profile (Embedded: SQLite in the data folder's database file; Cluster:
     /// PostgreSQL) on the storage provider's shared connection factory.
     /// </summary>
@@ -27,7 +26,6 @@ public static class CdrsHostingExtensions
             .Validate(o => o.SubscriberPollInterval > TimeSpan.Zero, "Cdrs:SubscriberPollInterval must be positive")
             .Validate(o => o.LocationTimeZoneTtl >= TimeSpan.Zero, "Cdrs:LocationTimeZoneTtl must not be negative")
             .ValidateOnStart();
-        services.AddSingleton<TariffCatalog>();
         if (profile == HubProfile.Embedded)
         {
             services.AddSingleton<SqliteCdrStore>();
