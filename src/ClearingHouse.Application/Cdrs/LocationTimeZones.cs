@@ -61,8 +61,21 @@ public sealed class LocationTimeZones(IGrainFactory grains, HubClock clock, IOpt
     /// <summary>Forgets a location (after a change made through this silo).</summary>
     public void Invalidate(PartyKey cpo, string locationId) => _entries.TryRemove((cpo, locationId), out _);
 
-    private Task<string?> Fetch(PartyKey cpo, string locationId) =>
-        grains.GetGrain<ILocationGrain>(ILocationGrain.KeyOf(cpo, locationId)).GetTimeZone();
+    private async Task<string?> Fetch(PartyKey cpo, string locationId)
+    {
+        var grain = grains.GetGrain<ILocationGrain>(ILocationGrain.KeyOf(cpo, locationId));
+        try
+        {
+            return await grain.GetTimeZone();
+        }
+        catch (OrleansMessageRejectionException)
+        {
+            // The grain of a location the hub does not know deactivates itself after answering; a call from another
+            // silo queued behind that answer is rejected once forwarding gives up (seen under concurrent batches in a
+            // 2-silo cluster). Asking again reaches a fresh activation instead of failing the whole batch.
+            return await grain.GetTimeZone();
+        }
+    }
 
     private static async Task AwaitAsync(List<(string Id, Task<string?> Zone)> pending, Dictionary<string, string?> zones)
     {

@@ -7,6 +7,8 @@ using ClearingHouse.Application.Parties;
 using ClearingHouse.Application.Sessions;
 using ClearingHouse.Application.Settlement;
 using ClearingHouse.Application.Tokens;
+using ClearingHouse.Application.Cdrs;
+using ClearingHouse.Application.Tariffs;
 
 namespace ClearingHouse.Application.Hosting;
 
@@ -27,6 +29,8 @@ public static class ApplicationServiceCollectionExtensions
         services.AddPartiesCore(configuration);
         services.AddSettlementCore(configuration);
         services.AddOperationsCore(configuration);
+        services.AddTariffsCore(configuration);
+        services.AddCdrsCore(configuration);
         return services;
     }
 }

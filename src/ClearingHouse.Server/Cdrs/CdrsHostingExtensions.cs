@@ -1,19 +1,18 @@
 using ClearingHouse.Application.Cdrs;
 using ClearingHouse.Grains.Cdrs;
-using ClearingHouse.Grains.Tariffs;
 using ClearingHouse.Server.Options;
 using ClearingHouse.Storage.Postgres.Cdrs;
 using ClearingHouse.Storage.Sqlite.Cdrs;
 
 namespace ClearingHouse.Server.Cdrs;
 
-/// <summary>Registers tariffs and CDR ingestion: the tariff catalog, the CDR store of the profile, the ingestor.</summary>
+/// <summary>Registers CDR storage: the CDR store of the profile (the flows and the tariff catalog are the core's: AddCdrsCore, AddTariffsCore).</summary>
 public static class CdrsHostingExtensions
 {
     /// <summary>
-    /// Adds <see cref="CdrOptions"/> (validated at start), the silo-local <see cref="TariffCatalog"/>, the
+    /// Adds <see cref="CdrOptions"/> (validated at start), the
     /// <see cref="ICdrStore"/> of the profile (Embedded: SQLite in the data folder's database file; Cluster:
-    /// PostgreSQL) on the storage provider's shared connection factory, and the <see cref="CdrIngestor"/>.
+    /// PostgreSQL) on the storage provider's shared connection factory.
     /// </summary>
     public static IServiceCollection AddClearingHouseCdrs(this IServiceCollection services, IConfiguration configuration, HubProfile profile)
     {
@@ -27,8 +26,6 @@ public static class CdrsHostingExtensions
             .Validate(o => o.SubscriberPollInterval > TimeSpan.Zero, "Cdrs:SubscriberPollInterval must be positive")
             .Validate(o => o.LocationTimeZoneTtl >= TimeSpan.Zero, "Cdrs:LocationTimeZoneTtl must not be negative")
             .ValidateOnStart();
-        services.AddSingleton<TariffCatalog>();
-        services.AddSingleton<LocationTimeZones>();
         if (profile == HubProfile.Embedded)
         {
             services.AddSingleton<SqliteCdrStore>();
@@ -43,8 +40,6 @@ public static class CdrsHostingExtensions
         }
 
         services.AddSingleton<CdrSubscriptionHub>();
-
-        services.AddSingleton<CdrIngestor>();
         return services;
     }
 }

@@ -17,6 +17,7 @@ using ClearingHouse.Server.Options;
 using ClearingHouse.Server.PartyAdmin;
 using ClearingHouse.Server.Sessions;
 using ClearingHouse.Server.Settlement;
+using ClearingHouse.Server.Tariffs;
 using ClearingHouse.Storage.Postgres;
 using ClearingHouse.Storage.Sqlite;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;

@@ -85,8 +85,10 @@ public sealed class CoreCluster : IAsyncLifetime
             services.AddSingleton<ITokenCache, NoTokenCache>();
             services.AddSingleton<ISessionStore, SqliteSessionStore>();
             services.AddSingleton<IDataQualityStore, SqliteDataQualityStore>();
+            services.AddSingleton<SqliteCdrStore>();
+            services.AddSingleton<ICdrStore>(sp => sp.GetRequiredService<SqliteCdrStore>());
+            services.AddSingleton<ICdrFeedStore>(sp => sp.GetRequiredService<SqliteCdrStore>());
             _configure?.Invoke(services);
-            services.AddSingleton<ICdrStore, SqliteCdrStore>(); // the data-quality store reads CDRs (location writes record findings)
         });
         _cluster = builder.Build();
         await _cluster.DeployAsync();

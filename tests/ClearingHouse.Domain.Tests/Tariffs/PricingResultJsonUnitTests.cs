@@ -39,6 +39,7 @@ public sealed class PricingResultJsonUnitTests
             MinPriceApplied = true,
             MaxPriceApplied = false,
             ReservationExpired = false,
+            ExclVatKnown = false,
             TimeZone = "Asia/Tokyo",
             TimeZoneNote = "time zone of location \"LOC1\" <as published>",
         },
@@ -53,5 +54,19 @@ public sealed class PricingResultJsonUnitTests
         Assert.Equal(JsonSerializer.Serialize(result, Reflection), text);
         Assert.Equal(result, JsonSerializer.Deserialize<PricingResult>(text, Reflection));
         Assert.Equal(text, PricingResultJson.Serialize(result)); // the reused buffer starts clean
+        Assert.Equal(result, PricingResultJson.Deserialize(text));
+    }
+
+    [Fact]
+    public void Deserialize_ReflectionTextWithUnknownProperty_SameResult()
+    {
+        var result = (PricingResult)((IEnumerable<object[]>)Results()).First()[0];
+        var text = JsonSerializer.Serialize(result, Reflection).Replace("{\"currency\"", "{\"later\":{\"a\":[1,2]},\"currency\"", StringComparison.Ordinal);
+
+        Assert.Equal(result, PricingResultJson.Deserialize(text));
+        Assert.Null(PricingResultJson.Deserialize(null));
+        var stored = text.Replace(",\"excl_vat_known\":true,\"incl_vat_known\":true", "", StringComparison.Ordinal);
+        Assert.NotEqual(text, stored);
+        Assert.Equal(result, PricingResultJson.Deserialize(stored)); // a breakdown stored before the flags existed reads as known
     }
 }

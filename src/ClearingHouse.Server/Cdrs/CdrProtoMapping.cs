@@ -1,66 +1,45 @@
-using ClearingHouse.Application.Cdrs;
 using System.Globalization;
-using System.Text;
+using ClearingHouse.Application.Cdrs;
 using ClearingHouse.Contracts.V1;
-using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tariffs;
 using ClearingHouse.Grains.Cdrs;
 using ClearingHouse.Grains.Errors;
-using ClearingHouse.Grains.Tariffs;
-using ClearingHouse.Server.Cdrs;
+using ClearingHouse.Server.Grpc;
+using ClearingHouse.Server.Tariffs;
+using Google.Protobuf.Collections;
 using Google.Protobuf.WellKnownTypes;
 using ProtoCdr = ClearingHouse.Contracts.V1.Cdr;
 using ProtoPrice = ClearingHouse.Contracts.V1.Price;
-using ProtoTariff = ClearingHouse.Contracts.V1.Tariff;
 
-namespace ClearingHouse.Server.Grpc;
+namespace ClearingHouse.Server.Cdrs;
 
-/// <summary>Wire forms of tariffs, prices and CDRs; page tokens of their lists.</summary>
-public static class PricingMapping
+/// <summary>Wire forms of CDRs, their acknowledgements, lists and feed messages.</summary>
+public static class CdrProtoMapping
 {
-    /// <summary>A decimal as the wire's decimal string.</summary>
-    public static string ToWire(this decimal value) => value.ToString(CultureInfo.InvariantCulture);
-
-    /// <summary>The wire form of a cost.</summary>
-    public static ProtoPrice ToProto(this Cost cost, string currency) =>
-        new() { ExclVat = cost.ExclVat.ToWire(), InclVat = cost.InclVat.ToWire(), Currency = currency };
-
-    /// <summary>The wire form of one dimension's charge.</summary>
-    public static Contracts.V1.DimensionCharge ToProto(this Domain.Tariffs.DimensionCharge charge, string currency) => new()
+    /// <summary>
+    /// The OCPI CDR JSON objects of a submission: the <c>cdrs</c> strings as they came (no copy: the JSON path
+    /// allocates nothing here), or each of <c>items</c> as its JSON, a typed CDR written as the JSON it mirrors.
+    /// </summary>
+    public static IReadOnlyList<string> Documents(RepeatedField<string> cdrs, RepeatedField<CdrInput> items)
     {
-        Volume = charge.Volume.ToWire(),
-        BilledVolume = charge.BilledVolume.ToWire(),
-        Cost = charge.Cost.ToProto(currency),
-    };
+        if (items.Count == 0)
+        {
+            return cdrs;
+        }
 
-    /// <summary>The wire form of the hub's price.</summary>
-    public static PriceBreakdown ToProto(this PricingResult result) => new()
-    {
-        Currency = result.Currency,
-        Energy = result.Energy.ToProto(result.Currency),
-        Time = result.Time.ToProto(result.Currency),
-        ParkingTime = result.ParkingTime.ToProto(result.Currency),
-        Flat = result.Flat.ToProto(result.Currency),
-        Reservation = result.Reservation.ToProto(result.Currency),
-        TotalTime = result.TotalTime.ToWire(),
-        Subtotal = result.Subtotal.ToProto(result.Currency),
-        Total = result.Total.ToProto(result.Currency),
-        MinPriceApplied = result.MinPriceApplied,
-        MaxPriceApplied = result.MaxPriceApplied,
-        ReservationExpired = result.ReservationExpired,
-        TimeZone = result.TimeZone ?? "",
-        TimeZoneNote = result.TimeZoneNote ?? "",
-    };
+        if (cdrs.Count > 0)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, "use either cdrs or items in one request, not both", "items");
+        }
 
-    /// <summary>The wire form of a stored tariff.</summary>
-    public static ProtoTariff ToProto(this TariffRecord tariff, PartyKey cpo) => new()
-    {
-        Cpo = cpo.ToProto(),
-        Id = tariff.Id,
-        Currency = tariff.Currency,
-        LastUpdated = Timestamp.FromDateTimeOffset(tariff.LastUpdated),
-        OcpiJson = tariff.OcpiJson,
-    };
+        var documents = new string[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            documents[i] = items[i].FormCase == CdrInput.FormOneofCase.Cdr ? OcpiCdrJson.Write(items[i].Cdr, $"items[{i}].cdr") : items[i].OcpiJson;
+        }
+
+        return documents;
+    }
 
     /// <summary>The wire form of a stored CDR.</summary>
     public static ProtoCdr ToProto(this StoredCdr cdr)
@@ -80,7 +59,7 @@ public static class PricingMapping
             ReceivedAt = Timestamp.FromDateTimeOffset(cdr.ReceivedAt),
             OcpiJson = cdr.OcpiJson,
         };
-        if (CdrIngestor.DeserializeBreakdown(cdr.HubPriceJson) is { } price)
+        if (PricingResultJson.Deserialize(cdr.HubPriceJson) is { } price)
         {
             proto.HubPrice = price.ToProto();
         }
@@ -96,6 +75,15 @@ public static class PricingMapping
         _ => PriceCheckStatus.NotChecked,
     };
 
+    /// <summary>Adds the acknowledgement of each result, in order.</summary>
+    public static void AddAcks(RepeatedField<CdrAck> acks, IReadOnlyList<CdrResult> results)
+    {
+        foreach (var result in results)
+        {
+            acks.Add(result.ToProto());
+        }
+    }
+
     /// <summary>The wire form of one CDR's acknowledgement.</summary>
     public static CdrAck ToProto(this CdrResult result)
     {
@@ -110,6 +98,8 @@ public static class PricingMapping
                 _ => CdrAckStatus.Rejected,
             },
             PriceCheck = result.PriceCheck?.ToProto() ?? PriceCheckStatus.Unspecified,
+            TimeZone = result.TimeZone ?? "",
+            TimeZoneNote = result.TimeZoneNote ?? "",
         };
         foreach (var reason in result.Reasons)
         {
@@ -121,11 +111,31 @@ public static class PricingMapping
             ack.HubTotalCost = total.ToProto(result.Currency);
         }
 
-        ack.TimeZone = result.TimeZone ?? "";
-        ack.TimeZoneNote = result.TimeZoneNote ?? "";
-
         return ack;
     }
+
+    /// <summary>The wire form of one feed message.</summary>
+    public static SubscribeCdrsResponse ToProto(this CdrFeedMessage message)
+    {
+        var response = new SubscribeCdrsResponse { Cursor = message.Cursor };
+        foreach (var e in message.Events)
+        {
+            response.Events.Add(new CdrEvent { Cdr = e.Cdr.ToProto(), Cursor = e.Cursor });
+        }
+
+        return response;
+    }
+
+    /// <summary>The core's list request of a ListCdrs request.</summary>
+    public static CdrListRequest ToListRequest(ListCdrsRequest request) => new()
+    {
+        Cpo = request.Cpo is null ? null : ProtoMapping.ToKey(request.Cpo, "cpo"),
+        Emsp = request.Emsp is null ? null : ProtoMapping.ToKey(request.Emsp, "emsp"),
+        From = request.From is null ? null : ProtoMapping.ToInstant(request.From, "from"),
+        To = request.To is null ? null : ProtoMapping.ToInstant(request.To, "to"),
+        After = DecodeCursor(request.Page),
+        Size = ProtoMapping.PageSize(request.Page),
+    };
 
     /// <summary>The page token after a CDR.</summary>
     public static string EncodeCursor(CdrCursor cursor) =>
@@ -144,17 +154,5 @@ public static class PricingMapping
             && ticks is >= 0 and <= 3155378975999999999
             ? new CdrCursor(new DateTimeOffset(ticks, TimeSpan.Zero), parts[1], parts[2], parts[3])
             : throw new HubException(HubErrorCode.InvalidArgument, "page.page_token is not a token this hub returned", "page.page_token");
-    }
-
-    /// <summary>Joins validation problems into one message.</summary>
-    public static string Describe(IEnumerable<(string Field, string Message)> errors)
-    {
-        var text = new StringBuilder();
-        foreach (var (field, message) in errors)
-        {
-            text.Append(text.Length == 0 ? "" : "; ").Append(field).Append(' ').Append(message);
-        }
-
-        return text.ToString();
     }
 }
