@@ -106,7 +106,16 @@ public sealed partial class StatusWriteBehind(ILocationStore store, IOptions<Loc
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await FlushAsync(cancellationToken);
+        try
+        {
+            await FlushAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // An immediate stop (or a shutdown out of time): what is queued is lost as on a kill, within the
+            // write-behind bound; the CPO owns the truth and resends on reconnect.
+            LogStopUnflushed(logger, PendingCount);
+        }
     }
 
     /// <inheritdoc />
@@ -138,6 +147,9 @@ public sealed partial class StatusWriteBehind(ILocationStore store, IOptions<Loc
         {
         }
     }
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Stopped before {Count} queued EVSE statuses were written (an immediate stop); CPOs resend on reconnect")]
+    private static partial void LogStopUnflushed(ILogger logger, int count);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Writing {Count} EVSE statuses failed; they stay queued for the next flush")]
     private static partial void LogFlushFailed(ILogger logger, Exception ex, int count);
