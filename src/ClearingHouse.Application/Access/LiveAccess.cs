@@ -67,6 +67,46 @@ public sealed partial class LiveAccess(
     }
 
     /// <summary>
+    /// The feed form of <see cref="RunAsync"/>: yields what <paramref name="source"/> yields (given the stream's
+    /// token) while <paramref name="caller"/> may receive; when the party is suspended or its credential revoked
+    /// the source is cancelled and the enumeration ends with PermissionDenied.
+    /// </summary>
+    public async IAsyncEnumerable<T> GuardAsync<T>(CallerIdentity caller, Func<CancellationToken, IAsyncEnumerable<T>> source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken callAborted = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        using var stream = Open(caller, callAborted);
+        var items = source(stream.Token).GetAsyncEnumerator(stream.Token);
+        try
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await items.MoveNextAsync();
+                }
+                catch (Exception ex) when (stream.Denial is not null && ex is not HubException { Code: HubErrorCode.PermissionDenied })
+                {
+                    // Whatever stopped the source (a cancelled read), the reason the caller needs is the denial.
+                    more = false;
+                }
+
+                stream.ThrowIfDenied();
+                if (!more)
+                {
+                    yield break;
+                }
+
+                yield return items.Current;
+            }
+        }
+        finally
+        {
+            await items.DisposeAsync();
+        }
+    }
+
+    /// <summary>
     /// Checks every open stream now (after a suspension, revocation or agreement change made through this silo, once the
     /// directory has the change): when it returns, the streams that lost access are denied.
     /// </summary>

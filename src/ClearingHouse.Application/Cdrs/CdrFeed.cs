@@ -47,7 +47,7 @@ public sealed record CdrFeedMessage(IReadOnlyList<CdrFeedEvent> Events, string C
 /// A CPO reads its own CDRs, an EMSP those of its tokens (from CPOs the <see cref="AccessPolicy"/> lets it receive
 /// from, on a subscription), the operator all.
 /// </summary>
-public sealed class CdrFeed(ICdrStore store, ICdrFeedStore feed, CdrSubscriptionHub hub, AccessPolicy policy, IOptions<CdrOptions> options)
+public sealed class CdrFeed(ICdrStore store, ICdrFeedStore feed, CdrSubscriptionHub hub, AccessPolicy policy, LiveAccess live, IOptions<CdrOptions> options)
 {
     /// <summary>One CDR of <paramref name="cpo"/> (the caller's own when null); NotFound when absent or not the caller's to see.</summary>
     public async Task<StoredCdr> GetAsync(CallerIdentity caller, PartyKey? cpo, string cdrId, CancellationToken cancellationToken)
@@ -95,10 +95,16 @@ public sealed class CdrFeed(ICdrStore store, ICdrFeedStore feed, CdrSubscription
     /// <paramref name="fromBeginning"/>; else from now). A subscriber that stays behind longer than
     /// <see cref="CdrOptions.SubscriberStallTimeout"/> is cut with ResourceExhausted and resumes with its cursor.
     /// </summary>
-    public async IAsyncEnumerable<CdrFeedMessage> SubscribeAsync(CallerIdentity caller, string resumeCursor, bool fromBeginning, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <remarks>A suspended EMSP or a revoked credential ends the feed with PermissionDenied (<see cref="LiveAccess"/>).</remarks>
+    public IAsyncEnumerable<CdrFeedMessage> SubscribeAsync(CallerIdentity caller, string resumeCursor, bool fromBeginning, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var emsp = caller.RequireParty(PartyRole.Emsp);
+        return live.GuardAsync(caller, token => SubscribeCoreAsync(emsp, resumeCursor, fromBeginning, token), cancellationToken);
+    }
+
+    private async IAsyncEnumerable<CdrFeedMessage> SubscribeCoreAsync(PartyKey emsp, string resumeCursor, bool fromBeginning, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var position = resumeCursor.Length > 0 ? CdrFeedCursor.Decode(resumeCursor, emsp)
             : fromBeginning ? CdrFeedPosition.Start
             : await feed.GetFeedHeadAsync(cancellationToken);

@@ -16,13 +16,17 @@ public sealed class StatusSubscription : IDisposable
     private readonly LocationMetrics _metrics;
     private readonly int _queueEvents;
     private readonly StatusSubscriber _subscriber;
+    private readonly LiveAccess _live;
+    private readonly CallerIdentity _caller;
     private readonly Dictionary<string, (string Epoch, long Sequence)> _positions = new(StringComparer.Ordinal);
     private readonly List<string> _resync = [];
     private readonly List<FeedBatch> _replays = [];
     private int _disposed;
 
-    internal StatusSubscription(IGrainFactory grains, AccessPolicy access, StatusSubscriptionHub hub, LocationMetrics metrics, int queueEvents, StatusSubscriber subscriber)
+    internal StatusSubscription(IGrainFactory grains, AccessPolicy access, StatusSubscriptionHub hub, LocationMetrics metrics, int queueEvents, StatusSubscriber subscriber, LiveAccess live, CallerIdentity caller)
     {
+        _live = live;
+        _caller = caller;
         _grains = grains;
         _access = access;
         _hub = hub;
@@ -39,7 +43,11 @@ public sealed class StatusSubscription : IDisposable
     /// changes, then live ones, until <paramref name="cancellationToken"/> fires (the sequence ends) or the
     /// subscriber fell too far behind (ResourceExhausted naming the cursor to resume from).
     /// </summary>
-    public async IAsyncEnumerable<StatusSubscriptionMessage> ReadAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <remarks>A suspended EMSP or a revoked credential ends the sequence with PermissionDenied (<see cref="LiveAccess"/>).</remarks>
+    public IAsyncEnumerable<StatusSubscriptionMessage> ReadAsync(CancellationToken cancellationToken) =>
+        _live.GuardAsync(_caller, ReadCoreAsync, cancellationToken);
+
+    private async IAsyncEnumerable<StatusSubscriptionMessage> ReadCoreAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (_resync.Count > 0)
         {

@@ -56,6 +56,7 @@ public sealed class StatusSubscriptions(
     AccessPolicy access,
     LocationsCore locations,
     StatusSubscriptionHub hub,
+    LiveAccess live,
     LocationMetrics metrics,
     IOptions<LocationsOptions> options)
 {
@@ -93,7 +94,7 @@ public sealed class StatusSubscriptions(
         // Without named CPOs the subscription follows the directory: a CPO whose agreement starts
         // later is taken on while the call is open (StatusSubscriptionHub re-checks).
         var subscriber = new StatusSubscriber(emsp, cpos, request.LocationIds, options.Value.SubscriberQueueEvents, follows ? countries : null);
-        var subscription = new StatusSubscription(grains, access, hub, metrics, options.Value.SubscriberQueueEvents, subscriber);
+        var subscription = new StatusSubscription(grains, access, hub, metrics, options.Value.SubscriberQueueEvents, subscriber, live, caller);
         metrics.SubscriberOpened();
         try
         {

@@ -34,6 +34,7 @@ public interface IMspChannelLink
 /// </summary>
 public sealed partial class AuthorizationChannelCore(
     MspChannelHub channels,
+    LiveAccess live,
     TokenMetrics metrics,
     IOptions<TokensOptions> options,
     ILogger<AuthorizationChannelCore> logger)
@@ -49,11 +50,18 @@ public sealed partial class AuthorizationChannelCore(
     /// until the EMSP ends the stream or <paramref name="cancellationToken"/> fires; throws <see cref="HubException"/>
     /// when the hub closes it.
     /// </summary>
-    public async Task ServeAsync(CallerIdentity caller, IMspChannelLink link, CancellationToken cancellationToken)
+    /// <remarks>A suspended EMSP or a revoked credential closes the channel with PermissionDenied (<see cref="LiveAccess"/>);
+    /// its waiting requests fail over at once.</remarks>
+    public Task ServeAsync(CallerIdentity caller, IMspChannelLink link, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(link);
         var emsp = caller.RequireParty(PartyRole.Emsp);
+        return live.RunAsync(caller, stream => ServeCoreAsync(emsp, link, stream.Token), cancellationToken);
+    }
+
+    private async Task ServeCoreAsync(PartyKey emsp, IMspChannelLink link, CancellationToken cancellationToken)
+    {
         var channel = await channels.OpenAsync(emsp);
         using var writing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task? writer = null;

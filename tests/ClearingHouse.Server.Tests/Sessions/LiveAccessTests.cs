@@ -84,6 +84,61 @@ public sealed class LiveAccessTests(EmbeddedHubFixture fixture) : IClassFixture<
         Assert.Contains("suspended", ex.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SubscribeStatus_EmspSuspended_EndsPermissionDenied()
+    {
+        var pair = await RoamingPair.CreateAsync(Hub);
+        using var call = new LocationService.LocationServiceClient(pair.EmspChannel).SubscribeStatus(new SubscribeStatusRequest());
+        using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.True(await call.ResponseStream.MoveNext(ready.Token), "the subscription sent nothing");
+
+        await Admin.SuspendPartyAsync(new SuspendPartyRequest { Party = pair.Emsp, Reason = "unpaid invoices" });
+
+        await AssertStreamEndsDeniedAsync(() => Drain(call.ResponseStream), "suspended");
+    }
+
+    [Fact]
+    public async Task SubscribeCdrs_CredentialRevoked_EndsPermissionDenied()
+    {
+        var pair = await RoamingPair.CreateAsync(Hub);
+        using var call = new CdrService.CdrServiceClient(pair.EmspChannel).SubscribeCdrs(new SubscribeCdrsRequest());
+        using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.True(await call.ResponseStream.MoveNext(ready.Token), "the CDR feed sent nothing");
+
+        var credential = (await Admin.ListCredentialsAsync(new ListCredentialsRequest { Party = pair.Emsp })).Credentials.Single();
+        await Admin.RevokeCredentialAsync(new RevokeCredentialRequest { Party = pair.Emsp, CredentialId = credential.CredentialId });
+
+        await AssertStreamEndsDeniedAsync(() => Drain(call.ResponseStream), "revoked");
+    }
+
+    [Fact]
+    public async Task AuthorizationChannel_EmspSuspended_ClosedWithPermissionDenied()
+    {
+        var pair = await RoamingPair.CreateAsync(Hub);
+        using var call = new TokenService.TokenServiceClient(pair.EmspChannel).AuthorizationChannel();
+        using var ready = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        Assert.True(await call.ResponseStream.MoveNext(ready.Token), "the channel sent nothing");
+
+        await Admin.SuspendPartyAsync(new SuspendPartyRequest { Party = pair.Emsp, Reason = "fraud investigation" });
+
+        await AssertStreamEndsDeniedAsync(() => Drain(call.ResponseStream), "suspended");
+    }
+
+    private static async Task Drain<T>(IAsyncStreamReader<T> stream)
+    {
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (await stream.MoveNext(wait.Token))
+        {
+        }
+    }
+
+    private static async Task AssertStreamEndsDeniedAsync(Func<Task> drain, string reason)
+    {
+        var ex = await Assert.ThrowsAsync<RpcException>(drain);
+        Assert.True(ex.StatusCode == StatusCode.PermissionDenied, $"expected the stream to end with PermissionDenied within 20 s, got {ex.StatusCode}: {ex.Status.Detail}");
+        Assert.Contains(reason, ex.Status.Detail, StringComparison.Ordinal);
+    }
+
     // Reads on until the stream ends (within a bounded wait): it must end with PermissionDenied naming the reason, and
     // deliver nothing after the change.
     private static async Task AssertEndsDeniedAsync(AsyncServerStreamingCall<SubscribeSessionsResponse> call, string reason)
