@@ -1,21 +1,17 @@
 using ClearingHouse.Application.Cdrs;
-using ClearingHouse.Grains.Cdrs;
 using ClearingHouse.Grains.Tariffs;
-using ClearingHouse.Server.Options;
-using ClearingHouse.Storage.Postgres.Cdrs;
-using ClearingHouse.Storage.Sqlite.Cdrs;
+using ClearingHouse.Server.Hosting;
 
 namespace ClearingHouse.Server.Cdrs;
 
-/// <summary>Registers tariffs and CDR ingestion: the tariff catalog, the CDR store of the profile, the ingestor.</summary>
+/// <summary>Registers tariffs and CDR ingestion: the tariff catalog, the feed, the ingestor.</summary>
 public static class CdrsHostingExtensions
 {
     /// <summary>
-    /// Adds <see cref="CdrOptions"/> (validated at start), the silo-local <see cref="TariffCatalog"/>, the
-    /// <see cref="ICdrStore"/> of the profile (Embedded: SQLite in the data folder's database file; Cluster:
-    /// PostgreSQL) on the storage provider's shared connection factory, and the <see cref="CdrIngestor"/>.
+    /// Adds <see cref="CdrOptions"/> (validated at start), the silo-local <see cref="TariffCatalog"/>, the CDR
+    /// subscription hub and the <see cref="CdrIngestor"/>. The CDR store is the profile's (see <see cref="ServerHostingExtensions"/>).
     /// </summary>
-    public static IServiceCollection AddClearingHouseCdrs(this IServiceCollection services, IConfiguration configuration, HubProfile profile)
+    public static IServiceCollection AddClearingHouseCdrs(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<CdrOptions>()
             .Bind(configuration.GetSection(CdrOptions.Section))
@@ -29,19 +25,6 @@ public static class CdrsHostingExtensions
             .ValidateOnStart();
         services.AddSingleton<TariffCatalog>();
         services.AddSingleton<LocationTimeZones>();
-        if (profile == HubProfile.Embedded)
-        {
-            services.AddSingleton<SqliteCdrStore>();
-            services.AddSingleton<ICdrStore>(sp => sp.GetRequiredService<SqliteCdrStore>());
-            services.AddSingleton<ICdrFeedStore>(sp => sp.GetRequiredService<SqliteCdrStore>());
-        }
-        else
-        {
-            services.AddSingleton<PostgresCdrStore>();
-            services.AddSingleton<ICdrStore>(sp => sp.GetRequiredService<PostgresCdrStore>());
-            services.AddSingleton<ICdrFeedStore>(sp => sp.GetRequiredService<PostgresCdrStore>());
-        }
-
         services.AddSingleton<CdrSubscriptionHub>();
         services.AddHostedService(sp => sp.GetRequiredService<CdrSubscriptionHub>());
 

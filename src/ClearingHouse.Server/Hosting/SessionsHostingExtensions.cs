@@ -1,10 +1,6 @@
 using ClearingHouse.Application.Sessions;
 using ClearingHouse.Grains.Options;
-using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Server.Commands;
-using ClearingHouse.Server.Options;
-using ClearingHouse.Storage.Postgres.Sessions;
-using ClearingHouse.Storage.Sqlite.Sessions;
 using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Server.Hosting;
@@ -13,26 +9,16 @@ namespace ClearingHouse.Server.Hosting;
 public static class SessionsHostingExtensions
 {
     /// <summary>
-    /// Adds the session store of the profile (SQLite or PostgreSQL, sharing the profile's connection
-    /// factory), the feed hub (session and command-result subscribers), the command channel hub, and
-    /// the validated <see cref="SessionsOptions"/> (section <c>Sessions</c>) and <see cref="CommandsOptions"/> (section <c>Commands</c>).
+    /// Adds the feed hub (session and command-result subscribers), the command channel hub, and the validated
+    /// <see cref="SessionsOptions"/> (section <c>Sessions</c>) and <see cref="CommandsOptions"/> (section <c>Commands</c>).
+    /// The session store is the profile's (see <see cref="ServerHostingExtensions"/>).
     /// </summary>
-    public static IServiceCollection AddClearingHouseSessions(this IServiceCollection services, IConfiguration configuration, HubSettings settings)
+    public static IServiceCollection AddClearingHouseSessions(this IServiceCollection services, IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(settings);
         services.AddOptions<SessionsOptions>().Bind(configuration.GetSection(SessionsOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<SessionsOptions>>(new Validator<SessionsOptions>(o => o.Validate()));
         services.AddOptions<CommandsOptions>().Bind(configuration.GetSection(CommandsOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CommandsOptions>>(new Validator<CommandsOptions>(o => o.Validate()));
-        if (settings.Hub.Profile == HubProfile.Embedded)
-        {
-            services.AddSingleton<ISessionStore, SqliteSessionStore>();
-        }
-        else
-        {
-            services.AddSingleton<ISessionStore, PostgresSessionStore>();
-        }
-
         services.AddSingleton<SessionMetrics>();
         services.AddSingleton<StuckSessionMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<StuckSessionMonitor>());

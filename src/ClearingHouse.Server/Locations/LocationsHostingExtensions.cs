@@ -1,13 +1,7 @@
 using ClearingHouse.Application.Locations;
-using ClearingHouse.Grains;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Server.Hosting;
-using ClearingHouse.Server.Options;
-using ClearingHouse.Storage.Postgres;
-using ClearingHouse.Storage.Postgres.Locations;
-using ClearingHouse.Storage.Sqlite;
-using ClearingHouse.Storage.Sqlite.Locations;
 using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Server.Locations;
@@ -15,36 +9,16 @@ namespace ClearingHouse.Server.Locations;
 /// <summary>Registers locations and status routing.</summary>
 public static class LocationsHostingExtensions
 {
-    /// <summary>Adds the location store of the profile, the status write-behind, the subscription hub and their options.</summary>
-    public static IServiceCollection AddClearingHouseLocations(this IServiceCollection services, IConfiguration configuration, HubSettings settings)
+    /// <summary>
+    /// Adds the status write-behind, the subscription hub and their options. The location store and snapshot cache
+    /// are the profile's (see <see cref="ServerHostingExtensions"/>).
+    /// </summary>
+    public static IServiceCollection AddClearingHouseLocations(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<LocationsOptions>()
             .Bind(configuration.GetSection(LocationsOptions.Section))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<LocationsOptions>, LocationsOptionsValidator>();
-        if (settings.Hub.Profile == HubProfile.Embedded)
-        {
-            services.AddSingleton<ILocationStore>(sp => new SqliteLocationStore(sp.GetRequiredService<SqliteConnectionFactory>()));
-            services.AddSingleton<ILocationSnapshotCache, NoLocationSnapshotCache>();
-        }
-        else
-        {
-            services.AddSingleton<ILocationStore>(sp => new PostgresLocationStore(sp.GetRequiredService<PostgresConnectionFactory>()));
-            RedisCacheConnection.Register(services, settings.Redis.CacheConnectionString ?? settings.Redis.ConnectionString!);
-            services.AddSingleton<ILocationSnapshotCache>(sp =>
-            {
-                var ttl = sp.GetRequiredService<IOptions<LocationsOptions>>().Value.SnapshotCacheTtl;
-                return ttl > TimeSpan.Zero
-                    ? new RedisLocationSnapshotCache(
-                        sp.GetRequiredService<RedisCacheConnection>(),
-                        ttl,
-                        sp.GetRequiredService<HubClock>(),
-                        sp.GetRequiredService<LocationMetrics>(),
-                        sp.GetRequiredService<ILogger<RedisLocationSnapshotCache>>())
-                    : new NoLocationSnapshotCache();
-            });
-        }
-
         services.AddSingleton<LocationMetrics>();
         services.AddSingleton<StatusWriteBehind>();
         services.AddHostedService(sp => sp.GetRequiredService<StatusWriteBehind>());

@@ -97,11 +97,6 @@ public sealed record HubSettings(HubOptions Hub, SiloOptions Silo, RedisOptions 
 
         if (Hub.Profile == HubProfile.Cluster)
         {
-            if (string.IsNullOrWhiteSpace(Redis.ConnectionString))
-            {
-                errors.Add("Redis:ConnectionString is required in the Cluster profile");
-            }
-
             if (string.IsNullOrWhiteSpace(Storage.Postgres.ConnectionString))
             {
                 errors.Add("Storage:Postgres:ConnectionString is required in the Cluster profile");

@@ -1,12 +1,6 @@
 using ClearingHouse.Application.Settlement;
 using ClearingHouse.Application.Operations;
-using ClearingHouse.Grains.Operations;
-using ClearingHouse.Grains.Settlement;
-using ClearingHouse.Server.Options;
-using ClearingHouse.Storage.Postgres.Operations;
-using ClearingHouse.Storage.Postgres.Settlement;
-using ClearingHouse.Storage.Sqlite.Operations;
-using ClearingHouse.Storage.Sqlite.Settlement;
+using ClearingHouse.Server.Hosting;
 
 namespace ClearingHouse.Server.Settlement;
 
@@ -14,11 +8,11 @@ namespace ClearingHouse.Server.Settlement;
 public static class SettlementHostingExtensions
 {
     /// <summary>
-    /// Adds <see cref="SettlementOptions"/> (validated at start), the <see cref="ISettlementStore"/> of the profile
-    /// (beside the CDRs: SQLite file or PostgreSQL database), the <see cref="StatementBuilder"/>, the operator audit,
-    /// <see cref="OpsOptions"/> and the <see cref="IDataQualityStore"/> of the profile.
+    /// Adds <see cref="SettlementOptions"/> and <see cref="OpsOptions"/> (validated at start), the
+    /// <see cref="StatementBuilder"/>, the operator audit and the partner activity. The settlement and data-quality
+    /// stores are the profile's (see <see cref="ServerHostingExtensions"/>).
     /// </summary>
-    public static IServiceCollection AddClearingHouseSettlement(this IServiceCollection services, IConfiguration configuration, HubProfile profile)
+    public static IServiceCollection AddClearingHouseSettlement(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SettlementOptions>()
             .Bind(configuration.GetSection(SettlementOptions.Section))
@@ -28,17 +22,6 @@ public static class SettlementHostingExtensions
             .Bind(configuration.GetSection(OpsOptions.Section))
             .Validate(o => o.StaleStatusAfter > TimeSpan.Zero, "Ops:StaleStatusAfter must be positive")
             .ValidateOnStart();
-        if (profile == HubProfile.Embedded)
-        {
-            services.AddSingleton<ISettlementStore, SqliteSettlementStore>();
-            services.AddSingleton<IDataQualityStore, SqliteDataQualityStore>();
-        }
-        else
-        {
-            services.AddSingleton<ISettlementStore, PostgresSettlementStore>();
-            services.AddSingleton<IDataQualityStore, PostgresDataQualityStore>();
-        }
-
         services.AddSingleton<StatementBuilder>();
         services.AddSingleton<OperatorAudit>();
         services.AddSingleton<PartnerActivity>();
