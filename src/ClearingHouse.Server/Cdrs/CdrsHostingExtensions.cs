@@ -1,6 +1,7 @@
 using ClearingHouse.Application.Cdrs;
 using ClearingHouse.Grains.Tariffs;
 using ClearingHouse.Server.Hosting;
+using ClearingHouse.Grains.Hosting;
 
 namespace ClearingHouse.Server.Cdrs;
 
@@ -13,16 +14,7 @@ public static class CdrsHostingExtensions
     /// </summary>
     public static IServiceCollection AddClearingHouseCdrs(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<CdrOptions>()
-            .Bind(configuration.GetSection(CdrOptions.Section))
-            .Validate(o => o.PriceTolerance >= 0, "Cdrs:PriceTolerance must not be negative")
-            .Validate(o => o.MaxBatchSize is >= 1 and <= 10_000, "Cdrs:MaxBatchSize must be between 1 and 10000")
-            .Validate(o => o.SubscriberBatchSize is >= 1 and <= 1000, "Cdrs:SubscriberBatchSize must be between 1 and 1000")
-            .Validate(o => o.SubscriberQueueCdrs >= o.SubscriberBatchSize, "Cdrs:SubscriberQueueCdrs must be at least Cdrs:SubscriberBatchSize")
-            .Validate(o => o.SubscriberStallTimeout > TimeSpan.Zero, "Cdrs:SubscriberStallTimeout must be positive")
-            .Validate(o => o.SubscriberPollInterval > TimeSpan.Zero, "Cdrs:SubscriberPollInterval must be positive")
-            .Validate(o => o.LocationTimeZoneTtl >= TimeSpan.Zero, "Cdrs:LocationTimeZoneTtl must not be negative")
-            .ValidateOnStart();
+        services.AddValidatedOptions<CdrOptions, CdrOptionsValidator>(configuration, CdrOptions.Section);
         services.AddSingleton<TariffCatalog>();
         services.AddSingleton<LocationTimeZones>();
         services.AddSingleton<CdrSubscriptionHub>();

@@ -1,7 +1,7 @@
 using ClearingHouse.Application.Sessions;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Server.Commands;
-using Microsoft.Extensions.Options;
+using ClearingHouse.Grains.Hosting;
 
 namespace ClearingHouse.Server.Hosting;
 
@@ -15,10 +15,8 @@ public static class SessionsHostingExtensions
     /// </summary>
     public static IServiceCollection AddClearingHouseSessions(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SessionsOptions>().Bind(configuration.GetSection(SessionsOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SessionsOptions>>(new Validator<SessionsOptions>(o => o.Validate()));
-        services.AddOptions<CommandsOptions>().Bind(configuration.GetSection(CommandsOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CommandsOptions>>(new Validator<CommandsOptions>(o => o.Validate()));
+        services.AddValidatedOptions<SessionsOptions, SessionsOptionsValidator>(configuration, SessionsOptions.Section);
+        services.AddValidatedOptions<CommandsOptions, CommandsOptionsValidator>(configuration, CommandsOptions.Section);
         services.AddSingleton<SessionMetrics>();
         services.AddSingleton<StuckSessionMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<StuckSessionMonitor>());
@@ -27,12 +25,5 @@ public static class SessionsHostingExtensions
         services.AddSingleton<CommandChannelHub>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandChannelHub>());
         return services;
-    }
-
-    private sealed class Validator<T>(Func<T, string?> validate) : IValidateOptions<T>
-        where T : class
-    {
-        public ValidateOptionsResult Validate(string? name, T options) =>
-            validate(options) is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
     }
 }

@@ -2,7 +2,7 @@ using ClearingHouse.Application.Tokens;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Server.Grpc;
 using ClearingHouse.Server.Tokens;
-using Microsoft.Extensions.Options;
+using ClearingHouse.Grains.Hosting;
 
 namespace ClearingHouse.Server.Hosting;
 
@@ -15,10 +15,7 @@ public static class TokensHostingExtensions
     /// </summary>
     public static IServiceCollection AddClearingHouseTokens(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<TokensOptions>()
-            .Bind(configuration.GetSection(TokensOptions.Section))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<TokensOptions>>(new TokensOptionsValidator());
+        services.AddValidatedOptions<TokensOptions, TokensOptionsValidator>(configuration, TokensOptions.Section);
         services.AddSingleton<TokenMetrics>();
         services.AddSingleton<TokenGrainReferences>();
         // Stateless: one instance instead of one per call (gRPC uses a registered service as it is).
@@ -28,11 +25,5 @@ public static class TokensHostingExtensions
         services.AddSingleton<AuthorizationJournal>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthorizationJournal>());
         return services;
-    }
-
-    private sealed class TokensOptionsValidator : IValidateOptions<TokensOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, TokensOptions options) =>
-            options.Validate() is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
     }
 }

@@ -2,7 +2,7 @@ using ClearingHouse.Application.Locations;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Server.Hosting;
-using Microsoft.Extensions.Options;
+using ClearingHouse.Grains.Hosting;
 
 namespace ClearingHouse.Server.Locations;
 
@@ -15,24 +15,12 @@ public static class LocationsHostingExtensions
     /// </summary>
     public static IServiceCollection AddClearingHouseLocations(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<LocationsOptions>()
-            .Bind(configuration.GetSection(LocationsOptions.Section))
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<LocationsOptions>, LocationsOptionsValidator>();
+        services.AddValidatedOptions<LocationsOptions, LocationsOptionsValidator>(configuration, LocationsOptions.Section);
         services.AddSingleton<LocationMetrics>();
         services.AddSingleton<StatusWriteBehind>();
         services.AddHostedService(sp => sp.GetRequiredService<StatusWriteBehind>());
         services.AddSingleton<StatusSubscriptionHub>();
         services.AddHostedService(sp => sp.GetRequiredService<StatusSubscriptionHub>());
         return services;
-    }
-
-    private sealed class LocationsOptionsValidator : IValidateOptions<LocationsOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, LocationsOptions options)
-        {
-            var errors = options.Validate().ToList();
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-        }
     }
 }

@@ -1,6 +1,7 @@
 using ClearingHouse.Application.Settlement;
 using ClearingHouse.Application.Operations;
 using ClearingHouse.Server.Hosting;
+using ClearingHouse.Grains.Hosting;
 
 namespace ClearingHouse.Server.Settlement;
 
@@ -14,14 +15,8 @@ public static class SettlementHostingExtensions
     /// </summary>
     public static IServiceCollection AddClearingHouseSettlement(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SettlementOptions>()
-            .Bind(configuration.GetSection(SettlementOptions.Section))
-            .Validate(o => o.MaxPeriodDays is >= 1 and <= 3660, "Settlement:MaxPeriodDays must be between 1 and 3660")
-            .ValidateOnStart();
-        services.AddOptions<OpsOptions>()
-            .Bind(configuration.GetSection(OpsOptions.Section))
-            .Validate(o => o.StaleStatusAfter > TimeSpan.Zero, "Ops:StaleStatusAfter must be positive")
-            .ValidateOnStart();
+        services.AddValidatedOptions<SettlementOptions, SettlementOptionsValidator>(configuration, SettlementOptions.Section);
+        services.AddValidatedOptions<OpsOptions, OpsOptionsValidator>(configuration, OpsOptions.Section);
         services.AddSingleton<StatementBuilder>();
         services.AddSingleton<OperatorAudit>();
         services.AddSingleton<PartnerActivity>();
