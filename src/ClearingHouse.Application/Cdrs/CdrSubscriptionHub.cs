@@ -62,9 +62,9 @@ public sealed partial class CdrSubscriptionHub : ICdrFeedObserver, IHostedServic
         _grains = grains;
         _logger = logger;
         var meter = meters.Create(HubMetrics.MeterName);
-        _subscribers = meter.CreateUpDownCounter<long>("clearinghouse.cdrs.subscribers", "{subscriber}", "Open SubscribeCdrs streams on this silo");
-        _overflows = meter.CreateCounter<long>("clearinghouse.cdrs.subscriber_overflows", "{subscriber}", "CDR subscribers cut because their queue stayed full");
-        _delivered = meter.CreateCounter<long>("clearinghouse.cdrs.delivered", "{cdr}", "CDRs written to SubscribeCdrs streams");
+        _subscribers = meter.CreateUpDownCounter<long>(InstrumentNames.CdrSubscribers, "{subscriber}", "Open SubscribeCdrs streams on this silo");
+        _overflows = meter.CreateCounter<long>(InstrumentNames.CdrSubscriberOverflows, "{subscriber}", "CDR subscribers cut because their queue stayed full");
+        _delivered = meter.CreateCounter<long>(InstrumentNames.CdrsDelivered, "{cdr}", "CDRs written to SubscribeCdrs streams");
     }
 
     /// <summary>Registers a subscriber; once this returns, every CDR of its EMSP made durable from then on rings it.</summary>
