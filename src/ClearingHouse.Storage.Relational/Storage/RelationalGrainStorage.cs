@@ -7,8 +7,9 @@ namespace ClearingHouse.Storage.Relational.Storage;
 
 /// <summary>
 /// Orleans grain storage in a table <c>grain_state</c> keyed by (grain_type, grain_id, state_name): the
-/// read / write / clear protocol shared by the SQLite and PostgreSQL providers. A backend supplies its
-/// schema and the three row operations, run its own way (connections, write serialization, parameters).
+/// read / write / clear protocol shared by the SQLite and PostgreSQL providers. A backend supplies the
+/// three row operations, run its own way (connections, write serialization, parameters); its migration
+/// step creates the table.
 /// </summary>
 /// <remarks>
 /// The ETag is the row's version, a counter incremented by every write and clear; each write is one
