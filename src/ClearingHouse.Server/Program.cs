@@ -7,7 +7,7 @@ builder.AddClearingHouse();
 
 var app = builder.Build();
 app.MapClearingHouse();
-app.Run();
+return await app.RunClearingHouseAsync();
 
 /// <summary>The server's entry point; public so tests can find the assembly.</summary>
 public partial class Program;

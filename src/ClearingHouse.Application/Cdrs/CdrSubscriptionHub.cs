@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Channels;
 using ClearingHouse.Application.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Threading.Channels;
@@ -39,27 +40,23 @@ public sealed class CdrSubscription(PartyKey emsp)
 }
 
 /// <summary>
-/// This silo's side of CDR delivery: it subscribes (as a grain observer) to the <see cref="ICdrFeedGrain"/> of every
-/// EMSP that has a subscriber here, renews that every 30 s, and rings the local subscribers of an EMSP when the grain
-/// says new CDRs are durable. CDRs themselves never travel through it: each subscriber reads them from the store.
+/// This silo's side of CDR delivery: its subscribers per EMSP, registered (the fan-out of <see cref="SiloFanout"/>)
+/// with the <see cref="ICdrFeedGrain"/> of every EMSP that has a subscriber here; it rings the local subscribers
+/// of an EMSP when the grain says new CDRs are durable. CDRs themselves never travel through it: each
+/// subscriber reads them from the store.
 /// </summary>
-public sealed partial class CdrSubscriptionHub : ICdrFeedObserver, IHostedService, IDisposable
+public sealed partial class CdrSubscriptionHub : SiloRegistrations<string, CdrSubscription, ICdrFeedObserver, ICdrFeedGrain>, ICdrFeedObserver
 {
-    private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(30);
-    private readonly IGrainFactory _grains;
     private readonly ILogger<CdrSubscriptionHub> _logger;
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, CdrSubscription[]> _byEmsp = new(StringComparer.Ordinal);
     private readonly UpDownCounter<long> _subscribers;
     private readonly Counter<long> _overflows;
     private readonly Counter<long> _delivered;
-    private ICdrFeedObserver? _self;
-    private Timer? _renewal;
 
     /// <summary>Creates the hub.</summary>
-    public CdrSubscriptionHub(IGrainFactory grains, IMeterFactory meters, ILogger<CdrSubscriptionHub> logger)
+    public CdrSubscriptionHub(SiloFanout fanout, IMeterFactory meters, ILogger<CdrSubscriptionHub> logger)
+        : base(fanout)
     {
-        _grains = grains;
+        ArgumentNullException.ThrowIfNull(meters);
         _logger = logger;
         var meter = meters.Create(HubMetrics.MeterName);
         _subscribers = meter.CreateUpDownCounter<long>(InstrumentNames.CdrSubscribers, "{subscriber}", "Open SubscribeCdrs streams on this silo");
@@ -67,34 +64,23 @@ public sealed partial class CdrSubscriptionHub : ICdrFeedObserver, IHostedServic
         _delivered = meter.CreateCounter<long>(InstrumentNames.CdrsDelivered, "{cdr}", "CDRs written to SubscribeCdrs streams");
     }
 
+    /// <summary>Silos renew every 30 s; the feed grain forgets a silo after 90 s without.</summary>
+    public override TimeSpan RenewalPeriod => TimeSpan.FromSeconds(30);
+
     /// <summary>Registers a subscriber; once this returns, every CDR of its EMSP made durable from then on rings it.</summary>
     public async Task AddAsync(CdrSubscription subscription)
     {
         ArgumentNullException.ThrowIfNull(subscription);
-        var key = subscription.Emsp.ToString();
-        lock (_lock)
-        {
-            _byEmsp[key] = _byEmsp.TryGetValue(key, out var current) ? [.. current, subscription] : [subscription];
-        }
-
+        await AddAsync(subscription.Emsp.ToString(), subscription);
         _subscribers.Add(1);
-        await Feed(key).Subscribe(Self);
     }
 
-    /// <summary>Removes a subscriber; EMSPs nobody here wants any more are unsubscribed at the next renewal.</summary>
+    /// <summary>Removes a subscriber; the last one of an EMSP unregisters this silo from its feed.</summary>
     public void Remove(CdrSubscription subscription)
     {
         ArgumentNullException.ThrowIfNull(subscription);
-        lock (_lock)
-        {
-            var key = subscription.Emsp.ToString();
-            if (_byEmsp.TryGetValue(key, out var current))
-            {
-                _byEmsp[key] = [.. current.Where(s => s != subscription)];
-            }
-        }
-
         _subscribers.Add(-1);
+        _ = RemoveAsync(subscription.Emsp.ToString(), subscription);
     }
 
     /// <summary>Counts CDRs written to a stream.</summary>
@@ -106,99 +92,20 @@ public sealed partial class CdrSubscriptionHub : ICdrFeedObserver, IHostedServic
     /// <inheritdoc />
     public Task OnCdrsStored(string emsp)
     {
-        CdrSubscription[]? subscriptions;
-        lock (_lock)
+        if (TryGetItems(emsp, out var group))
         {
-            _byEmsp.TryGetValue(emsp, out subscriptions);
-        }
-
-        foreach (var subscription in subscriptions ?? [])
-        {
-            subscription.Ring();
+            foreach (var subscription in group.Items)
+            {
+                subscription.Ring();
+            }
         }
 
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _renewal = new Timer(_ => _ = RenewAsync(), null, RenewEvery, RenewEvery);
-        return Task.CompletedTask;
-    }
+    protected override void OnRegistryFailed(string key, string exceptionType) => LogRenewFailed(_logger, key, exceptionType);
 
-    /// <inheritdoc />
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        _renewal?.Dispose();
-        return Task.CompletedTask;
-    }
-
-    /// <inheritdoc />
-    public void Dispose() => _renewal?.Dispose();
-
-    private ICdrFeedObserver Self
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _self ??= _grains.CreateObjectReference<ICdrFeedObserver>(this);
-            }
-        }
-    }
-
-    private ICdrFeedGrain Feed(string emsp) => _grains.GetGrain<ICdrFeedGrain>(emsp);
-
-    private async Task RenewAsync()
-    {
-        List<string> renew = [], drop = [];
-        lock (_lock)
-        {
-            foreach (var (emsp, subscriptions) in _byEmsp)
-            {
-                (subscriptions.Length > 0 ? renew : drop).Add(emsp);
-            }
-
-            foreach (var emsp in drop)
-            {
-                _byEmsp.Remove(emsp);
-            }
-        }
-
-        foreach (var emsp in renew)
-        {
-            try
-            {
-                await Feed(emsp).Subscribe(Self);
-            }
-            catch (Exception ex)
-            {
-                LogRenewFailed(_logger, ex, emsp);
-            }
-        }
-
-        foreach (var emsp in drop)
-        {
-            lock (_lock)
-            {
-                if (_byEmsp.ContainsKey(emsp))
-                {
-                    continue; // a subscriber came back meanwhile
-                }
-            }
-
-            try
-            {
-                await Feed(emsp).Unsubscribe(Self);
-            }
-            catch (Exception ex)
-            {
-                LogRenewFailed(_logger, ex, emsp);
-            }
-        }
-    }
-
-    [LoggerMessage(EventId = 6201, Level = LogLevel.Warning, Message = "Could not renew this silo's CDR feed subscription for {Emsp}; subscribers poll the store meanwhile")]
-    private static partial void LogRenewFailed(ILogger logger, Exception exception, string emsp);
+    [LoggerMessage(EventId = 6201, Level = LogLevel.Warning, Message = "Could not reach the CDR feed of {Emsp} ({ExceptionType}); subscribers poll the store meanwhile")]
+    private static partial void LogRenewFailed(ILogger logger, string emsp, string exceptionType);
 }

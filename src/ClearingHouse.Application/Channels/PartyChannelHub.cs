@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Channels;
 
 namespace ClearingHouse.Application.Channels;
 
@@ -16,10 +17,13 @@ namespace ClearingHouse.Application.Channels;
 /// <typeparam name="TReply">The answer to a request.</typeparam>
 /// <typeparam name="TAsk">A request as the registry grains forward it.</typeparam>
 /// <typeparam name="TObserver">The observer interface the registry grain calls this silo through.</typeparam>
-public abstract class PartyChannelHub<TChannel, TMessage, TReply, TAsk, TObserver> : PartyRegistrationHub<TChannel, TObserver>
+/// <typeparam name="TRegistry">The party's registry grain, which forwards requests to other silos.</typeparam>
+public abstract class PartyChannelHub<TChannel, TMessage, TReply, TAsk, TObserver, TRegistry>
+    : SiloRegistrations<PartyKey, TChannel, TObserver, TRegistry>, IHostedService
     where TChannel : PartyChannel<TMessage, TReply>
     where TReply : class
     where TObserver : class, IGrainObserver
+    where TRegistry : ISiloRegistryGrain<TObserver>
 {
     private readonly string _prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
     private long _sequence;
@@ -28,10 +32,19 @@ public abstract class PartyChannelHub<TChannel, TMessage, TReply, TAsk, TObserve
     /// Creates the hub of this silo. Answers are awaited by the stopwatch (<see cref="WaitFullyAsync"/>), never
     /// less than the request's timeout: the partner gets the whole time it was announced.
     /// </summary>
-    protected PartyChannelHub(IGrainFactory grains, ILocalSiloDetails silo)
-        : base(grains, silo)
+    protected PartyChannelHub(SiloFanout fanout)
+        : base(fanout)
     {
     }
+
+    /// <summary>How often this silo re-registers its parties.</summary>
+    protected abstract TimeSpan RegistrationPeriod { get; }
+
+    /// <inheritdoc />
+    public override TimeSpan RenewalPeriod => RegistrationPeriod;
+
+    /// <summary>Every party that has (or had) channels on this silo.</summary>
+    protected IEnumerable<KeyValuePair<PartyKey, KeyItems>> Parties => Held;
 
     /// <summary>The reply when no channel could take the request.</summary>
     protected abstract TReply NoChannelReply { get; }
@@ -60,16 +73,20 @@ public abstract class PartyChannelHub<TChannel, TMessage, TReply, TAsk, TObserve
     }
 
     /// <inheritdoc />
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        await base.StopAsync(cancellationToken);
-        foreach (var (_, group) in Parties)
+        foreach (var (_, group) in Held)
         {
             foreach (var channel in group.Items)
             {
                 channel.Close();
             }
         }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -163,7 +180,7 @@ public abstract class PartyChannelHub<TChannel, TMessage, TReply, TAsk, TObserve
     /// channels round-robin, failing over to the next channel when one drops, until <paramref name="timeout"/>
     /// after <paramref name="started"/>.
     /// </summary>
-    protected async Task<TReply> SendOnChannelsAsync(PartyItems group, string requestId, TMessage message, long started, TimeSpan timeout)
+    protected async Task<TReply> SendOnChannelsAsync(KeyItems group, string requestId, TMessage message, long started, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(group);
         var channels = group.Items;

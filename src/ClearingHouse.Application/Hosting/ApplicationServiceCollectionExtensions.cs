@@ -1,4 +1,6 @@
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Channels;
+using ClearingHouse.Application.Tokens;
 
 namespace ClearingHouse.Application.Hosting;
 
@@ -10,6 +12,8 @@ public static class ApplicationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<AccessPolicy>();
+        services.AddChannelsCore(configuration);
+        services.AddTokensCore(configuration);
         return services;
     }
 }

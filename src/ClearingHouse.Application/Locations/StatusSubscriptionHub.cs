@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using ClearingHouse.Application.Channels;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Locations;
@@ -8,39 +10,38 @@ using Microsoft.Extensions.Options;
 namespace ClearingHouse.Application.Locations;
 
 /// <summary>
-/// This silo's one subscriber to CPO feeds. It subscribes (as a grain observer) to the feed of every
-/// CPO that a local subscriber wants, renews that every 30 s, receives each feed batch once for the
-/// silo, restores order and fills gaps by sequence (replaying from the feed), and fans the batch out
-/// to its local subscribers after checking their agreement and filters. Subscriptions that named no
-/// CPO are re-checked against the directory every <see cref="LocationsOptions.SubscriptionRecheckInterval"/>
-/// and take on CPOs that became visible since (a new agreement).
+/// This silo's one subscriber to CPO feeds. Its subscribers are registered per CPO (the fan-out of
+/// <see cref="SiloFanout"/>) with each CPO's feed grain, so the silo receives each feed batch once; it
+/// restores order and fills gaps by sequence (replaying from the feed), and fans the batch out to its local
+/// subscribers after checking their agreement and filters. Subscriptions that named no CPO are re-checked
+/// against the directory every <see cref="LocationsOptions.SubscriptionRecheckInterval"/> and take on CPOs
+/// that became visible since (a new agreement).
 /// </summary>
 public sealed partial class StatusSubscriptionHub(
-    IGrainFactory grains,
+    SiloFanout fanout,
     PartyDirectory directory,
     HubClock clock,
     LocationMetrics metrics,
     IOptions<LocationsOptions> options,
-    ILogger<StatusSubscriptionHub> logger) : IStatusFeedObserver, IHostedService, IDisposable
+    ILogger<StatusSubscriptionHub> logger)
+    : SiloRegistrations<string, StatusSubscriber, IStatusFeedObserver, IStatusFeedGrain>(fanout), IStatusFeedObserver, IHostedService, IDisposable
 {
-    private static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(30);
     private readonly Lock _lock = new();
+
+    // Delivery state per CPO; kept for the hub's life (bounded by the CPOs), marked stale when the last
+    // local subscriber of a CPO leaves, so the next one starts from the feed's position then.
     private readonly Dictionary<string, CpoFeed> _feeds = new(StringComparer.Ordinal);
     private readonly HashSet<StatusSubscriber> _following = [];
     private readonly CancellationTokenSource _stopping = new();
-    private IStatusFeedObserver? _self;
-    private Timer? _renewal;
     private Task? _rechecks;
 
+    /// <summary>Silos renew every 30 s; the feed grain forgets a silo after 90 s without.</summary>
+    public override TimeSpan RenewalPeriod => TimeSpan.FromSeconds(30);
+
     /// <summary>How many status subscriptions each EMSP has open on this silo (operator health view).</summary>
-    public IReadOnlyDictionary<PartyKey, int> SubscriptionCounts()
-    {
-        lock (_lock)
-        {
-            return _feeds.Values.SelectMany(f => f.Subscribers).Distinct().Where(s => s.Emsp is not null)
-                .GroupBy(s => s.Emsp!.Value).ToDictionary(g => g.Key, g => g.Count());
-        }
-    }
+    public IReadOnlyDictionary<PartyKey, int> SubscriptionCounts() =>
+        Held.SelectMany(h => h.Value.Items).Distinct().Where(s => s.Emsp is not null)
+            .GroupBy(s => s.Emsp!.Value).ToDictionary(g => g.Key, g => g.Count());
 
     /// <summary>
     /// Registers a subscriber and makes sure this silo receives its CPOs' feeds; returns each CPO
@@ -48,63 +49,49 @@ public sealed partial class StatusSubscriptionHub(
     /// </summary>
     public async Task<IReadOnlyDictionary<string, FeedPosition>> AddAsync(StatusSubscriber subscriber)
     {
-        var toSubscribe = new List<CpoFeed>();
+        ArgumentNullException.ThrowIfNull(subscriber);
         lock (_lock)
         {
             if (subscriber.FollowedCountries is not null)
             {
                 _following.Add(subscriber);
             }
-
-            foreach (var cpo in subscriber.Cpos)
-            {
-                if (!_feeds.TryGetValue(cpo, out var feed))
-                {
-                    feed = new CpoFeed(cpo);
-                    _feeds[cpo] = feed;
-                }
-
-                feed.Subscribers = [.. feed.Subscribers, subscriber];
-                toSubscribe.Add(feed);
-            }
         }
 
         var positions = new Dictionary<string, FeedPosition>(StringComparer.Ordinal);
-        foreach (var feed in toSubscribe)
+        foreach (var cpo in subscriber.Cpos)
         {
-            var position = await Feed(feed.Cpo).Subscribe(Self);
+            await AddAsync(cpo, subscriber);
+            var feed = FeedState(cpo);
+            var position = await RegistryOf(cpo).Subscribe(Silo, Reference);
             await feed.Gate.WaitAsync();
             try
             {
-                if (feed.Epoch is null)
-                {
-                    (feed.Epoch, feed.LastSequence) = (position.Epoch, position.Head);
-                }
+                feed.StartAt(position);
             }
             finally
             {
                 feed.Gate.Release();
             }
 
-            positions[feed.Cpo] = position;
+            positions[cpo] = position;
         }
 
         return positions;
     }
 
-    /// <summary>Removes a subscriber; feeds nobody on this silo wants any more are unsubscribed at the next renewal.</summary>
+    /// <summary>Removes a subscriber; the last one of a CPO unregisters this silo from its feed.</summary>
     public void Remove(StatusSubscriber subscriber)
     {
+        ArgumentNullException.ThrowIfNull(subscriber);
         lock (_lock)
         {
             _following.Remove(subscriber);
-            foreach (var cpo in subscriber.Cpos)
-            {
-                if (_feeds.TryGetValue(cpo, out var feed))
-                {
-                    feed.Subscribers = [.. feed.Subscribers.Where(s => s != subscriber)];
-                }
-            }
+        }
+
+        foreach (var cpo in subscriber.Cpos)
+        {
+            _ = RemoveAsync(cpo, subscriber);
         }
 
         subscriber.Complete();
@@ -113,20 +100,22 @@ public sealed partial class StatusSubscriptionHub(
     /// <inheritdoc />
     public async Task OnBatch(FeedBatch batch)
     {
+        ArgumentNullException.ThrowIfNull(batch);
         CpoFeed? feed;
         lock (_lock)
         {
             _feeds.TryGetValue(batch.Cpo, out feed);
         }
 
-        if (feed is null)
+        if (feed is null || Subscribers(batch.Cpo).IsEmpty)
         {
-            return;
+            return; // nobody here wants it (any more): the stale mark stays for the next subscriber
         }
 
         await feed.Gate.WaitAsync();
         try
         {
+            feed.ClearIfStale();
             if (feed.Epoch is null || feed.Epoch != batch.Epoch)
             {
                 // First batch before Subscribe answered, or the feed restarted (new epoch).
@@ -146,7 +135,7 @@ public sealed partial class StatusSubscriptionHub(
             if (batch.FirstSequence > feed.LastSequence + 1)
             {
                 // A gap: fetch what is missing, in order, from the feed's retention.
-                var replay = await Feed(feed.Cpo).Replay(feed.Epoch, feed.LastSequence);
+                var replay = await RegistryOf(feed.Cpo).Replay(feed.Epoch, feed.LastSequence);
                 if (replay.ResyncRequired)
                 {
                     LogGapLost(logger, feed.Cpo, feed.LastSequence, batch.FirstSequence);
@@ -179,7 +168,6 @@ public sealed partial class StatusSubscriptionHub(
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _renewal = new Timer(_ => _ = RenewAsync(), null, RenewEvery, RenewEvery);
         _rechecks = RecheckLoopAsync(_stopping.Token);
         return Task.CompletedTask;
     }
@@ -187,7 +175,6 @@ public sealed partial class StatusSubscriptionHub(
     /// <inheritdoc />
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _renewal?.Dispose();
         await _stopping.CancelAsync();
         if (_rechecks is not null)
         {
@@ -203,11 +190,7 @@ public sealed partial class StatusSubscriptionHub(
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        _renewal?.Dispose();
-        _stopping.Dispose();
-    }
+    public void Dispose() => _stopping.Dispose();
 
     /// <summary>
     /// Takes on, for every subscription that follows the directory, the CPOs it may see now and
@@ -268,35 +251,40 @@ public sealed partial class StatusSubscriptionHub(
         }
     }
 
+    /// <inheritdoc />
+    protected override void OnLastRemoved(string key)
+    {
+        lock (_lock)
+        {
+            if (_feeds.TryGetValue(key, out var feed))
+            {
+                feed.Stale = true;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void OnRegistryFailed(string key, string exceptionType) => LogRenewFailed(logger, key, exceptionType);
+
     // Adds one CPO to an open subscription: its position for that CPO starts where this silo's
     // copy of the feed is, and the batches after it follow (both under the feed's gate, so no
     // batch can slip between the two).
     private async Task JoinAsync(StatusSubscriber subscriber, string cpo)
     {
-        CpoFeed? feed;
         lock (_lock)
         {
             if (!_following.Contains(subscriber))
             {
                 return;
             }
-
-            if (!_feeds.TryGetValue(cpo, out feed))
-            {
-                feed = new CpoFeed(cpo);
-                _feeds[cpo] = feed;
-            }
         }
 
-        var position = await Feed(cpo).Subscribe(Self);
+        var feed = FeedState(cpo);
+        var position = await RegistryOf(cpo).Subscribe(Silo, Reference);
         await feed.Gate.WaitAsync();
         try
         {
-            if (feed.Epoch is null)
-            {
-                (feed.Epoch, feed.LastSequence) = (position.Epoch, position.Head);
-            }
-
+            feed.StartAt(position);
             lock (_lock)
             {
                 if (!_following.Contains(subscriber))
@@ -304,9 +292,24 @@ public sealed partial class StatusSubscriptionHub(
                     return;
                 }
 
-                subscriber.Offer(new StatusDelivery(cpo, feed.Epoch, feed.LastSequence, [], Resync: false, Joined: true));
-                feed.Subscribers = [.. feed.Subscribers, subscriber];
+                subscriber.Offer(new StatusDelivery(cpo, feed.Epoch!, feed.LastSequence, [], Resync: false, Joined: true));
+            }
+
+            if (await AddAsync(cpo, subscriber))
+            {
+                feed.Stale = false; // this silo registered again after the position above: gaps replay from the feed
+            }
+
+            bool removed;
+            lock (_lock)
+            {
                 subscriber.AddCpo(cpo);
+                removed = !_following.Contains(subscriber);
+            }
+
+            if (removed)
+            {
+                _ = RemoveAsync(cpo, subscriber); // the call ended while the CPO was being added
             }
         }
         finally
@@ -315,26 +318,29 @@ public sealed partial class StatusSubscriptionHub(
         }
     }
 
-    private IStatusFeedObserver Self
+    private CpoFeed FeedState(string cpo)
     {
-        get
+        lock (_lock)
         {
-            lock (_lock)
+            if (!_feeds.TryGetValue(cpo, out var feed))
             {
-                return _self ??= grains.CreateObjectReference<IStatusFeedObserver>(this);
+                feed = new CpoFeed(cpo);
+                _feeds[cpo] = feed;
             }
+
+            return feed;
         }
     }
 
-    private IStatusFeedGrain Feed(string cpo) => grains.GetGrain<IStatusFeedGrain>(cpo);
+    private ImmutableArray<StatusSubscriber> Subscribers(string cpo) => TryGetItems(cpo, out var group) ? group.Items : [];
 
     private async Task DeliverAsync(CpoFeed feed, FeedBatch batch)
     {
         // Trim the part already delivered (a replay can overlap the live batch).
         var skip = (int)Math.Max(0, feed.LastSequence + 1 - batch.FirstSequence);
         feed.LastSequence = batch.LastSequence;
-        var subscribers = feed.Subscribers;
-        if (subscribers.Length == 0)
+        var subscribers = Subscribers(feed.Cpo);
+        if (subscribers.IsEmpty)
         {
             return;
         }
@@ -369,9 +375,9 @@ public sealed partial class StatusSubscriptionHub(
         }
     }
 
-    private static async Task FanOutAsync(CpoFeed feed, StatusDelivery delivery)
+    private async Task FanOutAsync(CpoFeed feed, StatusDelivery delivery)
     {
-        foreach (var subscriber in feed.Subscribers)
+        foreach (var subscriber in Subscribers(feed.Cpo))
         {
             subscriber.Offer(delivery);
         }
@@ -393,38 +399,6 @@ public sealed partial class StatusSubscriptionHub(
         return result;
     }
 
-    private async Task RenewAsync()
-    {
-        List<CpoFeed> feeds;
-        lock (_lock)
-        {
-            feeds = [.. _feeds.Values];
-            foreach (var idle in feeds.Where(f => f.Subscribers.Length == 0))
-            {
-                _feeds.Remove(idle.Cpo);
-            }
-        }
-
-        foreach (var feed in feeds)
-        {
-            try
-            {
-                if (feed.Subscribers.Length == 0)
-                {
-                    await Feed(feed.Cpo).Unsubscribe(Self);
-                }
-                else
-                {
-                    await Feed(feed.Cpo).Subscribe(Self);
-                }
-            }
-            catch (Exception ex)
-            {
-                LogRenewFailed(logger, ex, feed.Cpo);
-            }
-        }
-    }
-
     [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Feed {Cpo}: events after {Last} up to {Next} are no longer retained; subscribers get a resync signal")]
     private static partial void LogGapLost(ILogger logger, string cpo, long last, long next);
 
@@ -434,8 +408,8 @@ public sealed partial class StatusSubscriptionHub(
     [LoggerMessage(EventId = 3204, Level = LogLevel.Warning, Message = "Re-checking status subscriptions against the directory failed; retrying at the next interval")]
     private static partial void LogRecheckFailed(ILogger logger, Exception ex);
 
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Feed {Cpo}: renewing the subscription failed; retrying at the next renewal")]
-    private static partial void LogRenewFailed(ILogger logger, Exception ex, string cpo);
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Warning, Message = "Feed {Cpo}: registering with the feed failed ({ExceptionType}); retrying at the next renewal")]
+    private static partial void LogRenewFailed(ILogger logger, string cpo, string exceptionType);
 
     private sealed class CpoFeed(string cpo)
     {
@@ -447,6 +421,26 @@ public sealed partial class StatusSubscriptionHub(
 
         public long LastSequence { get; set; }
 
-        public StatusSubscriber[] Subscribers { get; set; } = [];
+        // Set when the last local subscriber left (no gate: the key's registration lock is held then);
+        // cleared under the gate, where the position is taken again.
+        public volatile bool Stale;
+
+        public void ClearIfStale()
+        {
+            if (Stale)
+            {
+                (Stale, Epoch) = (false, null);
+            }
+        }
+
+        // The position a new subscriber was given, unless batches already set one (they came after it).
+        public void StartAt(FeedPosition position)
+        {
+            ClearIfStale();
+            if (Epoch is null)
+            {
+                (Epoch, LastSequence) = (position.Epoch, position.Head);
+            }
+        }
     }
 }

@@ -45,17 +45,15 @@ public sealed class FeedSubscription
 
 /// <summary>
 /// This silo's subscribers of party feeds (session changes and command results), registered with each
-/// party's <see cref="IPartyFeedGrain"/> while there is at least one, and re-registered periodically
-/// (as the channel hubs do) so a registry re-activated after a silo failure learns them again.
+/// party's <see cref="IPartyFeedGrain"/> while there is at least one (the fan-out of <see cref="SiloFanout"/>).
 /// </summary>
 public sealed partial class PartyFeedHub(
-    IGrainFactory grains,
-    ILocalSiloDetails silo,
+    SiloFanout fanout,
     IOptions<SessionsOptions> options,
-    ILogger<PartyFeedHub> logger) : PartyRegistrationHub<FeedSubscription, IPartyFeedObserver>(grains, silo), IPartyFeedObserver
+    ILogger<PartyFeedHub> logger) : SiloRegistrations<PartyKey, FeedSubscription, IPartyFeedObserver, IPartyFeedGrain>(fanout), IPartyFeedObserver
 {
     /// <inheritdoc />
-    protected override TimeSpan RegistrationPeriod => options.Value.FeedRegistrationPeriod;
+    public override TimeSpan RenewalPeriod => options.Value.FeedRegistrationPeriod;
 
     /// <summary>Adds a subscriber of <paramref name="party"/>'s feed.</summary>
     public async Task<FeedSubscription> SubscribeAsync(PartyKey party, FeedKind kind)
@@ -108,15 +106,7 @@ public sealed partial class PartyFeedHub(
     }
 
     /// <inheritdoc />
-    protected override Task RegisterAsync(PartyKey party, IPartyFeedObserver observer) => FeedOf(party).Register(SiloId, observer);
-
-    /// <inheritdoc />
-    protected override Task UnregisterAsync(PartyKey party) => FeedOf(party).Unregister(SiloId);
-
-    /// <inheritdoc />
     protected override void OnRegistryFailed(PartyKey party, string exceptionType) => LogRegistryFailed(logger, party.ToString(), exceptionType);
-
-    private IPartyFeedGrain FeedOf(PartyKey party) => Grains.GetGrain<IPartyFeedGrain>(party.ToString());
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "Party {Party}: feed registry unreachable ({ExceptionType})")]
     private static partial void LogRegistryFailed(ILogger logger, string party, string exceptionType);

@@ -14,6 +14,17 @@ public sealed class CompiledTariff
         Tariff = tariff;
         Elements = elements;
         Components = components;
+        var taxIncluded = tariff.TaxIncluded;
+        foreach (var component in tariff.Elements.SelectMany(e => e.PriceComponents))
+        {
+            // A missing vat means no VAT, but tax_included speaks of taxes in general (sales taxes in North America,
+            // where OCPI 2.3's own examples leave vat out): without a rate the hub cannot split a tax-inclusive price
+            // (YES), nor add the taxes to a tax-exclusive one (NO: "added on top"). 2.2.1 has no such field and
+            // reads a missing rate as "no VAT", as before.
+            ExclVatKnown &= !(taxIncluded == Tariffs.TaxIncluded.Yes && component.Vat is null);
+            InclVatKnown &= !(taxIncluded == Tariffs.TaxIncluded.No && component.Vat is null);
+        }
+
         foreach (var element in elements)
         {
             UsesLocalTime |= (element.Flags & RestrictionFlags.LocalTime) != 0;
@@ -23,6 +34,18 @@ public sealed class CompiledTariff
 
     /// <summary>The tariff this was compiled from.</summary>
     public Tariff Tariff { get; }
+
+    /// <summary>
+    /// Whether the prices' amount excl. VAT (OCPI 2.3: before taxes) is known: false for a tariff whose prices
+    /// include taxes (<see cref="TaxIncluded.Yes"/>) and that has a component without a VAT rate.
+    /// </summary>
+    public bool ExclVatKnown { get; } = true;
+
+    /// <summary>
+    /// Whether the prices' amount incl. VAT (OCPI 2.3: after taxes) is known: false for a tariff whose taxes are added
+    /// on top (<see cref="TaxIncluded.No"/>) and that has a component without a VAT rate.
+    /// </summary>
+    public bool InclVatKnown { get; } = true;
 
     internal CompiledElement[] Elements { get; }
 
@@ -42,13 +65,13 @@ public sealed class CompiledTariff
         var elements = new CompiledElement[tariff.Elements.Count];
         for (var i = 0; i < elements.Length; i++)
         {
-            elements[i] = CompileElement(tariff.Elements[i], i, components);
+            elements[i] = CompileElement(tariff.Elements[i], i, tariff.TaxIncluded, components);
         }
 
         return new CompiledTariff(tariff, elements, [.. components]);
     }
 
-    private static CompiledElement CompileElement(TariffElement element, int index, List<CompiledComponent> components)
+    private static CompiledElement CompileElement(TariffElement element, int index, TaxIncluded? taxIncluded, List<CompiledComponent> components)
     {
         int flat = -1, energy = -1, time = -1, parking = -1;
         for (var i = 0; i < element.PriceComponents.Count; i++)
@@ -68,10 +91,13 @@ public sealed class CompiledTariff
             if (slot < 0)
             {
                 slot = components.Count;
+                // N/A: no taxes apply, whatever a component says (TariffValidator refuses a rate there).
+                var vat = taxIncluded == TaxIncluded.NotApplicable ? 0m : component.Vat ?? 0m;
                 components.Add(new CompiledComponent(
                     component.Price,
-                    1m + ((component.Vat ?? 0m) / 100m),
-                    component.StepSize));
+                    1m + (vat / 100m),
+                    component.StepSize,
+                    taxIncluded == TaxIncluded.Yes));
             }
         }
 
@@ -229,7 +255,30 @@ public sealed class CompiledTariff
 }
 
 /// <summary>A price component ready for arithmetic.</summary>
-internal readonly record struct CompiledComponent(decimal Price, decimal VatFactor, int StepSize);
+/// <param name="Price">Price per unit as the tariff gives it.</param>
+/// <param name="VatFactor">1 + VAT/100.</param>
+/// <param name="StepSize">OCPI step_size; 0 means no rounding.</param>
+/// <param name="PriceIncludesTax">OCPI 2.3 tax_included YES: <paramref name="Price"/> is the amount incl. VAT.</param>
+internal readonly record struct CompiledComponent(decimal Price, decimal VatFactor, int StepSize, bool PriceIncludesTax)
+{
+    /// <summary>The cost of <paramref name="volume"/> units, unrounded.</summary>
+    /// <remarks>
+    /// Tax-exclusive prices (OCPI 2.2.1, 2.3 NO and N/A) keep the arithmetic the engine always had, volume x price,
+    /// then x (1 + VAT/100), so that 2.2.1 tariffs price to the same digits; a tax-inclusive price (2.3 YES) is
+    /// multiplied as given and the amount excl. VAT derived by dividing out the rate.
+    /// </remarks>
+    public Cost Of(decimal volume)
+    {
+        if (PriceIncludesTax)
+        {
+            var incl = volume * Price;
+            return new Cost(VatFactor == 1m ? incl : incl / VatFactor, incl);
+        }
+
+        var excl = volume * Price;
+        return new Cost(excl, excl * VatFactor);
+    }
+}
 
 internal enum ElementKind : byte
 {

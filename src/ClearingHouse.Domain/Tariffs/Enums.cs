@@ -1,6 +1,11 @@
+using System.Text.Json.Serialization;
+
 namespace ClearingHouse.Domain.Tariffs;
 
-/// <summary>OCPI 2.2.1 <c>TariffType</c>: which kind of session a tariff is meant for.</summary>
+/// <summary>
+/// OCPI 2.2.1 and 2.3 <c>TariffType</c>: which kind of session a tariff is meant for. A connector lists at most one
+/// active tariff per type (<see cref="ConnectorTariffRules"/>); a tariff without a type is valid for every session.
+/// </summary>
 public enum TariffType
 {
     /// <summary>Ad-hoc payment at the charge point (debit or credit card terminal).</summary>
@@ -17,6 +22,24 @@ public enum TariffType
 
     /// <summary>RFID without charging preference, or charging preference REGULAR.</summary>
     Regular,
+}
+
+/// <summary>
+/// OCPI 2.3 <c>TaxIncluded</c>: whether the prices of a tariff (its price components, and <c>min_price</c> /
+/// <c>max_price</c> as the limits they are) already contain taxes. Absent on OCPI 2.2.1 tariffs, whose prices
+/// exclude VAT.
+/// </summary>
+public enum TaxIncluded
+{
+    /// <summary>The prices include taxes (<c>YES</c>): a component's <c>vat</c>, when given, says how much of it is tax.</summary>
+    Yes,
+
+    /// <summary>The prices exclude taxes (<c>NO</c>), which are added on top: a component's <c>vat</c>, when given, says how much.</summary>
+    No,
+
+    /// <summary>No taxes apply to this tariff (<c>N/A</c>): amounts before and after taxes are equal.</summary>
+    [JsonStringEnumMemberName("N/A")]
+    NotApplicable,
 }
 
 /// <summary>OCPI 2.2.1 <c>TariffDimensionType</c>: what a <see cref="PriceComponent"/> prices.</summary>

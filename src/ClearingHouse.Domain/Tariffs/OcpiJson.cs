@@ -6,7 +6,7 @@ using System.Text.Json.Serialization.Metadata;
 namespace ClearingHouse.Domain.Tariffs;
 
 /// <summary>
-/// Reads OCPI 2.2.1 Tariff and CDR JSON into the <see cref="Tariff"/> and <see cref="Cdr"/> model.
+/// Reads OCPI 2.2.1 (and OCPI 2.3 tariff) Tariff and CDR JSON into the <see cref="Tariff"/> and <see cref="Cdr"/> model.
 /// Property names are snake_case, enum values SCREAMING_SNAKE_CASE as in OCPI. Unknown properties
 /// (energy_mix, cdr_token, ...) are ignored; a missing required property, an explicit null where the
 /// model does not allow one, or an unknown enum value throws <see cref="JsonException"/>.
@@ -81,4 +81,64 @@ public static class OcpiJson
         public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
             writer.WriteStringValue(value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
     }
+}
+
+/// <summary>
+/// Reads a tariff's <c>min_price</c> / <c>max_price</c> in either OCPI shape: 2.2.1 <c>Price</c>
+/// (<c>excl_vat</c>, <c>incl_vat</c>) or 2.3 <c>PriceLimit</c> (<c>before_taxes</c>, <c>after_taxes</c>); mixing
+/// the two shapes in one object is refused. Writes the 2.2.1 shape, which this reader reads back to the same value.
+/// </summary>
+internal sealed class PriceLimitJsonConverter : JsonConverter<Price>
+{
+    public override Price Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("A price limit must be an object.");
+        }
+
+        decimal? excl = null, incl = null;
+        bool v221 = false, v23 = false;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString();
+            reader.Read();
+            switch (name)
+            {
+                case "excl_vat": excl = Number(ref reader, name, required: true); v221 = true; break;
+                case "incl_vat": incl = Number(ref reader, name, required: false); v221 = true; break;
+                case "before_taxes": excl = Number(ref reader, name, required: true); v23 = true; break;
+                case "after_taxes": incl = Number(ref reader, name, required: false); v23 = true; break;
+                default: reader.Skip(); break;
+            }
+        }
+
+        if (v221 && v23)
+        {
+            throw new JsonException("A price limit has either excl_vat/incl_vat (OCPI 2.2.1) or before_taxes/after_taxes (OCPI 2.3), not both.");
+        }
+
+        return excl is { } value
+            ? new Price { ExclVat = value, InclVat = incl }
+            : throw new JsonException(v23 ? "A price limit needs before_taxes." : "A price limit needs excl_vat (or before_taxes).");
+    }
+
+    public override void Write(Utf8JsonWriter writer, Price value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteNumber("excl_vat", value.ExclVat);
+        if (value.InclVat is { } incl)
+        {
+            writer.WriteNumber("incl_vat", incl);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static decimal? Number(ref Utf8JsonReader reader, string name, bool required) => reader.TokenType switch
+    {
+        JsonTokenType.Number => reader.GetDecimal(),
+        JsonTokenType.Null when !required => null,
+        _ => throw new JsonException($"'{name}' of a price limit must be a number."),
+    };
 }

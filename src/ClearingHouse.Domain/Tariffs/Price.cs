@@ -1,6 +1,9 @@
 namespace ClearingHouse.Domain.Tariffs;
 
-/// <summary>OCPI 2.2.1 <c>Price</c>: an amount excluding and, optionally, including VAT.</summary>
+/// <summary>
+/// OCPI 2.2.1 <c>Price</c>: an amount excluding and, optionally, including VAT. A tariff's OCPI 2.3 <c>PriceLimit</c>
+/// maps onto it: <c>before_taxes</c> is <see cref="ExclVat"/>, <c>after_taxes</c> is <see cref="InclVat"/>.
+/// </summary>
 public sealed record Price
 {
     /// <summary>The amount excluding VAT (<c>excl_vat</c>).</summary>

@@ -69,6 +69,20 @@ public sealed record PricingResult
     public required bool ReservationExpired { get; init; }
 
     /// <summary>
+    /// Whether the amounts excl. VAT (OCPI 2.3: before taxes) are known: false when the tariff's prices include taxes
+    /// and one of its components has no VAT rate to split them (<see cref="CompiledTariff.ExclVatKnown"/>); the amounts
+    /// excl. VAT then equal those incl. VAT and must not be compared.
+    /// </summary>
+    public bool ExclVatKnown { get; init; } = true;
+
+    /// <summary>
+    /// Whether the amounts incl. VAT (OCPI 2.3: after taxes) are known: false when the tariff's taxes are added on
+    /// top and one of its components has no VAT rate (<see cref="CompiledTariff.InclVatKnown"/>); the amounts incl. VAT
+    /// then equal those excl. VAT and must not be compared.
+    /// </summary>
+    public bool InclVatKnown { get; init; } = true;
+
+    /// <summary>
     /// The IANA time zone time, date and day-of-week restrictions were read in, when the caller recorded it (the
     /// pricer itself leaves it null: it only uses the zone it is given).
     /// </summary>

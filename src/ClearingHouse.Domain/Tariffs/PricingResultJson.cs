@@ -38,6 +38,8 @@ public static class PricingResultJson
         w.WriteBoolean("min_price_applied"u8, result.MinPriceApplied);
         w.WriteBoolean("max_price_applied"u8, result.MaxPriceApplied);
         w.WriteBoolean("reservation_expired"u8, result.ReservationExpired);
+        w.WriteBoolean("excl_vat_known"u8, result.ExclVatKnown);
+        w.WriteBoolean("incl_vat_known"u8, result.InclVatKnown);
         NullableString(w, "time_zone"u8, result.TimeZone);
         NullableString(w, "time_zone_note"u8, result.TimeZoneNote);
         w.WriteEndObject();

@@ -1,8 +1,13 @@
+using System.Text.Json.Serialization;
+
 namespace ClearingHouse.Domain.Tariffs;
 
 /// <summary>
-/// OCPI 2.2.1 <c>Tariff</c> object. <c>energy_mix</c> is not modelled (pricing does not use it);
+/// OCPI 2.2.1 or 2.3 <c>Tariff</c> object. <c>energy_mix</c> is not modelled (pricing does not use it);
 /// the JSON reader ignores it. Check a tariff with <see cref="TariffValidator"/> before trusting it.
+/// An OCPI 2.3 tariff is recognised by its <see cref="TaxIncluded"/>, which 2.3 requires and 2.2.1 does not have;
+/// its <c>min_price</c> / <c>max_price</c> (2.3 <c>PriceLimit</c>: <c>before_taxes</c>, <c>after_taxes</c>) are read
+/// into the same <see cref="Price"/> as 2.2.1's (<c>excl_vat</c>, <c>incl_vat</c>).
 /// </summary>
 public sealed record Tariff
 {
@@ -27,11 +32,31 @@ public sealed record Tariff
     /// <summary>URL of a human-readable explanation (<c>tariff_alt_url</c>).</summary>
     public string? TariffAltUrl { get; init; }
 
-    /// <summary>A session never costs less than this (<c>min_price</c>), excl. and incl. VAT separately.</summary>
+    /// <summary>
+    /// A session never costs less than this (<c>min_price</c>), excl. and incl. VAT separately (OCPI 2.3: before and
+    /// after taxes). Read from either OCPI shape; written in the 2.2.1 shape.
+    /// </summary>
+    [JsonConverter(typeof(PriceLimitJsonConverter))]
     public Price? MinPrice { get; init; }
 
-    /// <summary>A session never costs more than this (<c>max_price</c>), excl. and incl. VAT separately.</summary>
+    /// <summary>
+    /// A session never costs more than this (<c>max_price</c>), excl. and incl. VAT separately (OCPI 2.3: before and
+    /// after taxes). Read from either OCPI shape; written in the 2.2.1 shape.
+    /// </summary>
+    [JsonConverter(typeof(PriceLimitJsonConverter))]
     public Price? MaxPrice { get; init; }
+
+    /// <summary>
+    /// OCPI 2.3 <c>tax_included</c>: whether the component prices include taxes; null on an OCPI 2.2.1 tariff, which
+    /// prices excl. VAT exactly as <see cref="TaxIncluded.No"/> does.
+    /// </summary>
+    public TaxIncluded? TaxIncluded { get; init; }
+
+    /// <summary>
+    /// OCPI 2.3 <c>preauthorize_amount</c>: what a payment terminal should hold for a session with this tariff; not
+    /// used in pricing.
+    /// </summary>
+    public decimal? PreauthorizeAmount { get; init; }
 
     /// <summary>The tariff elements, in priority order (<c>elements</c>).</summary>
     public required IReadOnlyList<TariffElement> Elements { get; init; }
@@ -47,11 +72,25 @@ public sealed record Tariff
 
     /// <summary>
     /// Whether the tariff is active for a session starting at <paramref name="sessionStart"/>:
-    /// <c>start_date_time</c> inclusive, <c>end_date_time</c> exclusive.
+    /// <c>start_date_time</c> inclusive, <c>end_date_time</c> exclusive. Both are instants (UTC), so a window is the
+    /// same whatever the location's time zone or daylight-saving state. Applied by
+    /// <see cref="Cdrs.CdrPriceCheck.Check(CompiledTariff, Cdr, TimeZoneInfo, Cdrs.PriceCheckOptions?)"/> and
+    /// <see cref="ConnectorTariffRules.Select"/>.
     /// </summary>
     public bool IsActiveAt(DateTimeOffset sessionStart) =>
         (StartDateTime is not { } start || sessionStart >= start) &&
         (EndDateTime is not { } end || sessionStart < end);
+
+    /// <summary>
+    /// Whether this tariff's validity window overlaps <paramref name="other"/>'s (both half-open, an absent bound
+    /// unbounded): two tariffs of the same type at one connector must not overlap (OCPI 2.3 <c>tariff_ids</c>).
+    /// </summary>
+    public bool OverlapsWindowOf(Tariff other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return (EndDateTime is not { } end || other.StartDateTime is not { } otherStart || otherStart < end) &&
+               (other.EndDateTime is not { } otherEnd || StartDateTime is not { } start || start < otherEnd);
+    }
 }
 
 /// <summary>OCPI 2.2.1 <c>TariffElement</c>: price components and when they apply.</summary>
@@ -76,7 +115,7 @@ public sealed record PriceComponent
     /// <summary>VAT percentage (<c>vat</c>); null means no VAT applies (which OCPI distinguishes from 0%).</summary>
     public decimal? Vat { get; init; }
 
-    /// <summary>Billing block (<c>step_size</c>): Wh for ENERGY, seconds for TIME and PARKING_TIME, ignored for FLAT.</summary>
+    /// <summary>Billing block (<c>step_size</c>): Wh for ENERGY, seconds for TIME and PARKING_TIME, ignored for FLAT; 0 means no rounding.</summary>
     public required int StepSize { get; init; }
 }
 

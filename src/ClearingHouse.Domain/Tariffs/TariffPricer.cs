@@ -24,7 +24,8 @@ namespace ClearingHouse.Domain.Tariffs;
 /// that was priced for that dimension, with the step size of the last price component used for it; the
 /// volume added by rounding up is billed at that last component's price and VAT. TIME's step size is not applied
 /// when the session went on to priced parking (PARKING_TIME), whose own step size then applies to the parking
-/// total alone. Volumes are converted to Wh or seconds and rounded to 3 decimals before rounding up, so that a
+/// total alone. A PARKING_TIME component priced 0.00 counts as priced parking (see <c>Finish</c> below for why), and
+/// a <c>step_size</c> of 0 means no rounding on any dimension. Volumes are converted to Wh or seconds and rounded to 3 decimals before rounding up, so that a
 /// value such as 60.0000000001 s, an artefact of hours with many decimals, does not cost an extra step.</para>
 /// <para><b>Rounding.</b> Every amount is computed exactly in <see cref="decimal"/>: per period, volume × price
 /// excl. VAT, and that × (1 + VAT/100) incl. VAT, so that components with different VAT rates stay exact. Each
@@ -34,9 +35,15 @@ namespace ClearingHouse.Domain.Tariffs;
 /// its total; <c>min_price</c> and <c>max_price</c> then clamp the total, excl. and incl. VAT independently (OCPI
 /// 2.2.1: "they both apply"); a limit without <c>incl_vat</c> clamps only the amount excl. VAT. The dimension costs
 /// are left as computed.</para>
+/// <para><b>Taxes (OCPI 2.3).</b> A tariff without <c>tax_included</c> (OCPI 2.2.1), or with NO, prices excl. VAT and
+/// adds each component's VAT; N/A prices without tax (excl. = incl.); YES means the prices include VAT, so the amount
+/// excl. VAT is the price divided by (1 + VAT/100). Where the rate needed for that is missing the result says so
+/// (<see cref="PricingResult.ExclVatKnown"/>, <see cref="PricingResult.InclVatKnown"/>) and the unknown figure is
+/// reported equal to the known one. <c>min_price</c> / <c>max_price</c> clamp as in 2.2.1 (before taxes = excl. VAT,
+/// after taxes = incl. VAT).</para>
 /// <para><b>Not checked here:</b> whether the tariff is valid (<see cref="TariffValidator"/>), active at the session
-/// start (<see cref="Tariff.IsActiveAt"/>) or in the CDR's currency; a session without periods costs only its
-/// <c>min_price</c>.</para>
+/// start (<see cref="Tariff.IsActiveAt"/>) or in the CDR's currency: <see cref="Cdrs.CdrPriceCheck.Check(CompiledTariff, Cdr, TimeZoneInfo, Cdrs.PriceCheckOptions?)"/>
+/// checks the last two before pricing. A session without periods costs only its <c>min_price</c>.</para>
 /// <para>Pricing with a <see cref="CompiledTariff"/> allocates only the result: nothing per charging period.</para>
 /// </remarks>
 public static class TariffPricer
@@ -132,8 +139,7 @@ public static class TariffPricer
 
                 if (flatC >= 0)
                 {
-                    var c = components[flatC];
-                    flat = new Cost(c.Price, c.Price * c.VatFactor);
+                    flat = components[flatC].Of(1m);
                     flatCharged = true;
                 }
 
@@ -167,8 +173,7 @@ public static class TariffPricer
 
                 if (flatC >= 0)
                 {
-                    var c = components[flatC];
-                    reservationFlat = new Cost(c.Price, c.Price * c.VatFactor);
+                    reservationFlat = components[flatC].Of(1m);
                     reservationFlatCharged = true;
                 }
 
@@ -179,6 +184,12 @@ public static class TariffPricer
         }
 
         var energyCharge = energy.Finish(components, WattHoursPerKilowattHour, applyStep: true);
+        // Decision (issue 19): a PARKING_TIME component priced 0.00 is priced parking like any other, so a session that
+        // went on to it has its TIME left unrounded (20 min at step 900 s bills 1/3 h, not 1/2 h). OCPI applies the
+        // step size of the last *time-based price component* used, and says nothing about its price; a free grace
+        // period (the reference case grace_period_parking_time has one) is still a parking component the CPO chose to
+        // publish, and this reading never bills the driver for time rounding the tariff did not ask for. Parking with
+        // no PARKING_TIME component at all is unpriced: TIME then keeps its step size.
         var timeCharge = time.Finish(components, SecondsPerHour, applyStep: parking.Last < 0);
         var parkingCharge = parking.Finish(components, SecondsPerHour, applyStep: true);
         var reservationTime = reservation.Finish(components, SecondsPerHour, applyStep: true, extra: reservationFlat);
@@ -202,6 +213,8 @@ public static class TariffPricer
             MinPriceApplied = minApplied,
             MaxPriceApplied = maxApplied,
             ReservationExpired = expired,
+            ExclVatKnown = tariff.ExclVatKnown,
+            InclVatKnown = tariff.InclVatKnown,
         };
     }
 
@@ -471,10 +484,9 @@ public static class TariffPricer
                 return;
             }
 
-            var c = components[component];
-            var excl = volume * c.Price;
-            ExclVat += excl;
-            InclVat += excl * c.VatFactor;
+            var cost = components[component].Of(volume);
+            ExclVat += cost.ExclVat;
+            InclVat += cost.InclVat;
             PricedVolume += volume;
             Last = component;
         }
@@ -502,9 +514,9 @@ public static class TariffPricer
                 if (delta > 0)
                 {
                     billed += delta;
-                    var deltaExcl = delta * c.Price;
-                    excl += deltaExcl;
-                    incl += deltaExcl * c.VatFactor;
+                    var deltaCost = c.Of(delta);
+                    excl += deltaCost.ExclVat;
+                    incl += deltaCost.InclVat;
                 }
             }
 

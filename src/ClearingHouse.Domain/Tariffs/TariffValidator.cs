@@ -15,8 +15,8 @@ public sealed record TariffValidationError(string Field, string Message);
 /// Rules: <c>id</c> present (at most 36 characters); <c>currency</c> an ISO 4217 code (3 upper-case letters,
 /// in the list); <c>country_code</c> and <c>party_id</c>, when present, 2 letters and 3 alphanumerics;
 /// at least one element, each with at least one price component; prices, VAT and min/max price not negative;
-/// <c>step_size</c> at least 1, except FLAT where it has no meaning and 0 is accepted (as in OCPI's own
-/// examples); times "HH:mm" within 00:00-23:59, dates "yyyy-MM-dd"; lower bounds not negative and below the
+/// <c>step_size</c> not negative, 0 meaning no rounding (on FLAT it has no meaning at all); no <c>vat</c> on a
+/// tariff whose <c>tax_included</c> is N/A; <c>preauthorize_amount</c> not negative; times "HH:mm" within 00:00-23:59, dates "yyyy-MM-dd"; lower bounds not negative and below the
 /// (exclusive) upper bounds, since an element with min &gt;= max can never apply; days of the week known and
 /// not repeated; reservation elements only FLAT and TIME (OCPI); <c>min_price</c> not above <c>max_price</c>;
 /// <c>end_date_time</c> after <c>start_date_time</c>. Whether the tariff is active for a given session is
@@ -81,6 +81,21 @@ public static class TariffValidator
             errors.Add(new("min_price", "must not be higher than max_price."));
         }
 
+        if (tariff.TaxIncluded is { } taxIncluded && !Enum.IsDefined(taxIncluded))
+        {
+            errors.Add(new("tax_included", $"'{taxIncluded}' is not YES, NO or N/A."));
+        }
+
+        if (tariff.Type is { } type && !Enum.IsDefined(type))
+        {
+            errors.Add(new("type", $"'{type}' is not a tariff type."));
+        }
+
+        if (tariff.PreauthorizeAmount < 0)
+        {
+            errors.Add(new("preauthorize_amount", "must not be negative."));
+        }
+
         if (tariff.StartDateTime is { } start && tariff.EndDateTime is { } end && end <= start)
         {
             errors.Add(new("end_date_time", "must be after start_date_time."));
@@ -93,7 +108,7 @@ public static class TariffValidator
 
         for (var i = 0; i < tariff.Elements.Count; i++)
         {
-            ValidateElement(tariff.Elements[i], $"elements[{i}]", errors);
+            ValidateElement(tariff.Elements[i], $"elements[{i}]", tariff.TaxIncluded, errors);
         }
 
         return errors;
@@ -117,7 +132,7 @@ public static class TariffValidator
         }
     }
 
-    private static void ValidateElement(TariffElement element, string path, List<TariffValidationError> errors)
+    private static void ValidateElement(TariffElement element, string path, TaxIncluded? taxIncluded, List<TariffValidationError> errors)
     {
         var reservation = element.Restrictions?.Reservation is { } kind && Enum.IsDefined(kind);
         if (element.PriceComponents.Count == 0)
@@ -148,9 +163,16 @@ public static class TariffValidator
                 errors.Add(new($"{at}.vat", "must not be negative."));
             }
 
-            if (component.StepSize < 0 || (component.StepSize == 0 && component.Type != TariffDimensionType.Flat))
+            // 0 reads as "no rounding" on every dimension: OCPI does not forbid it, and the engine then bills the
+            // measured volume as it is (for FLAT step_size has no meaning at all).
+            if (component.StepSize < 0)
             {
-                errors.Add(new($"{at}.step_size", "must be at least 1."));
+                errors.Add(new($"{at}.step_size", "must not be negative (0 means no rounding)."));
+            }
+
+            if (taxIncluded == TaxIncluded.NotApplicable && component.Vat is not null)
+            {
+                errors.Add(new($"{at}.vat", "must be absent when tax_included is N/A (no taxes apply)."));
             }
         }
 

@@ -1,3 +1,4 @@
+using ClearingHouse.Grains.Channels;
 using Orleans.Concurrency;
 
 namespace ClearingHouse.Grains.Cdrs;
@@ -15,15 +16,9 @@ public interface ICdrFeedObserver : IGrainObserver
 /// worth persisting: ingest rings it after a commit, and it rings the silos whose subscription hubs asked.
 /// A lost ring only delays delivery until the subscriber's next poll (<c>Cdrs:SubscriberPollInterval</c>).
 /// </summary>
-public interface ICdrFeedGrain : IGrainWithStringKey
+public interface ICdrFeedGrain : ISiloRegistryGrain<ICdrFeedObserver>
 {
     /// <summary>New CDRs of this EMSP are durable (fire-and-forget, after the commit).</summary>
     [OneWay]
     Task Notify();
-
-    /// <summary>Subscribes (or renews) a silo's observer; subscriptions not renewed within 90 s expire.</summary>
-    Task Subscribe(ICdrFeedObserver observer);
-
-    /// <summary>Removes a silo's observer.</summary>
-    Task Unsubscribe(ICdrFeedObserver observer);
 }

@@ -1,4 +1,5 @@
 using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Channels;
 
 namespace ClearingHouse.Grains.Commands;
 
@@ -40,16 +41,10 @@ public interface ICommandChannelObserver : IGrainObserver
 
 /// <summary>
 /// The cluster-wide registry of one CPO's command channels, keyed by the CPO's party key: which silos
-/// hold open channels. In memory: silos re-register periodically (as <c>IMspChannelGrain</c>).
+/// hold open channels. In memory: silos re-register periodically and after membership changes (as <c>IMspChannelGrain</c>).
 /// </summary>
-public interface ICommandChannelGrain : IGrainWithStringKey
+public interface ICommandChannelGrain : ISiloRegistryGrain<ICommandChannelObserver>
 {
-    /// <summary>Registers (or refreshes) a silo's channels.</summary>
-    Task Register(string silo, ICommandChannelObserver observer);
-
-    /// <summary>Removes a silo that has no channel of this CPO any more.</summary>
-    Task Unregister(string silo);
-
     /// <summary>Sends on the silos with channels, except <paramref name="exceptSilo"/>.</summary>
-    Task<CommandReply> Send(CommandAsk ask, string exceptSilo);
+    Task<CommandReply> Send(CommandAsk ask, SiloAddress exceptSilo);
 }

@@ -1,4 +1,5 @@
 using ClearingHouse.Domain.Locations;
+using ClearingHouse.Grains.Channels;
 using Orleans.Concurrency;
 
 namespace ClearingHouse.Grains.Locations;
@@ -88,16 +89,13 @@ public interface IStatusFeedObserver : IGrainObserver
 /// to the silos that subscribed. Held in memory: a new activation starts a new epoch, and cursors of
 /// the old epoch get a resync signal.
 /// </summary>
-public interface IStatusFeedGrain : IGrainWithStringKey
+public interface IStatusFeedGrain : ISiloRegistryGrain<IStatusFeedObserver>
 {
     /// <summary>Numbers and publishes applied changes; returns the sequence of the first.</summary>
     Task<long> Publish(FeedEvent[] events);
 
-    /// <summary>Subscribes (or renews) a silo's observer; subscriptions not renewed expire.</summary>
-    Task<FeedPosition> Subscribe(IStatusFeedObserver observer);
-
-    /// <summary>Removes a silo's observer.</summary>
-    Task Unsubscribe(IStatusFeedObserver observer);
+    /// <summary>Registers (or renews) a silo's observer and returns the feed's position: every batch after it reaches the observer.</summary>
+    Task<FeedPosition> Subscribe(SiloAddress silo, IStatusFeedObserver observer);
 
     /// <summary>The retained events after <paramref name="afterSequence"/> of <paramref name="epoch"/>.</summary>
     Task<FeedReplay> Replay(string epoch, long afterSequence);

@@ -1,4 +1,5 @@
 using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Channels;
 using ClearingHouse.Grains.Commands;
 using Orleans.Concurrency;
 
@@ -21,14 +22,8 @@ public interface IPartyFeedObserver : IGrainObserver
 /// text form. In memory only: silos re-register periodically. Notifications are hints; the store is
 /// the truth (a session subscriber also polls), so a lost notification only delays an event.
 /// </summary>
-public interface IPartyFeedGrain : IGrainWithStringKey
+public interface IPartyFeedGrain : ISiloRegistryGrain<IPartyFeedObserver>
 {
-    /// <summary>Registers (or refreshes) a silo's subscribers.</summary>
-    Task Register(string silo, IPartyFeedObserver observer);
-
-    /// <summary>Removes a silo that has no subscriber any more.</summary>
-    Task Unregister(string silo);
-
     /// <summary>Tells every registered silo that sessions changed.</summary>
     [OneWay]
     Task SessionsChanged(long sequence);

@@ -1,5 +1,6 @@
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tokens;
+using ClearingHouse.Grains.Channels;
 
 namespace ClearingHouse.Grains.Tokens;
 
@@ -61,17 +62,11 @@ public interface IMspChannelObserver : IGrainObserver
 
 /// <summary>
 /// The cluster-wide registry of one EMSP's channels, keyed by the EMSP's party key: which silos hold
-/// open channels. Not durable: silos with channels re-register periodically, so a new activation
-/// (after a silo failure) learns them again within one registration period.
+/// open channels. Not durable: silos with channels re-register periodically and after every membership
+/// change, so a new activation (after a silo failure) learns them again at once.
 /// </summary>
-public interface IMspChannelGrain : IGrainWithStringKey
+public interface IMspChannelGrain : ISiloRegistryGrain<IMspChannelObserver>
 {
-    /// <summary>Registers (or refreshes) a silo's channels of this EMSP.</summary>
-    Task Register(string silo, IMspChannelObserver observer);
-
-    /// <summary>Removes a silo that has no channel of this EMSP any more.</summary>
-    Task Unregister(string silo);
-
     /// <summary>Asks on the silos with channels, except <paramref name="exceptSilo"/> (already tried), spreading asks round-robin.</summary>
-    Task<MspReply> Ask(MspAsk ask, string exceptSilo);
+    Task<MspReply> Ask(MspAsk ask, SiloAddress exceptSilo);
 }

@@ -1,6 +1,5 @@
 using ClearingHouse.Grains.Channels;
 using ClearingHouse.Grains.Options;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
 
@@ -9,7 +8,7 @@ namespace ClearingHouse.Grains.Commands;
 /// <inheritdoc cref="ICommandChannelGrain" />
 /// <remarks>Reentrant, as the EMSP channel registry: many sends wait on remote channels at once.</remarks>
 [Reentrant]
-public sealed partial class CommandChannelGrain(IOptions<CommandsOptions> options, ILogger<CommandChannelGrain> logger)
+public sealed class CommandChannelGrain(IOptions<CommandsOptions> options)
     : PartyChannelRegistryGrain<ICommandChannelObserver, CommandAsk, CommandReply>, ICommandChannelGrain
 {
     /// <inheritdoc />
@@ -22,13 +21,7 @@ public sealed partial class CommandChannelGrain(IOptions<CommandsOptions> option
     protected override CommandReply TimeoutReply => CommandReply.Timeout;
 
     /// <inheritdoc />
-    public Task Register(string silo, ICommandChannelObserver observer) => RegisterSilo(silo, observer);
-
-    /// <inheritdoc />
-    public Task Unregister(string silo) => UnregisterSilo(silo);
-
-    /// <inheritdoc />
-    public Task<CommandReply> Send(CommandAsk ask, string exceptSilo)
+    public Task<CommandReply> Send(CommandAsk ask, SiloAddress exceptSilo)
     {
         ArgumentNullException.ThrowIfNull(ask);
         return ForwardAsync(ask, ask.Timeout, exceptSilo);
@@ -40,11 +33,4 @@ public sealed partial class CommandChannelGrain(IOptions<CommandsOptions> option
 
     /// <inheritdoc />
     protected override bool IsNoChannel(CommandReply reply) => reply.Delivery == CommandDeliveryKind.NoChannel;
-
-    /// <inheritdoc />
-    protected override void OnSiloDropped(string silo, string exceptionType) =>
-        LogSiloDropped(logger, this.GetPrimaryKeyString(), silo, exceptionType);
-
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "CPO {Cpo}: command channels on silo {Silo} unreachable ({ExceptionType}); removed")]
-    private static partial void LogSiloDropped(ILogger logger, string cpo, string silo, string exceptionType);
 }

@@ -1,14 +1,12 @@
+using ClearingHouse.Grains.Channels;
 using ClearingHouse.Grains.Options;
 using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Grains.Locations;
 
 /// <inheritdoc cref="IStatusFeedGrain" />
-public sealed class StatusFeedGrain(IOptions<LocationsOptions> options, HubClock clock) : Grain, IStatusFeedGrain
+public sealed class StatusFeedGrain(IOptions<LocationsOptions> options, HubClock clock) : SiloRegistryGrain<IStatusFeedObserver>, IStatusFeedGrain
 {
-    // Observers not renewed within this time are dropped (silos renew every 30 s).
-    private static readonly TimeSpan ObserverLease = TimeSpan.FromSeconds(90);
-
     // Retention is trimmed on publish and replay, and by this timer so an idle feed lets go of
     // what it no longer has to keep (it does not keep the grain active).
     private static readonly TimeSpan TrimEvery = TimeSpan.FromSeconds(30);
@@ -20,7 +18,6 @@ public sealed class StatusFeedGrain(IOptions<LocationsOptions> options, HubClock
     private const int MaxInternedNames = 2_000_000;
 
     private readonly Queue<FeedBatch> _retained = new();
-    private readonly Dictionary<IStatusFeedObserver, DateTimeOffset> _observers = [];
     private readonly string _epoch = Guid.NewGuid().ToString("N")[..12];
     private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
     private long _head;
@@ -71,40 +68,20 @@ public sealed class StatusFeedGrain(IOptions<LocationsOptions> options, HubClock
         _retainedEvents += events.Length;
         Trim(now);
 
-        List<IStatusFeedObserver>? expired = null;
-        foreach (var (observer, renewed) in _observers)
-        {
-            if (now - renewed > ObserverLease)
-            {
-                (expired ??= []).Add(observer);
-                continue;
-            }
-
-            // One-way: a slow or gone silo never holds up the publisher. Gaps are detected by sequence.
-            _ = observer.OnBatch(batch);
-        }
-
-        foreach (var observer in expired ?? [])
-        {
-            _observers.Remove(observer);
-        }
-
+        // One-way: a slow or gone silo never holds up the publisher. Gaps are detected by sequence.
+        Notify(observer => observer.OnBatch(batch).Ignore());
         return Task.FromResult(batch.FirstSequence);
     }
 
     /// <inheritdoc />
-    public Task<FeedPosition> Subscribe(IStatusFeedObserver observer)
+    public async Task<FeedPosition> Subscribe(SiloAddress silo, IStatusFeedObserver observer)
     {
-        _observers[observer] = clock.UtcNow;
-        return Task.FromResult(Position);
+        await Register(silo, observer);
+        return Position;
     }
 
-    /// <inheritdoc />
-    public Task Unsubscribe(IStatusFeedObserver observer)
-    {
-        _observers.Remove(observer);
-        return Task.CompletedTask;
-    }
+    /// <summary>Silos renew every 30 s; three missed renewals forget a silo that membership still counts alive.</summary>
+    protected override TimeSpan Expiry => TimeSpan.FromSeconds(90);
 
     /// <inheritdoc />
     public Task<FeedReplay> Replay(string epoch, long afterSequence)

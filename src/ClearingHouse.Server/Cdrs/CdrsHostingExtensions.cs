@@ -18,7 +18,6 @@ public static class CdrsHostingExtensions
         services.AddSingleton<TariffCatalog>();
         services.AddSingleton<LocationTimeZones>();
         services.AddSingleton<CdrSubscriptionHub>();
-        services.AddHostedService(sp => sp.GetRequiredService<CdrSubscriptionHub>());
 
         services.AddSingleton<CdrIngestor>();
         return services;

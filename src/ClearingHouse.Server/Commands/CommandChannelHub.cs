@@ -11,17 +11,16 @@ namespace ClearingHouse.Server.Commands;
 
 /// <summary>
 /// This silo's CPO command channels, and the way to reach any CPO's channels in the cluster: the same
-/// routing as the EMSP authorization channels (<see cref="Tokens.MspChannelHub"/>). A send tries this
+/// routing as the EMSP authorization channels (<see cref="Application.Tokens.MspChannelHub"/>). A send tries this
 /// silo's channels first, then the CPO's <see cref="ICommandChannelGrain"/>, which forwards it to another
 /// silo. A channel that drops fails its waiting commands over to the next channel at once; with none
 /// left the EMSP gets NO_CHANNEL, and with no answer in time TIMEOUT, never a hang.
 /// </summary>
 public sealed partial class CommandChannelHub(
-    IGrainFactory grains,
-    ILocalSiloDetails silo,
+    SiloFanout fanout,
     IOptions<CommandsOptions> options,
     ILogger<CommandChannelHub> logger)
-    : PartyChannelHub<PartyChannel<CommandRequest, CommandReply>, CommandRequest, CommandReply, CommandAsk, ICommandChannelObserver>(grains, silo),
+    : PartyChannelHub<PartyChannel<CommandRequest, CommandReply>, CommandRequest, CommandReply, CommandAsk, ICommandChannelObserver, ICommandChannelGrain>(fanout),
       ICommandChannelObserver
 {
     /// <inheritdoc />
@@ -59,14 +58,8 @@ public sealed partial class CommandChannelHub(
     protected override bool IsNoChannel(CommandReply reply) => reply.Delivery == CommandDeliveryKind.NoChannel;
 
     /// <inheritdoc />
-    protected override Task RegisterAsync(PartyKey party, ICommandChannelObserver observer) => RegistryOf(party).Register(SiloId, observer);
-
-    /// <inheritdoc />
-    protected override Task UnregisterAsync(PartyKey party) => RegistryOf(party).Unregister(SiloId);
-
-    /// <inheritdoc />
     protected override Task<CommandReply> ForwardAsync(PartyKey party, CommandAsk ask, TimeSpan remaining) =>
-        RegistryOf(party).Send(ask with { Timeout = remaining }, SiloId);
+        RegistryOf(party).Send(ask with { Timeout = remaining }, Silo);
 
     /// <inheritdoc />
     protected override void OnRegistryFailed(PartyKey party, string exceptionType) => LogRegistryFailed(logger, party.ToString(), exceptionType);
@@ -85,8 +78,6 @@ public sealed partial class CommandChannelHub(
         request.Deadline = Timestamp.FromDateTime(DateTime.UtcNow + ask.Timeout);
         return SendOnChannelsAsync(group, ask.CommandId, request, started, ask.Timeout);
     }
-
-    private ICommandChannelGrain RegistryOf(PartyKey cpo) => Grains.GetGrain<ICommandChannelGrain>(cpo.ToString());
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "CPO {Cpo} opened command channel {ChannelId}")]
     private static partial void LogChannelOpened(ILogger logger, string cpo, string channelId);

@@ -9,6 +9,7 @@ using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Parties;
 using ClearingHouse.Grains.Sessions;
+using ClearingHouse.Server.Tokens;
 using ClearingHouse.Server.Commands;
 using ClearingHouse.Server.Identity;
 using Google.Protobuf;

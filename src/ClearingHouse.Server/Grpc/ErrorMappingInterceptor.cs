@@ -1,6 +1,7 @@
 using ClearingHouse.Application.Access;
 using ClearingHouse.Application.Operations;
 using ClearingHouse.Server.Identity;
+using ClearingHouse.Application.Errors;
 using ClearingHouse.Grains.Errors;
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
@@ -86,24 +87,32 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
 
     private RpcException Map(Exception ex, ServerCallContext context)
     {
-        if (context.UserState.TryGetValue(typeof(CallerIdentity), out var value) && value is CallerIdentity { Party: { } party })
+        if (context.FindCaller() is { Party: { } party })
         {
             activity.Failed(party);
         }
 
-        switch (ex)
+        if (ex is HubException hub)
         {
-            case HubException hub:
-                return ToRpcException(hub);
-            case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
-                return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
-            case SiloUnavailableException or OrleansMessageRejectionException or TimeoutException:
-                LogUnavailable(logger, context.Method, ex.GetType().Name, ex.Message);
-                return new RpcException(new global::Grpc.Core.Status(StatusCode.Unavailable, "the hub cannot serve this call right now; retry"));
-            default:
-                LogUnexpected(logger, ex, context.Method);
-                return new RpcException(new global::Grpc.Core.Status(StatusCode.Internal, "internal error; the hub logged it"));
+            return ToRpcException(hub);
         }
+
+        // The client went away (reset its stream, closed a channel) or the deadline passed: what the handler
+        // was doing fails with whatever the transport throws. A normal disconnect, not an error of the hub.
+        if (context.CancellationToken.IsCancellationRequested && ex is OperationCanceledException or IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            LogCallEnded(logger, context.Method, ex.GetType().Name);
+            return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
+        }
+
+        if (Outages.Describe(ex) is { } down)
+        {
+            LogUnavailable(logger, context.Method, ex.GetType().Name, ex.Message);
+            return new RpcException(new global::Grpc.Core.Status(StatusCode.Unavailable, $"the hub cannot serve this call right now: {down} is unavailable; retry"));
+        }
+
+        LogUnexpected(logger, ex, context.Method);
+        return new RpcException(new global::Grpc.Core.Status(StatusCode.Internal, "internal error; the hub logged it"));
     }
 
     private static StatusCode ToStatusCode(HubErrorCode code) => code switch
@@ -123,6 +132,9 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Error, Message = "Unexpected error in {Method}")]
     private static partial void LogUnexpected(ILogger logger, Exception ex, string method);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "Call {Method} ended by the client or its deadline ({ExceptionType})")]
+    private static partial void LogCallEnded(ILogger logger, string method, string exceptionType);
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Cluster unavailable in {Method}: {ExceptionType}: {Reason}")]
     private static partial void LogUnavailable(ILogger logger, string method, string exceptionType, string reason);

@@ -5,6 +5,7 @@ using ClearingHouse.Domain.Sessions;
 using ClearingHouse.Domain.Tokens;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Sessions;
+using ClearingHouse.Server.Tokens;
 using Google.Protobuf.WellKnownTypes;
 using PartyRole = ClearingHouse.Domain.Parties.PartyRole;
 using ProtoSession = ClearingHouse.Contracts.V1.Session;

@@ -5,6 +5,7 @@ using ClearingHouse.Application.Cdrs;
 using System.Net;
 using ClearingHouse.Application.Hosting;
 using ClearingHouse.Grains.Hosting;
+using ClearingHouse.Server.Tokens;
 using ClearingHouse.Server.Cdrs;
 using ClearingHouse.Server.Grpc;
 using ClearingHouse.Server.Identity;
@@ -25,6 +26,11 @@ namespace ClearingHouse.Server.Hosting;
 /// <summary>The only place that wires the hub together: options, Orleans, gRPC, identity, telemetry.</summary>
 public static class ServerHostingExtensions
 {
+    private static readonly Action<ILogger, TimeSpan, Exception?> LogStopTimedOut = LoggerMessage.Define<TimeSpan>(
+        LogLevel.Error,
+        new EventId(1090, "StopTimedOut"),
+        "The hub did not stop within Hub:ShutdownTimeout ({Timeout}); it stopped without finishing every call and grain");
+
     /// <summary>Reads and validates the settings, then registers everything the hub runs.</summary>
     public static WebApplicationBuilder AddClearingHouse(this WebApplicationBuilder builder)
     {
@@ -51,11 +57,15 @@ public static class ServerHostingExtensions
         {
             o.MaxReceiveMessageSize = settings.Hub.MaxReceiveMessageBytes;
             o.EnableDetailedErrors = false;
+            // Outermost: streams end with Unavailable when the hub stops, whatever the handler threw.
+            o.Interceptors.Add<StreamShutdownInterceptor>();
             o.Interceptors.Add<ErrorMappingInterceptor>();
-            o.Interceptors.Add<AuthenticationInterceptor>();
+            // A body flagged gzip that is not gzip: Internal, not Unknown with a logged stack.
+            o.CompressionProviders = [new GuardedGzipProvider()];
         });
         builder.Services.AddGrpcReflection();
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
+        UseGuardedBinder(builder.Services);
 
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(HubMetrics.MeterName)
@@ -71,6 +81,7 @@ public static class ServerHostingExtensions
         var settings = app.Services.GetRequiredService<HubSettings>();
         // Create the operator credential (and log where it is) at start, not on the first call.
         _ = app.Services.GetRequiredService<OperatorCredential>();
+        app.UseMiddleware<AuthenticationMiddleware>();
 
         app.MapGrpcService<PartyAdminGrpcService>();
         app.MapGrpcService<IdentityGrpcService>();
@@ -91,6 +102,43 @@ public static class ServerHostingExtensions
         }
 
         return app;
+    }
+
+    /// <summary>
+    /// Runs the hub until it is stopped (SIGTERM, Ctrl+C). Exit code 0 after a graceful stop; 1 when the stop did not
+    /// finish within <c>Hub:ShutdownTimeout</c> (the process still ends then, with one log line instead of an
+    /// unhandled exception).
+    /// </summary>
+    public static async Task<int> RunClearingHouseAsync(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            await app.RunAsync();
+            return 0;
+        }
+        catch (OperationCanceledException)
+        {
+            var timeout = app.Services.GetRequiredService<HubSettings>().Hub.ShutdownTimeout;
+            LogStopTimedOut(app.Logger, timeout, null);
+            return 1;
+        }
+    }
+
+    // grpc-dotnet binds services through its own (internal) binder; ours is the same plus a guarded request
+    // marshaller (GuardedServiceMethodProvider). Fail at start rather than bind every method twice if that changes.
+    private static void UseGuardedBinder(IServiceCollection services)
+    {
+        var defaults = services
+            .Where(d => d.ServiceType == typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>) && d.ImplementationType?.Name.StartsWith("BinderServiceMethodProvider", StringComparison.Ordinal) == true)
+            .ToList();
+        if (defaults.Count != 1)
+        {
+            throw new InvalidOperationException("grpc-dotnet's default service binder was not found; the guarded binder cannot replace it");
+        }
+
+        services.Remove(defaults[0]);
+        services.AddSingleton(typeof(global::Grpc.AspNetCore.Server.Model.IServiceMethodProvider<>), typeof(GuardedServiceMethodProvider<>));
     }
 
     private static void ConfigureKestrel(WebApplicationBuilder builder, HubOptions hub)

@@ -21,7 +21,6 @@ public static class SessionsHostingExtensions
         services.AddSingleton<StuckSessionMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<StuckSessionMonitor>());
         services.AddSingleton<PartyFeedHub>();
-        services.AddHostedService(sp => sp.GetRequiredService<PartyFeedHub>());
         services.AddSingleton<CommandChannelHub>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandChannelHub>());
         return services;

@@ -28,6 +28,14 @@ public sealed class TariffValidatorUnitTests
         "min below max price" => Valid with { MinPrice = new Price { ExclVat = 1m, InclVat = 1.21m }, MaxPrice = new Price { ExclVat = 10m } },
         "validity window" => Valid with { StartDateTime = Utc(2026, 1, 1, 0), EndDateTime = Utc(2026, 2, 1, 0) },
         "other currency" => Valid with { Currency = "CHF" },
+        "energy step_size 0" => WithComponent(EnergyPrice(0.25m, stepSize: 0)),
+        "time step_size 0" => WithComponent(TimePrice(2m, stepSize: 0)),
+        "parking step_size 0" => WithComponent(ParkingPrice(5m, stepSize: 0)),
+        "reservation time step_size 0" => Tariff(Element(new TariffRestrictions { Reservation = ReservationRestrictionType.Reservation }, TimePrice(5m, stepSize: 0))),
+        "OCPI 2.3 tax included with vat" => Valid with { TaxIncluded = TaxIncluded.Yes },
+        "OCPI 2.3 tax included without vat" => WithComponent(TimePrice(2.10m)) with { TaxIncluded = TaxIncluded.Yes },
+        "OCPI 2.3 taxes not applicable" => WithComponent(EnergyPrice(0.25m)) with { TaxIncluded = TaxIncluded.NotApplicable },
+        "OCPI 2.3 every tariff type" => Valid with { Type = TariffType.ProfileGreen, PreauthorizeAmount = 50m },
 
         "empty id" => Valid with { Id = "" },
         "id too long" => Valid with { Id = new string('x', 37) },
@@ -40,7 +48,7 @@ public sealed class TariffValidatorUnitTests
         "no price components" => Tariff(new TariffElement { PriceComponents = [] }),
         "negative price" => WithComponent(EnergyPrice(-0.25m)),
         "negative vat" => WithComponent(EnergyPrice(0.25m, -1m)),
-        "energy step_size 0" => WithComponent(EnergyPrice(0.25m, stepSize: 0)),
+        "negative energy step_size" => WithComponent(EnergyPrice(0.25m, stepSize: -900)),
         "negative step_size" => WithComponent(new PriceComponent { Type = TariffDimensionType.Flat, Price = 1m, StepSize = -1 }),
         "undefined component type" => WithComponent(new PriceComponent { Type = (TariffDimensionType)42, Price = 1m, StepSize = 1 }),
         "start_time 24:00" => WithRestrictions(new() { StartTime = "24:00" }),
@@ -60,6 +68,10 @@ public sealed class TariffValidatorUnitTests
         "negative max_price incl" => Valid with { MaxPrice = new Price { ExclVat = 1m, InclVat = -1m } },
         "min_price above max_price" => Valid with { MinPrice = new Price { ExclVat = 5m }, MaxPrice = new Price { ExclVat = 4m } },
         "end_date_time before start_date_time" => Valid with { StartDateTime = Utc(2026, 2, 1, 0), EndDateTime = Utc(2026, 1, 1, 0) },
+        "vat with taxes not applicable" => Valid with { TaxIncluded = TaxIncluded.NotApplicable },
+        "undefined tax_included" => Valid with { TaxIncluded = (TaxIncluded)7 },
+        "undefined tariff type" => Valid with { Type = (TariffType)7 },
+        "negative preauthorize_amount" => Valid with { PreauthorizeAmount = -1m },
         _ => throw new ArgumentOutOfRangeException(nameof(scenario), scenario, "unknown scenario"),
     };
 
@@ -78,6 +90,14 @@ public sealed class TariffValidatorUnitTests
     [InlineData("min below max price")]
     [InlineData("validity window")]
     [InlineData("other currency")]
+    [InlineData("energy step_size 0")]
+    [InlineData("time step_size 0")]
+    [InlineData("parking step_size 0")]
+    [InlineData("reservation time step_size 0")]
+    [InlineData("OCPI 2.3 tax included with vat")]
+    [InlineData("OCPI 2.3 tax included without vat")]
+    [InlineData("OCPI 2.3 taxes not applicable")]
+    [InlineData("OCPI 2.3 every tariff type")]
     public void Accepts_ValidTariff(string scenario)
     {
         Assert.Empty(TariffValidator.Validate(Build(scenario)));
@@ -95,7 +115,7 @@ public sealed class TariffValidatorUnitTests
     [InlineData("no price components", "elements[0].price_components")]
     [InlineData("negative price", "elements[0].price_components[0].price")]
     [InlineData("negative vat", "elements[0].price_components[0].vat")]
-    [InlineData("energy step_size 0", "elements[0].price_components[0].step_size")]
+    [InlineData("negative energy step_size", "elements[0].price_components[0].step_size")]
     [InlineData("negative step_size", "elements[0].price_components[0].step_size")]
     [InlineData("undefined component type", "elements[0].price_components[0].type")]
     [InlineData("start_time 24:00", "elements[0].restrictions.start_time")]
@@ -115,6 +135,10 @@ public sealed class TariffValidatorUnitTests
     [InlineData("negative max_price incl", "max_price.incl_vat")]
     [InlineData("min_price above max_price", "min_price")]
     [InlineData("end_date_time before start_date_time", "end_date_time")]
+    [InlineData("vat with taxes not applicable", "elements[0].price_components[0].vat")]
+    [InlineData("undefined tax_included", "tax_included")]
+    [InlineData("undefined tariff type", "type")]
+    [InlineData("negative preauthorize_amount", "preauthorize_amount")]
     public void Rejects_InvalidTariff(string scenario, string field)
     {
         var errors = TariffValidator.Validate(Build(scenario));
@@ -127,7 +151,7 @@ public sealed class TariffValidatorUnitTests
     [Fact]
     public void Validate_SeveralProblems_ReportsEveryOne()
     {
-        var tariff = Tariff(Element(EnergyPrice(-1m, stepSize: 0))) with { Currency = "eu" };
+        var tariff = Tariff(Element(EnergyPrice(-1m, stepSize: -1))) with { Currency = "eu" };
 
         var fields = TariffValidator.Validate(tariff).Select(e => e.Field).ToArray();
 

@@ -34,7 +34,7 @@ public sealed class TariffServiceTests(EmbeddedHubFixture fixture) : IClassFixtu
     [Theory]
     [InlineData("""{ "id": "T1", "currency": "EUR", "elements": [ { "price_components": [ { "type": "ENERGY", "price": -1, "step_size": 1 } ] } ] }""", "elements[0].price_components[0].price")]
     [InlineData("""{ "id": "T1", "currency": "XYZ", "elements": [ { "price_components": [ { "type": "ENERGY", "price": 1, "step_size": 1 } ] } ] }""", "currency")]
-    [InlineData("""{ "id": "T1", "currency": "EUR", "elements": [ { "price_components": [ { "type": "TIME", "price": 1, "step_size": 0 } ] } ] }""", "elements[0].price_components[0].step_size")]
+    [InlineData("""{ "id": "T1", "currency": "EUR", "elements": [ { "price_components": [ { "type": "TIME", "price": 1, "step_size": -1 } ] } ] }""", "elements[0].price_components[0].step_size")]
     [InlineData("""{ "id": "T1", "currency": "EUR", "elements": [ { "price_components": [ { "type": "TIME", "price": 1, "step_size": 1 } ], "restrictions": { "start_time": "25:00" } } ] }""", "elements[0].restrictions.start_time")]
     [InlineData("""{ "id": "T1", "currency": "EUR", "elements": [ { "price_components": [ { "type": "TIME", "price": 1, "step_size": 1 } ], "restrictions": { "min_kwh": 10, "max_kwh": 5 } } ] }""", "elements[0].restrictions.min_kwh")]
     [InlineData("""{ "id": "T1", "currency": "EUR", "elements": [] }""", "elements")]

@@ -186,6 +186,32 @@ public sealed class HubProcess : IHubEndpoint, IAsyncDisposable
         Running.TryRemove(_process.Id, out _);
     }
 
+    /// <summary>
+    /// SIGTERM, as an orchestrator stops a pod: waits up to <paramref name="patience"/> for the process to exit and
+    /// returns its exit code and how long it took.
+    /// </summary>
+    public async Task<(int ExitCode, TimeSpan Took)> TerminateAsync(TimeSpan patience)
+    {
+        var started = Stopwatch.StartNew();
+        using (var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]) { UseShellExecute = false })!)
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var cts = new CancellationTokenSource(patience);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the server did not exit within {patience} of SIGTERM:{Environment.NewLine}{RecentOutput}");
+        }
+
+        Running.TryRemove(_process.Id, out _);
+        return (_process.ExitCode, started.Elapsed);
+    }
+
     /// <summary>Kills the process (if still running) and releases its channels.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -1,16 +1,12 @@
-using ClearingHouse.Application.Tokens;
-using ClearingHouse.Application.Channels;
 using System.Diagnostics;
-using ClearingHouse.Contracts.V1;
+using ClearingHouse.Application.Channels;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tokens;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Tokens;
-using ClearingHouse.Server.Grpc;
-using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.Options;
 
-namespace ClearingHouse.Server.Tokens;
+namespace ClearingHouse.Application.Tokens;
 
 /// <summary>
 /// This silo's EMSP authorization channels, and the way to reach any EMSP's channels in the cluster.
@@ -18,16 +14,15 @@ namespace ClearingHouse.Server.Tokens;
 /// which forwards it to another silo's hub through this observer interface. Requests are spread
 /// round-robin over an EMSP's channels; a channel that drops fails its waiting requests over to the
 /// next channel at once, and when none is left the caller gets NoChannel (its fallback rule).
-/// Answers are awaited by the stopwatch (<see cref="PartyChannelHub{TChannel, TMessage, TReply, TAsk, TObserver}.WaitFullyAsync"/>),
+/// Answers are awaited by the stopwatch (<see cref="PartyChannelHub{TChannel, TMessage, TReply, TAsk, TObserver, TRegistry}.WaitFullyAsync"/>),
 /// so a fallback never reaches the CPO before the EMSP's announced deadline.
 /// </summary>
 public sealed partial class MspChannelHub(
-    IGrainFactory grains,
-    ILocalSiloDetails silo,
+    SiloFanout fanout,
     IOptions<TokensOptions> options,
     TokenMetrics metrics,
     ILogger<MspChannelHub> logger)
-    : PartyChannelHub<MspChannel, AuthorizationRequest, MspReply, MspAsk, IMspChannelObserver>(grains, silo), IMspChannelObserver
+    : PartyChannelHub<MspChannel, MspAuthorizationRequest, MspReply, MspAsk, IMspChannelObserver, IMspChannelGrain>(fanout), IMspChannelObserver
 {
     /// <inheritdoc />
     protected override TimeSpan RegistrationPeriod => options.Value.ChannelRegistrationPeriod;
@@ -73,14 +68,8 @@ public sealed partial class MspChannelHub(
     protected override bool IsNoChannel(MspReply reply) => reply.Kind == MspOutcomeKind.NoChannel;
 
     /// <inheritdoc />
-    protected override Task RegisterAsync(PartyKey party, IMspChannelObserver observer) => RegistryOf(party).Register(SiloId, observer);
-
-    /// <inheritdoc />
-    protected override Task UnregisterAsync(PartyKey party) => RegistryOf(party).Unregister(SiloId);
-
-    /// <inheritdoc />
     protected override Task<MspReply> ForwardAsync(PartyKey party, MspAsk ask, TimeSpan remaining) =>
-        RegistryOf(party).Ask(ask with { Timeout = remaining }, SiloId);
+        RegistryOf(party).Ask(ask with { Timeout = remaining }, Silo);
 
     /// <inheritdoc />
     protected override void OnRegistryFailed(PartyKey party, string exceptionType) => LogRegistryFailed(logger, party.ToString(), exceptionType);
@@ -94,23 +83,10 @@ public sealed partial class MspChannelHub(
             return Task.FromResult(MspReply.NoChannel);
         }
 
-        var request = new AuthorizationRequest
-        {
-            RequestId = NextId('r'),
-            Token = ask.Token.ToProto(),
-            Cpo = ask.Cpo.ToProto(),
-            AuthorizationReference = ask.AuthorizationReference,
-            Deadline = Timestamp.FromDateTime(DateTime.UtcNow + ask.Timeout),
-        };
-        if (ask.LocationId is { } location)
-        {
-            request.Location = new LocationReferences { LocationId = location, EvseUids = { ask.EvseUids } };
-        }
-
+        // The edge builds its wire message from the ask when it writes the request.
+        var request = new MspAuthorizationRequest(NextId('r'), ask, DateTime.UtcNow + ask.Timeout);
         return SendOnChannelsAsync(group, request.RequestId, request, started, ask.Timeout);
     }
-
-    private IMspChannelGrain RegistryOf(PartyKey emsp) => Grains.GetGrain<IMspChannelGrain>(emsp.ToString());
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "EMSP {Emsp} opened authorization channel {ChannelId}")]
     private static partial void LogChannelOpened(ILogger logger, string emsp, string channelId);
