@@ -68,8 +68,8 @@ public sealed partial class CdrIngestor
         _options = options;
         _logger = logger;
         var meter = meters.Create(HubMetrics.MeterName);
-        _cdrs = meter.CreateCounter<long>("clearinghouse.cdrs.submitted", "{cdr}", "CDRs submitted, by outcome (accepted, duplicate, rejected, mismatch)");
-        _batchSeconds = meter.CreateHistogram<double>("clearinghouse.cdrs.batch.duration", "s", "Time to validate, price and durably store one batch of CDRs");
+        _cdrs = meter.CreateCounter<long>(InstrumentNames.CdrsSubmitted, "{cdr}", "CDRs submitted, by outcome (accepted, duplicate, rejected, mismatch)");
+        _batchSeconds = meter.CreateHistogram<double>(InstrumentNames.CdrBatchDuration, "s", "Time to validate, price and durably store one batch of CDRs");
     }
 
     /// <summary>Serializes the hub's breakdown for storage (see <see cref="PricingResultJson"/>).</summary>

@@ -59,9 +59,9 @@ public sealed partial class CdrSubscriptionHub : SiloRegistrations<string, CdrSu
         ArgumentNullException.ThrowIfNull(meters);
         _logger = logger;
         var meter = meters.Create(HubMetrics.MeterName);
-        _subscribers = meter.CreateUpDownCounter<long>("clearinghouse.cdrs.subscribers", "{subscriber}", "Open SubscribeCdrs streams on this silo");
-        _overflows = meter.CreateCounter<long>("clearinghouse.cdrs.subscriber_overflows", "{subscriber}", "CDR subscribers cut because their queue stayed full");
-        _delivered = meter.CreateCounter<long>("clearinghouse.cdrs.delivered", "{cdr}", "CDRs written to SubscribeCdrs streams");
+        _subscribers = meter.CreateUpDownCounter<long>(InstrumentNames.CdrSubscribers, "{subscriber}", "Open SubscribeCdrs streams on this silo");
+        _overflows = meter.CreateCounter<long>(InstrumentNames.CdrSubscriberOverflows, "{subscriber}", "CDR subscribers cut because their queue stayed full");
+        _delivered = meter.CreateCounter<long>(InstrumentNames.CdrsDelivered, "{cdr}", "CDRs written to SubscribeCdrs streams");
     }
 
     /// <summary>Silos renew every 30 s; the feed grain forgets a silo after 90 s without.</summary>

@@ -8,16 +8,13 @@ public sealed class HubMetrics
     /// <summary>The meter name, for exporters.</summary>
     public const string MeterName = "ClearingHouse";
 
-    /// <summary>Calls refused by authentication, tagged with <c>reason</c>.</summary>
-    public const string AuthFailures = "clearinghouse.auth.failures";
-
     private readonly Counter<long> _authFailures;
 
     /// <summary>Creates the instruments.</summary>
     public HubMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
-        _authFailures = meter.CreateCounter<long>(AuthFailures, unit: "{call}", description: "Calls refused by authentication");
+        _authFailures = meter.CreateCounter<long>(InstrumentNames.AuthFailures, unit: "{call}", description: "Calls refused by authentication");
     }
 
     /// <summary>Counts a refused call; <paramref name="reason"/> is one of a few fixed words.</summary>

@@ -6,15 +6,6 @@ namespace ClearingHouse.Application.Sessions;
 /// <summary>Instruments of sessions and commands, on the one <c>ClearingHouse</c> meter.</summary>
 public sealed class SessionMetrics
 {
-    /// <summary>Session writes, tagged <c>result</c> (created, updated, unchanged, stale).</summary>
-    public const string Writes = "clearinghouse.sessions.writes";
-
-    /// <summary>Stuck sessions found by the last scan of this silo's monitor.</summary>
-    public const string Stuck = "clearinghouse.sessions.stuck";
-
-    /// <summary>Commands sent, tagged <c>type</c> and <c>delivery</c>.</summary>
-    public const string Commands = "clearinghouse.commands.sent";
-
     private readonly Counter<long> _writes;
     private readonly Counter<long> _commands;
     private long _stuck;
@@ -23,9 +14,9 @@ public sealed class SessionMetrics
     public SessionMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(HubMetrics.MeterName);
-        _writes = meter.CreateCounter<long>(Writes, unit: "{write}", description: "Session writes by result");
-        _commands = meter.CreateCounter<long>(Commands, unit: "{command}", description: "Commands sent to CPOs by type and delivery");
-        meter.CreateObservableGauge(Stuck, () => Interlocked.Read(ref _stuck), unit: "{session}", description: "PENDING or ACTIVE sessions silent for Sessions:StuckAfter (last scan)");
+        _writes = meter.CreateCounter<long>(InstrumentNames.SessionWrites, unit: "{write}", description: "Session writes by result");
+        _commands = meter.CreateCounter<long>(InstrumentNames.CommandsSent, unit: "{command}", description: "Commands sent to CPOs by type and delivery");
+        meter.CreateObservableGauge(InstrumentNames.SessionsStuck, () => Interlocked.Read(ref _stuck), unit: "{session}", description: "PENDING or ACTIVE sessions silent for Sessions:StuckAfter (last scan)");
     }
 
     /// <summary>Stuck sessions at the last scan.</summary>

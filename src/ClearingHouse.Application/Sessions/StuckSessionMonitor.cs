@@ -8,7 +8,7 @@ namespace ClearingHouse.Application.Sessions;
 /// <summary>
 /// Scans for stuck sessions (PENDING or ACTIVE, silent for <see cref="SessionsOptions.StuckAfter"/>)
 /// every quarter of that time (1 s to 1 min): logs each session when it becomes stuck and publishes the
-/// count as <see cref="SessionMetrics.Stuck"/>, so operators are told without asking. Reads (the
+/// count as <see cref="Diagnostics.InstrumentNames.SessionsStuck"/>, so operators are told without asking. Reads (the
 /// <c>stuck</c> flag) and <c>ListStuckSessions</c> judge the same rule at the time of the call.
 /// Every silo scans the same shared table, so each reports the cluster-wide count.
 /// </summary>

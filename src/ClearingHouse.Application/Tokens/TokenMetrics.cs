@@ -8,24 +8,6 @@ namespace ClearingHouse.Application.Tokens;
 /// <summary>Instruments of tokens and real-time authorization, on the one <c>ClearingHouse</c> meter.</summary>
 public sealed class TokenMetrics
 {
-    /// <summary>Authorization decisions, tagged <c>allowed</c> and <c>source</c>.</summary>
-    public const string Authorizations = "clearinghouse.tokens.authorizations";
-
-    /// <summary>EMSP answers for unknown or expired request ids (ignored), tagged <c>emsp</c>.</summary>
-    public const string UnknownAnswers = "clearinghouse.tokens.msp.unknown_answers";
-
-    /// <summary>Channels the hub ended because of the EMSP's behaviour, tagged <c>reason</c>.</summary>
-    public const string ChannelsCut = "clearinghouse.tokens.msp.channels_cut";
-
-    /// <summary>Tokens not applied because another EMSP owns them.</summary>
-    public const string Conflicts = "clearinghouse.tokens.conflicts";
-
-    /// <summary>Open authorization channels on this silo.</summary>
-    public const string OpenChannels = "clearinghouse.tokens.msp.open_channels";
-
-    /// <summary>Token grain activations served by the Redis token cache, tagged <c>result</c> (hit, miss, bypass).</summary>
-    public const string CacheReads = "clearinghouse.tokens.cache.reads";
-
     private readonly Counter<long> _authorizations;
     private readonly Counter<long> _cacheReads;
     private readonly Counter<long> _unknownAnswers;
@@ -37,12 +19,12 @@ public sealed class TokenMetrics
     public TokenMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(HubMetrics.MeterName);
-        _authorizations = meter.CreateCounter<long>(Authorizations, unit: "{decision}", description: "Authorization decisions");
-        _unknownAnswers = meter.CreateCounter<long>(UnknownAnswers, unit: "{answer}", description: "EMSP answers for unknown or expired requests, ignored");
-        _channelsCut = meter.CreateCounter<long>(ChannelsCut, unit: "{channel}", description: "Authorization channels ended by the hub");
-        _conflicts = meter.CreateCounter<long>(Conflicts, unit: "{token}", description: "Tokens not applied because another EMSP owns them");
-        _cacheReads = meter.CreateCounter<long>(CacheReads, unit: "{read}", description: "Token cache reads by result (hit, miss, bypass)");
-        _openChannels = meter.CreateUpDownCounter<long>(OpenChannels, unit: "{channel}", description: "Open EMSP authorization channels on this silo");
+        _authorizations = meter.CreateCounter<long>(InstrumentNames.TokenAuthorizations, unit: "{decision}", description: "Authorization decisions");
+        _unknownAnswers = meter.CreateCounter<long>(InstrumentNames.TokenUnknownAnswers, unit: "{answer}", description: "EMSP answers for unknown or expired requests, ignored");
+        _channelsCut = meter.CreateCounter<long>(InstrumentNames.TokenChannelsCut, unit: "{channel}", description: "Authorization channels ended by the hub");
+        _conflicts = meter.CreateCounter<long>(InstrumentNames.TokenConflicts, unit: "{token}", description: "Tokens not applied because another EMSP owns them");
+        _cacheReads = meter.CreateCounter<long>(InstrumentNames.TokenCacheReads, unit: "{read}", description: "Token cache reads by result (hit, miss, bypass)");
+        _openChannels = meter.CreateUpDownCounter<long>(InstrumentNames.TokenOpenChannels, unit: "{channel}", description: "Open EMSP authorization channels on this silo");
     }
 
     /// <summary>Counts a decision.</summary>

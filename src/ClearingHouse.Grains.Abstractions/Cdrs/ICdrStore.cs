@@ -9,8 +9,6 @@ namespace ClearingHouse.Grains.Cdrs;
 /// </summary>
 public interface ICdrStore
 {
-    /// <summary>Creates the schema if it does not exist. Idempotent; safe from several processes at once.</summary>
-    Task InitializeAsync(CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Stores one CPO's CDRs in one transaction, idempotently on (CPO, CDR id): a CDR whose id the CPO has

@@ -53,9 +53,6 @@ public sealed record AgreementRecord
 
     /// <summary>When it last changed (UTC).</summary>
     [Id(4)] public required DateTimeOffset UpdatedAt { get; init; }
-
-    /// <summary>Whether <paramref name="now"/> is within the agreement's dates (party status aside).</summary>
-    public bool IsWithinDates(DateTimeOffset now) => ValidFrom <= now && (ValidUntil is null || now < ValidUntil);
 }
 
 /// <summary>An immutable copy of every party and agreement at one version of the registry.</summary>

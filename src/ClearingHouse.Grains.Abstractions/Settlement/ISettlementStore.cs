@@ -179,8 +179,6 @@ public sealed record AuditEntry
 /// </summary>
 public interface ISettlementStore
 {
-    /// <summary>Creates the schema if it does not exist. Idempotent.</summary>
-    Task InitializeAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Every closed statement of one CPO, EMSP and currency, by period.</summary>
     Task<IReadOnlyList<ClosedStatement>> ListClosedAsync(PartyKey cpo, PartyKey emsp, string currency, CancellationToken cancellationToken = default);

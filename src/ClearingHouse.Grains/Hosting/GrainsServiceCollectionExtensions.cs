@@ -4,7 +4,6 @@ using ClearingHouse.Grains.Parties;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Grains.Hosting;
 
@@ -15,11 +14,7 @@ public static class GrainsServiceCollectionExtensions
     public static IServiceCollection AddClearingHouseGrains(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(HubClock.System);
-        services.AddOptions<PartyDirectoryOptions>()
-            .Bind(configuration.GetSection(PartyDirectoryOptions.Section))
-            .Validate(o => o.RefreshInterval > TimeSpan.Zero && o.RefreshInterval <= TimeSpan.FromMinutes(1),
-                "Directory:RefreshInterval must be between 0 and 1 minute")
-            .ValidateOnStart();
+        services.AddValidatedOptions<PartyDirectoryOptions, PartyDirectoryOptionsValidator>(configuration, PartyDirectoryOptions.Section);
         services.AddSingleton<PartyDirectory>();
         // What location grains use on their silo: the feeds' publisher and the status write-behind (ILocationStore
         // comes from the profile's backend).

@@ -23,25 +23,4 @@ public sealed class CommandsOptions
 
     /// <summary>How often a silo re-registers its command channels with each CPO's registry grain.</summary>
     public TimeSpan ChannelRegistrationPeriod { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>What is wrong with these options, or null.</summary>
-    public string? Validate()
-    {
-        if (ResponseTimeout <= TimeSpan.Zero || ResponseTimeout > TimeSpan.FromSeconds(60))
-        {
-            return "Commands:ResponseTimeout must be between 0 and 60 seconds";
-        }
-
-        if (DefaultResultTimeout <= TimeSpan.Zero || MaxResultTimeout < DefaultResultTimeout || MaxResultTimeout > TimeSpan.FromHours(1))
-        {
-            return "Commands:DefaultResultTimeout must be positive and at most Commands:MaxResultTimeout (at most 1 hour)";
-        }
-
-        if (ChannelQueueCapacity is < 1 or > 100_000 || MaxUnknownMessagesPerSecond < 1)
-        {
-            return "Commands:ChannelQueueCapacity (1..100000) and MaxUnknownMessagesPerSecond (>= 1) are out of range";
-        }
-
-        return ChannelRegistrationPeriod < TimeSpan.FromMilliseconds(100) ? "Commands:ChannelRegistrationPeriod must be at least 100 ms" : null;
-    }
 }

@@ -17,25 +17,4 @@ public sealed class SessionsOptions
 
     /// <summary>How often a silo re-registers its subscribers with each party's feed grain.</summary>
     public TimeSpan FeedRegistrationPeriod { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>What is wrong with these options, or null.</summary>
-    public string? Validate()
-    {
-        if (StuckAfter < TimeSpan.FromSeconds(1) || StuckAfter > TimeSpan.FromDays(30))
-        {
-            return "Sessions:StuckAfter must be between 1 second and 30 days";
-        }
-
-        if (SubscriptionPollInterval < TimeSpan.FromMilliseconds(50) || SubscriptionPollInterval > TimeSpan.FromMinutes(1))
-        {
-            return "Sessions:SubscriptionPollInterval must be between 50 ms and 1 minute";
-        }
-
-        if (SubscriptionBatchSize is < 1 or > 10_000)
-        {
-            return "Sessions:SubscriptionBatchSize must be between 1 and 10000";
-        }
-
-        return FeedRegistrationPeriod < TimeSpan.FromMilliseconds(100) ? "Sessions:FeedRegistrationPeriod must be at least 100 ms" : null;
-    }
 }

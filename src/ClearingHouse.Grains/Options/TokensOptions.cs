@@ -46,32 +46,4 @@ public sealed class TokensOptions
 
     /// <summary>The deadline for an EMSP.</summary>
     public TimeSpan DeadlineFor(string emsp) => MspDeadlines.TryGetValue(emsp, out var d) ? d : DefaultMspDeadline;
-
-    /// <summary>What is wrong with these options, or null.</summary>
-    public string? Validate()
-    {
-        static bool Positive(TimeSpan t, TimeSpan max) => t > TimeSpan.Zero && t <= max;
-        if (!Positive(HubCopyMaxAge, TimeSpan.FromHours(1)))
-        {
-            return "Tokens:HubCopyMaxAge must be between 0 and 1 hour";
-        }
-
-        if (!Positive(DefaultMspDeadline, TimeSpan.FromSeconds(30)) || MspDeadlines.Values.Any(d => !Positive(d, TimeSpan.FromSeconds(30))))
-        {
-            return "Tokens:DefaultMspDeadline and Tokens:MspDeadlines:* must be between 0 and 30 seconds";
-        }
-
-        if (ChannelQueueCapacity is < 1 or > 100_000 || MaxUnknownAnswersPerSecond < 1
-            || AuthorizationBatchSize is < 1 or > 100_000 || UploadBatchSize is < 1 or > 100_000)
-        {
-            return "Tokens:ChannelQueueCapacity, AuthorizationBatchSize, UploadBatchSize (1..100000) and MaxUnknownAnswersPerSecond (>= 1) are out of range";
-        }
-
-        if (!Positive(RedisCacheTtl, TimeSpan.FromDays(7)))
-        {
-            return "Tokens:RedisCacheTtl must be between 0 and 7 days";
-        }
-
-        return ChannelRegistrationPeriod < TimeSpan.FromMilliseconds(100) ? "Tokens:ChannelRegistrationPeriod must be at least 100 ms" : null;
-    }
 }

@@ -21,6 +21,9 @@ using ClearingHouse.Server.Tariffs;
 using ClearingHouse.Storage.Postgres;
 using ClearingHouse.Storage.Sqlite;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using ClearingHouse.Storage.Redis.Hosting;
+using ClearingHouse.Grains.Tokens;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;
 using OpenTelemetry.Metrics;
@@ -48,11 +51,11 @@ public static class ServerHostingExtensions
 
         builder.Services.AddClearingHouseGrains(builder.Configuration);
         builder.Services.AddClearingHouseApplication(builder.Configuration);
-        builder.Services.AddClearingHouseTokens(builder.Configuration, settings);
-        builder.Services.AddClearingHouseLocations(builder.Configuration, settings);
-        builder.Services.AddClearingHouseCdrs(builder.Configuration, settings.Hub.Profile);
-        builder.Services.AddClearingHouseSettlement(builder.Configuration, settings.Hub.Profile);
-        builder.Services.AddClearingHouseSessions(builder.Configuration, settings);
+        builder.Services.AddClearingHouseTokens(builder.Configuration);
+        builder.Services.AddClearingHouseLocations(builder.Configuration);
+        builder.Services.AddClearingHouseCdrs(builder.Configuration);
+        builder.Services.AddClearingHouseSettlement(builder.Configuration);
+        builder.Services.AddClearingHouseSessions(builder.Configuration);
         builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
         builder.Services.AddSingleton<IOperatorCredential>(sp => sp.GetRequiredService<OperatorCredential>());
@@ -176,31 +179,44 @@ public static class ServerHostingExtensions
         });
     }
 
+    // The one place the profile is looked at: which membership, which stores, which caches. Everything else in the
+    // hub sees only the ports (ICdrStore, ITokenCache, ...).
     private static void ConfigureOrleans(WebApplicationBuilder builder, HubSettings settings)
     {
         builder.UseOrleans(silo =>
         {
             var s = settings.Silo;
-            if (settings.Hub.Profile == HubProfile.Embedded)
+            switch (settings.Hub.Profile)
             {
-                silo.UseLocalhostClustering(s.SiloPort, s.GatewayPort, serviceId: s.ServiceId, clusterId: s.ClusterId);
-                var dataDirectory = Path.GetFullPath(settings.Hub.DataDirectory);
-                Directory.CreateDirectory(dataDirectory);
-                var connectionString = settings.Storage.Sqlite.ConnectionString
-                    ?? $"Data Source={Path.Combine(dataDirectory, "clearinghouse.db")}";
-                silo.AddClearingHouseSqliteStorage(o => o.ConnectionString = connectionString);
+                case HubProfile.Embedded:
+                    silo.UseLocalhostClustering(s.SiloPort, s.GatewayPort, serviceId: s.ServiceId, clusterId: s.ClusterId);
+                    var dataDirectory = Path.GetFullPath(settings.Hub.DataDirectory);
+                    Directory.CreateDirectory(dataDirectory);
+                    var sqlite = settings.Storage.Sqlite.ConnectionString
+                        ?? $"Data Source={Path.Combine(dataDirectory, "clearinghouse.db")}";
+                    silo.AddSqliteStores(o => o.ConnectionString = sqlite);
+                    break;
+                case HubProfile.Cluster:
+                    silo.Configure<ClusterOptions>(o =>
+                    {
+                        o.ClusterId = s.ClusterId;
+                        o.ServiceId = s.ServiceId;
+                    });
+                    silo.ConfigureEndpoints(IPAddress.Parse(s.AdvertisedAddress), s.SiloPort, s.GatewayPort, listenOnAnyHostAddress: false);
+                    var postgres = settings.Storage.Postgres.ConnectionString!;
+                    silo.UsePostgresClustering(postgres);
+                    silo.AddPostgresStores(o => o.ConnectionString = postgres);
+                    if (settings.Redis.CacheConnection is { } redis)
+                    {
+                        silo.Services.AddRedisCaches(redis, s.ServiceId);
+                    }
+
+                    break;
             }
-            else
-            {
-                silo.Configure<ClusterOptions>(o =>
-                {
-                    o.ClusterId = s.ClusterId;
-                    o.ServiceId = s.ServiceId;
-                });
-                silo.ConfigureEndpoints(IPAddress.Parse(s.AdvertisedAddress), s.SiloPort, s.GatewayPort, listenOnAnyHostAddress: false);
-                silo.UseRedisClustering(settings.Redis.ConnectionString!);
-                silo.AddClearingHousePostgresStorage(o => o.ConnectionString = settings.Storage.Postgres.ConnectionString!);
-            }
+
+            // No cache where the profile adds none: reads go to the grains and the stores.
+            silo.Services.TryAddSingleton<ITokenCache, NoTokenCache>();
+            silo.Services.TryAddSingleton<ILocationSnapshotCache, NoLocationSnapshotCache>();
         });
     }
 }

@@ -1,42 +1,19 @@
+using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Grains.Options;
-using ClearingHouse.Grains.Sessions;
-using ClearingHouse.Server.Options;
-using ClearingHouse.Storage.Postgres.Sessions;
-using ClearingHouse.Storage.Sqlite.Sessions;
-using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Server.Hosting;
 
-/// <summary>Registers sessions and remote commands.</summary>
+/// <summary>Registers the options of sessions and remote commands (the flows are the core's: AddSessionsCore, AddCommandsCore).</summary>
 public static class SessionsHostingExtensions
 {
     /// <summary>
-    /// Adds the session store of the profile (SQLite or PostgreSQL, sharing the profile's connection
-    /// factory) and the validated <see cref="SessionsOptions"/> (section <c>Sessions</c>) and <see cref="CommandsOptions"/> (section <c>Commands</c>).
+    /// Adds the validated <see cref="SessionsOptions"/> (section <c>Sessions</c>) and <see cref="CommandsOptions"/>
+    /// (section <c>Commands</c>). The session store is the profile's (see <see cref="ServerHostingExtensions"/>).
     /// </summary>
-    public static IServiceCollection AddClearingHouseSessions(this IServiceCollection services, IConfiguration configuration, HubSettings settings)
+    public static IServiceCollection AddClearingHouseSessions(this IServiceCollection services, IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(settings);
-        services.AddOptions<SessionsOptions>().Bind(configuration.GetSection(SessionsOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<SessionsOptions>>(new Validator<SessionsOptions>(o => o.Validate()));
-        services.AddOptions<CommandsOptions>().Bind(configuration.GetSection(CommandsOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CommandsOptions>>(new Validator<CommandsOptions>(o => o.Validate()));
-        if (settings.Hub.Profile == HubProfile.Embedded)
-        {
-            services.AddSingleton<ISessionStore, SqliteSessionStore>();
-        }
-        else
-        {
-            services.AddSingleton<ISessionStore, PostgresSessionStore>();
-        }
-
+        services.AddValidatedOptions<SessionsOptions, SessionsOptionsValidator>(configuration, SessionsOptions.Section);
+        services.AddValidatedOptions<CommandsOptions, CommandsOptionsValidator>(configuration, CommandsOptions.Section);
         return services;
-    }
-
-    private sealed class Validator<T>(Func<T, string?> validate) : IValidateOptions<T>
-        where T : class
-    {
-        public ValidateOptionsResult Validate(string? name, T options) =>
-            validate(options) is { } error ? ValidateOptionsResult.Fail(error) : ValidateOptionsResult.Success;
     }
 }

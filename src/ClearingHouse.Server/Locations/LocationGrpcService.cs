@@ -18,7 +18,7 @@ public sealed class LocationGrpcService(
     LocationsCore locations,
     StatusIngest ingest,
     StatusSubscriptions subscriptions,
-    ILocationSnapshotCache snapshots,
+    ILocationSnapshotCache<Location> snapshots,
     HubClock clock,
     IOptions<LocationsOptions> options) : LocationService.LocationServiceBase
 {

@@ -6,7 +6,7 @@ public enum HubProfile
     /// <summary>One silo, no external service: SQLite under <see cref="HubOptions.DataDirectory"/>.</summary>
     Embedded = 1,
 
-    /// <summary>Several silos: Redis membership, PostgreSQL durable state.</summary>
+    /// <summary>Several silos: PostgreSQL membership and durable state, Redis caches (optional).</summary>
     Cluster = 2,
 }
 

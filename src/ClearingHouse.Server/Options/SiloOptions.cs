@@ -22,20 +22,30 @@ public sealed class SiloOptions
     public string AdvertisedAddress { get; set; } = "127.0.0.1";
 }
 
-/// <summary>Redis, for cluster membership in the Cluster profile (configuration section <c>Redis</c>).</summary>
+/// <summary>
+/// Redis, the Cluster profile's cache (configuration section <c>Redis</c>). Optional: without it the token and
+/// location snapshot caches are off and reads go to the grains and PostgreSQL. Nothing whose loss changes a result
+/// lives in Redis (cluster membership is in PostgreSQL), so a Redis outage, restart or flush changes no answer.
+/// </summary>
 public sealed class RedisOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Redis";
 
-    /// <summary>A StackExchange.Redis configuration string, for example <c>127.0.0.1:6379</c>. Required in the Cluster profile.</summary>
+    /// <summary>A StackExchange.Redis configuration string, for example <c>127.0.0.1:6379</c>, for the caches.</summary>
     public string? ConnectionString { get; set; }
 
     /// <summary>
-    /// Where the location snapshot cache lives (Cluster profile); default <see cref="ConnectionString"/>.
-    /// The cache may be down without harm: reads then go to the grains.
+    /// Where the caches live when not at <see cref="ConnectionString"/> (Cluster profile). The caches may be down
+    /// without harm: reads then go to the grains.
     /// </summary>
     public string? CacheConnectionString { get; set; }
+
+    /// <summary>The caches' Redis: <see cref="CacheConnectionString"/>, else <see cref="ConnectionString"/>, else none.</summary>
+    public string? CacheConnection =>
+        !string.IsNullOrWhiteSpace(CacheConnectionString) ? CacheConnectionString
+        : !string.IsNullOrWhiteSpace(ConnectionString) ? ConnectionString
+        : null;
 }
 
 /// <summary>Durable storage settings (configuration section <c>Storage</c>).</summary>

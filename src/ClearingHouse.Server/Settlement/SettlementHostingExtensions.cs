@@ -1,12 +1,7 @@
 using ClearingHouse.Application.Settlement;
 using ClearingHouse.Application.Operations;
-using ClearingHouse.Grains.Operations;
-using ClearingHouse.Grains.Settlement;
-using ClearingHouse.Server.Options;
-using ClearingHouse.Storage.Postgres.Operations;
-using ClearingHouse.Storage.Postgres.Settlement;
-using ClearingHouse.Storage.Sqlite.Operations;
-using ClearingHouse.Storage.Sqlite.Settlement;
+using ClearingHouse.Server.Hosting;
+using ClearingHouse.Grains.Hosting;
 
 namespace ClearingHouse.Server.Settlement;
 
@@ -14,31 +9,14 @@ namespace ClearingHouse.Server.Settlement;
 public static class SettlementHostingExtensions
 {
     /// <summary>
-    /// Adds <see cref="SettlementOptions"/> (validated at start), the <see cref="ISettlementStore"/> of the profile
-    /// (beside the CDRs: SQLite file or PostgreSQL database), <see cref="OpsOptions"/> and the <see cref="IDataQualityStore"/>
-    /// of the profile.
+    /// Adds <see cref="SettlementOptions"/> and <see cref="OpsOptions"/> (validated at start); the flows are the
+    /// core's (AddSettlementCore, AddOperationsCore). The settlement and data-quality stores are the profile's
+    /// (see <see cref="ServerHostingExtensions"/>).
     /// </summary>
-    public static IServiceCollection AddClearingHouseSettlement(this IServiceCollection services, IConfiguration configuration, HubProfile profile)
+    public static IServiceCollection AddClearingHouseSettlement(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SettlementOptions>()
-            .Bind(configuration.GetSection(SettlementOptions.Section))
-            .Validate(o => o.MaxPeriodDays is >= 1 and <= 3660, "Settlement:MaxPeriodDays must be between 1 and 3660")
-            .ValidateOnStart();
-        services.AddOptions<OpsOptions>()
-            .Bind(configuration.GetSection(OpsOptions.Section))
-            .Validate(o => o.StaleStatusAfter > TimeSpan.Zero, "Ops:StaleStatusAfter must be positive")
-            .ValidateOnStart();
-        if (profile == HubProfile.Embedded)
-        {
-            services.AddSingleton<ISettlementStore, SqliteSettlementStore>();
-            services.AddSingleton<IDataQualityStore, SqliteDataQualityStore>();
-        }
-        else
-        {
-            services.AddSingleton<ISettlementStore, PostgresSettlementStore>();
-            services.AddSingleton<IDataQualityStore, PostgresDataQualityStore>();
-        }
-
+        services.AddValidatedOptions<SettlementOptions, SettlementOptionsValidator>(configuration, SettlementOptions.Section);
+        services.AddValidatedOptions<OpsOptions, OpsOptionsValidator>(configuration, OpsOptions.Section);
         return services;
     }
 }

@@ -39,49 +39,10 @@ namespace ClearingHouse.Storage.Postgres.Cdrs;
 /// </remarks>
 public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : ICdrStore, ICdrFeedStore
 {
-    private const long SchemaLockId = 0x43445253_0001; // "CDRS" + 1: serializes DDL across silos.
 
     private const string Columns =
         "cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, start_time, end_time, currency, total_excl, total_incl, " +
         "credit, credit_reference_id, tariff_id, price_check, hub_price, received_at, ocpi_json";
-
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS cdr_keys (
-            cpo_country text NOT NULL,
-            cpo_party text NOT NULL,
-            cdr_id text NOT NULL,
-            end_time timestamptz NOT NULL,
-            PRIMARY KEY (cpo_country, cpo_party, cdr_id));
-        CREATE SEQUENCE IF NOT EXISTS cdr_feed_seq;
-        ALTER TABLE cdr_keys
-            ADD COLUMN IF NOT EXISTS emsp_country text NULL,
-            ADD COLUMN IF NOT EXISTS emsp_party text NULL,
-            ADD COLUMN IF NOT EXISTS feed_xid bigint NULL DEFAULT (pg_current_xact_id()::text::bigint),
-            ADD COLUMN IF NOT EXISTS feed_seq bigint NULL DEFAULT nextval('cdr_feed_seq');
-        CREATE INDEX IF NOT EXISTS cdr_keys_feed ON cdr_keys (emsp_country, emsp_party, feed_xid, feed_seq);
-        CREATE TABLE IF NOT EXISTS cdrs (
-            cpo_country text NOT NULL,
-            cpo_party text NOT NULL,
-            cdr_id text NOT NULL,
-            emsp_country text NOT NULL,
-            emsp_party text NOT NULL,
-            start_time timestamptz NOT NULL,
-            end_time timestamptz NOT NULL,
-            currency text NOT NULL,
-            total_excl numeric NOT NULL,
-            total_incl numeric NULL,
-            credit boolean NOT NULL,
-            credit_reference_id text NULL,
-            tariff_id text NULL,
-            price_check smallint NOT NULL,
-            hub_price text NULL,
-            received_at timestamptz NOT NULL,
-            ocpi_json text NOT NULL
-        ) PARTITION BY RANGE (end_time);
-        CREATE INDEX IF NOT EXISTS cdrs_by_cpo ON cdrs (cpo_country, cpo_party, end_time, cdr_id);
-        CREATE INDEX IF NOT EXISTS cdrs_by_emsp ON cdrs (emsp_country, emsp_party, end_time, cpo_country, cpo_party, cdr_id);
-        CREATE INDEX IF NOT EXISTS cdrs_by_cpo_emsp ON cdrs (cpo_country, cpo_party, emsp_country, emsp_party, end_time, cdr_id);
-        """;
 
     // Step 1 of a group's transaction: the keys alone (narrow rows, inserted in key order so two writers never
     // deadlock); it returns the keys that were new.
@@ -112,22 +73,7 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
     private readonly Lock _partitionLock = new();
     private Task _partitionWork = Task.CompletedTask;
     private readonly ConcurrentQueue<PendingInsert> _queue = new();
-    private readonly Lock _schemaLock = new();
-    private Task? _schema;
     private int _writers;
-
-    /// <inheritdoc />
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({SchemaLockId}); {Schema}", connection, transaction))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-    }
 
     /// <inheritdoc />
     /// <remarks>
@@ -140,7 +86,6 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
     public async Task<IReadOnlySet<string>> InsertAsync(PartyKey cpo, IReadOnlyList<StoredCdr> cdrs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cdrs);
-        await EnsureSchemaAsync(cancellationToken);
         if (cdrs.Count == 0)
         {
             return new HashSet<string>();
@@ -330,7 +275,6 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
     /// <inheritdoc />
     public async Task<StoredCdr?> GetAsync(PartyKey cpo, string id, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         // The key table gives the row's end_time, so the lookup touches one partition.
         await using var command = new NpgsqlCommand(
@@ -353,7 +297,6 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
     public async Task<IReadOnlySet<string>> FindExistingAsync(PartyKey cpo, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        await EnsureSchemaAsync(cancellationToken);
         var found = new HashSet<string>(StringComparer.Ordinal);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
@@ -379,7 +322,6 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
     public async Task<IReadOnlyList<StoredCdr>> ListAsync(CdrQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand { Connection = connection };
         var sql = new StringBuilder($"SELECT {Columns} FROM cdrs WHERE true");
@@ -430,7 +372,6 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
     /// <inheritdoc />
     public async Task<CdrFeedPosition> GetFeedHeadAsync(CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(HorizonSql, connection);
         // Everything before (horizon, 0) is finished; anything committing from now on has an id >= horizon.
@@ -445,7 +386,6 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
     /// </remarks>
     public async Task<CdrFeedPosition?> RequeueAsync(PartyKey cpo, string cdrId, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             """
@@ -472,7 +412,6 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
     /// <inheritdoc />
     public async Task<IReadOnlyList<CdrFeedEntry>> ReadFeedAsync(PartyKey emsp, CdrFeedPosition after, int limit, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             $"SELECT {string.Join(", ", Columns.Split(", ").Select(c => "c." + c))}, k.feed_xid, k.feed_seq FROM cdr_keys k " +
@@ -499,29 +438,6 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
         }
 
         return page;
-    }
-
-    private Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        var schema = _schema;
-        if (schema is { IsCompletedSuccessfully: true })
-        {
-            return Task.CompletedTask;
-        }
-
-        // Callers share one attempt (each used to start its own: 128 batches in flight at start-up opened 100
-        // connections, all queued on the schema lock); a failed attempt is replaced by the next caller.
-        lock (_schemaLock)
-        {
-            if (_schema is null || _schema.IsFaulted || _schema.IsCanceled)
-            {
-                _schema = InitializeAsync(CancellationToken.None);
-            }
-
-            schema = _schema;
-        }
-
-        return schema.WaitAsync(cancellationToken);
     }
 
     private async Task EnsurePartitionsAsync(IReadOnlyList<StoredCdr> cdrs, CancellationToken cancellationToken)
@@ -575,7 +491,7 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
     {
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var sql = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({SchemaLockId});"));
+        var sql = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({PostgresMigrations.LockKey});"));
         foreach (var day in missing)
         {
             sql.Append(CultureInfo.InvariantCulture,

@@ -8,35 +8,11 @@ using NpgsqlTypes;
 namespace ClearingHouse.Storage.Postgres.Locations;
 
 /// <summary>The location index and written-behind EVSE statuses in the Cluster profile's PostgreSQL database.</summary>
-public sealed class PostgresLocationStore(PostgresConnectionFactory connections) : ILocationStore, IDisposable
+public sealed class PostgresLocationStore(PostgresConnectionFactory connections) : ILocationStore
 {
-    /// <summary>The tables; idempotent.</summary>
-    public const string SchemaSql =
-        """
-        CREATE TABLE IF NOT EXISTS location_index (
-            cpo          text   NOT NULL,
-            location_id  text   NOT NULL,
-            country_code text   NOT NULL,
-            last_updated bigint NOT NULL,
-            PRIMARY KEY (cpo, location_id)
-        );
-        CREATE TABLE IF NOT EXISTS evse_status (
-            location_key text     NOT NULL,
-            evse_uid     text     NOT NULL,
-            status       smallint NOT NULL,
-            last_updated bigint   NOT NULL,
-            PRIMARY KEY (location_key, evse_uid)
-        );
-        """;
-
-    internal const long SchemaLockKey = 0x436C_6561_724C_6F63; // "ClearLoc"
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
-
     /// <inheritdoc />
     public async Task UpsertIndexAsync(LocationIndexEntry entry, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
             """
@@ -55,7 +31,6 @@ public sealed class PostgresLocationStore(PostgresConnectionFactory connections)
     public async Task<IReadOnlyList<LocationIndexEntry>> PageAsync(LocationIndexQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand { Connection = connection };
 
@@ -75,7 +50,6 @@ public sealed class PostgresLocationStore(PostgresConnectionFactory connections)
     /// <inheritdoc />
     public async Task<IReadOnlyList<EvseStatusRow>> ReadStatusesAsync(string locationKey, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand("SELECT evse_uid, status, last_updated FROM evse_status WHERE location_key = @k", connection);
         command.Parameters.AddWithValue("k", locationKey);
@@ -97,7 +71,6 @@ public sealed class PostgresLocationStore(PostgresConnectionFactory connections)
             return;
         }
 
-        await EnsureSchemaAsync(cancellationToken);
         // One round trip: arrays unnested into a newer-only upsert, then the index rows moved forward.
         var keys = new string[rows.Count];
         var uids = new string[rows.Count];
@@ -156,40 +129,4 @@ public sealed class PostgresLocationStore(PostgresConnectionFactory connections)
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _schemaGate.Dispose();
-
-    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady)
-        {
-            return;
-        }
-
-        await _schemaGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_schemaReady)
-            {
-                await using var connection = await connections.OpenConnectionAsync(cancellationToken);
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await using var batch = new NpgsqlBatch(connection, transaction)
-                {
-                    BatchCommands =
-                    {
-                        new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@key)") { Parameters = { new("key", SchemaLockKey) } },
-                        new NpgsqlBatchCommand(SchemaSql.Split(");", 2)[0] + ")"),
-                        new NpgsqlBatchCommand(SchemaSql.Split(");", 2)[1].Trim().TrimEnd(';')),
-                    },
-                };
-                await batch.ExecuteNonQueryAsync(cancellationToken);
-                await transaction.CommitAsync(cancellationToken);
-                _schemaReady = true;
-            }
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
 }

@@ -15,58 +15,12 @@ namespace ClearingHouse.Storage.Postgres.Operations;
 /// and <c>tariff_index</c>, and queries over them, <c>evse_status</c>, <c>cdrs</c> (partitions pruned by the
 /// <c>since</c> bound) and <c>sessions</c>.
 /// </summary>
-public sealed class PostgresDataQualityStore(PostgresConnectionFactory connections, ICdrStore cdrs) : IDataQualityStore
+public sealed class PostgresDataQualityStore(PostgresConnectionFactory connections) : IDataQualityStore
 {
-    // tariff_id '' marks a connector that names no tariff, so one row per connector always exists. evse_status gets no
-    // index on last_updated on purpose: it halved the status write-behind's upsert rate in a measurement (every status
-    // change moves the row in that index), while the stale scan costs about 30 ms per million EVSEs.
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS location_connectors (
-            cpo          text NOT NULL,
-            location_id  text NOT NULL,
-            evse_uid     text NOT NULL,
-            connector_id text NOT NULL,
-            tariff_id    text NOT NULL,
-            PRIMARY KEY (cpo, location_id, evse_uid, connector_id, tariff_id));
-        CREATE TABLE IF NOT EXISTS tariff_index (
-            cpo       text NOT NULL,
-            tariff_id text NOT NULL,
-            PRIMARY KEY (cpo, tariff_id));
-        """;
-
-    // The same locks the location and session stores take around their DDL (CREATE ... IF NOT EXISTS races with
-    // itself across silos), then this store's own.
-    private static readonly string LockSql =
-        "SELECT pg_advisory_xact_lock(hashtext('clearinghouse.sessions.schema')); " +
-        "SELECT pg_advisory_xact_lock(" + PostgresLocationStore.SchemaLockKey.ToString(CultureInfo.InvariantCulture) + "); " +
-        "SELECT pg_advisory_xact_lock(hashtext('clearinghouse.dataquality.schema'))";
-
-    private Task? _schema;
-
-    /// <summary>Creates the side tables (and the tables the queries read) if they do not exist.</summary>
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        await cdrs.InitializeAsync(cancellationToken);
-        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = new NpgsqlCommand(LockSql, connection, transaction))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await using (var command = new NpgsqlCommand(PostgresLocationStore.SchemaSql + PostgresSessionStore.SchemaSql + Schema, connection, transaction))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-    }
-
     /// <inheritdoc />
     public async Task RecordLocationAsync(LocationFacts facts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(facts);
-        await EnsureSchemaAsync(cancellationToken);
         var cpo = facts.Cpo.ToString();
         var key = cpo + "/" + facts.LocationId;
         var rows = facts.Published
@@ -131,7 +85,6 @@ public sealed class PostgresDataQualityStore(PostgresConnectionFactory connectio
     public async Task RecordTariffsAsync(PartyKey cpo, IReadOnlyCollection<string> tariffIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tariffIds);
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection, transaction)
@@ -222,7 +175,6 @@ public sealed class PostgresDataQualityStore(PostgresConnectionFactory connectio
     private async Task<FindingCount> CountAsync(
         string countSql, string examplesSql, Func<NpgsqlDataReader, string> example, Action<NpgsqlCommand> bind, int examples, CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         long count;
         await using (var command = new NpgsqlCommand(countSql, connection))
@@ -247,9 +199,4 @@ public sealed class PostgresDataQualityStore(PostgresConnectionFactory connectio
         return new FindingCount(count, list);
     }
 
-    private Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        var schema = _schema;
-        return schema is { IsCompletedSuccessfully: true } ? Task.CompletedTask : _schema = InitializeAsync(cancellationToken);
-    }
 }

@@ -13,29 +13,8 @@ namespace ClearingHouse.Storage.Postgres.Sessions;
 /// sequences commit in increasing order and a subscriber resuming after a sequence never skips a
 /// change that committed late (writes for different EMSPs do not wait for each other).
 /// </summary>
-public sealed class PostgresSessionStore(PostgresConnectionFactory connections, Serializer<SessionRecord> serializer) : ISessionStore, IDisposable
+public sealed class PostgresSessionStore(PostgresConnectionFactory connections, Serializer<SessionRecord> serializer) : ISessionStore
 {
-    /// <summary>The table and its indexes; idempotent (the data-quality store creates it too when it runs first).</summary>
-    public const string SchemaSql = """
-        CREATE SEQUENCE IF NOT EXISTS sessions_seq;
-        CREATE TABLE IF NOT EXISTS sessions (
-            cpo text NOT NULL,
-            id text NOT NULL,
-            emsp text NOT NULL,
-            status smallint NOT NULL,
-            last_updated timestamptz NOT NULL,
-            received_at timestamptz NOT NULL,
-            seq bigint NOT NULL,
-            body bytea NOT NULL,
-            PRIMARY KEY (cpo, id));
-        CREATE INDEX IF NOT EXISTS sessions_emsp_seq ON sessions (emsp, seq);
-        CREATE INDEX IF NOT EXISTS sessions_emsp_updated ON sessions (emsp, last_updated, cpo, id);
-        CREATE INDEX IF NOT EXISTS sessions_silent ON sessions (received_at, cpo, id) WHERE status IN (1, 4);
-        """;
-
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
-
     /// <inheritdoc />
     public async Task<SessionRecord?> GetAsync(PartyKey cpo, string id, CancellationToken cancellationToken = default)
     {
@@ -47,7 +26,6 @@ public sealed class PostgresSessionStore(PostgresConnectionFactory connections, 
     public async Task<long> SaveAsync(SessionRecord session, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        await EnsureSchemaAsync(cancellationToken);
         var body = serializer.SerializeToArray(session with { Sequence = 0 });
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -98,7 +76,6 @@ public sealed class PostgresSessionStore(PostgresConnectionFactory connections, 
     /// <inheritdoc />
     public async Task<long> LastSequenceAsync(PartyKey emsp, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var command = connections.DataSource.CreateCommand("SELECT COALESCE(MAX(seq), 0) FROM sessions WHERE emsp = $1");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = emsp.ToString() });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
@@ -114,12 +91,8 @@ public sealed class PostgresSessionStore(PostgresConnectionFactory connections, 
             [receivedBefore.ToUniversalTime(), (after?.At ?? DateTimeOffset.MinValue).ToUniversalTime(), after?.Cpo ?? "", after?.Id ?? "", limit],
             cancellationToken);
 
-    /// <inheritdoc />
-    public void Dispose() => _schemaGate.Dispose();
-
     private async Task<IReadOnlyList<SessionRecord>> QueryAsync(string sql, object[] parameters, CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var command = connections.DataSource.CreateCommand(sql);
         foreach (var p in parameters)
         {
@@ -136,39 +109,4 @@ public sealed class PostgresSessionStore(PostgresConnectionFactory connections, 
         return rows;
     }
 
-    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady)
-        {
-            return;
-        }
-
-        await _schemaGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_schemaReady)
-            {
-                // CREATE ... IF NOT EXISTS races with itself across silos (a unique violation in the
-                // catalog): silos starting together take a transaction-scoped lock around it.
-                await using var connection = await connections.OpenConnectionAsync(cancellationToken);
-                await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-                await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('clearinghouse.sessions.schema'))", connection, transaction))
-                {
-                    await lockCommand.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                await using (var command = new NpgsqlCommand(SchemaSql, connection, transaction))
-                {
-                    await command.ExecuteNonQueryAsync(cancellationToken);
-                }
-
-                await transaction.CommitAsync(cancellationToken);
-                _schemaReady = true;
-            }
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
 }

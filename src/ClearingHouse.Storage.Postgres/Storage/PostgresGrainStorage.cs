@@ -18,24 +18,6 @@ namespace ClearingHouse.Storage.Postgres;
 /// </remarks>
 public sealed partial class PostgresGrainStorage : RelationalGrainStorage
 {
-    /// <summary>The table's definition; <c>CREATE TABLE IF NOT EXISTS</c> makes it idempotent.</summary>
-    public const string SchemaSql =
-        """
-        CREATE TABLE IF NOT EXISTS grain_state (
-            grain_type text        NOT NULL,
-            grain_id   text        NOT NULL,
-            state_name text        NOT NULL,
-            etag       bigint      NOT NULL,
-            payload    bytea       NULL,
-            updated_at timestamptz NOT NULL DEFAULT now(),
-            PRIMARY KEY (grain_type, grain_id, state_name)
-        );
-        """;
-
-    // Silos starting together would race on CREATE TABLE IF NOT EXISTS (it can fail with a unique
-    // violation in pg_type); a transaction-scoped advisory lock makes them take turns.
-    private const long SchemaLockKey = 0x436C_6561_7247_5374; // "ClearGSt"
-
     private const string ReadSql = "SELECT etag, payload FROM grain_state WHERE " + Key;
 
     private const string InsertSql =
@@ -61,35 +43,6 @@ public sealed partial class PostgresGrainStorage : RelationalGrainStorage
     {
         _connections = connections;
         _logger = logger;
-    }
-
-    /// <inheritdoc />
-    /// <remarks>Safe from any number of silos at once.</remarks>
-    public override async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await _connections.OpenConnectionAsync(cancellationToken);
-        await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
-        {
-            await using var batch = new NpgsqlBatch(connection, transaction)
-            {
-                BatchCommands =
-                {
-                    new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock(@key)") { Parameters = { new("key", SchemaLockKey) } },
-                    new NpgsqlBatchCommand(SchemaSql),
-                },
-            };
-            await batch.ExecuteNonQueryAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-
-        await using var command = new NpgsqlCommand("SHOW synchronous_commit", connection);
-        var synchronousCommit = (string?)await command.ExecuteScalarAsync(cancellationToken);
-        if (string.Equals(synchronousCommit, "off", StringComparison.OrdinalIgnoreCase))
-        {
-            LogSynchronousCommitOff(_logger, Name);
-        }
-
-        LogSchemaReady(_logger, Name, connection.Database);
     }
 
     /// <inheritdoc />

@@ -13,43 +13,8 @@ namespace ClearingHouse.Storage.Postgres.Tokens;
 /// Batches go in with binary COPY into a session-local staging table, then one
 /// <c>INSERT ... ON CONFLICT</c> that replaces a row only for its own EMSP.
 /// </summary>
-public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : ITokenStore, IAuthorizationStore, IDisposable
+public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : ITokenStore, IAuthorizationStore
 {
-    // One decision: final ones in authorizations, provisional ones (see AuthorizationRecord.Provisional) in authorization_fallbacks.
-    private const string AuthorizationTable = """
-        reference text NOT NULL PRIMARY KEY,
-        cpo text NOT NULL,
-        emsp text,
-        type smallint NOT NULL,
-        uid text NOT NULL,
-        location_id text,
-        evse_uids text[] NOT NULL,
-        allowed smallint NOT NULL,
-        source smallint NOT NULL,
-        decided_at timestamptz NOT NULL
-        """;
-
-    private const string Schema = $"""
-        CREATE TABLE IF NOT EXISTS tokens (
-            type smallint NOT NULL,
-            uid text NOT NULL,
-            owner text NOT NULL,
-            contract_id text NOT NULL,
-            visual_number text,
-            issuer text NOT NULL,
-            group_id text,
-            valid boolean NOT NULL,
-            whitelist smallint NOT NULL,
-            language text,
-            default_profile_type smallint,
-            energy_supplier_name text,
-            energy_contract_id text,
-            last_updated timestamptz NOT NULL,
-            PRIMARY KEY (type, uid));
-        CREATE TABLE IF NOT EXISTS authorizations ({AuthorizationTable});
-        CREATE TABLE IF NOT EXISTS authorization_fallbacks ({AuthorizationTable});
-        """;
-
     private const string AuthorizationColumns = "reference, cpo, emsp, type, uid, location_id, evse_uids, allowed, source, decided_at";
 
     // The final record first; a provisional one only when there is none.
@@ -62,13 +27,9 @@ public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : 
 
     private const string Columns = "type, uid, owner, contract_id, visual_number, issuer, group_id, valid, whitelist, language, default_profile_type, energy_supplier_name, energy_contract_id, last_updated";
 
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
-
     /// <inheritdoc />
     public async Task<TokenRecord?> GetAsync(TokenType type, string uid, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var command = connections.DataSource.CreateCommand(
             "SELECT owner, contract_id, visual_number, issuer, group_id, valid, whitelist, language, default_profile_type, energy_supplier_name, energy_contract_id, last_updated FROM tokens WHERE type = $1 AND uid = $2");
         command.Parameters.Add(new NpgsqlParameter<short> { TypedValue = (short)type });
@@ -107,7 +68,6 @@ public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : 
             return new TokenWriteResult(0, []);
         }
 
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var stage = new NpgsqlCommand("CREATE TEMP TABLE IF NOT EXISTS tokens_stage (LIKE tokens) ON COMMIT DELETE ROWS", connection, transaction))
@@ -184,7 +144,6 @@ public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : 
             return;
         }
 
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         var finals = 0;
         for (var i = 0; i < records.Count; i++)
@@ -208,7 +167,6 @@ public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : 
     /// <inheritdoc />
     public async Task<AuthorizationRecord?> GetAsync(string reference, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var command = connections.DataSource.CreateCommand(SelectAuthorization);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = reference });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -232,9 +190,6 @@ public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : 
             Provisional = reader.GetBoolean(9),
         };
     }
-
-    /// <inheritdoc />
-    public void Dispose() => _schemaGate.Dispose();
 
     // The records of one kind (final or provisional) into that kind's table.
     private static async Task CopyAuthorizationsAsync(NpgsqlConnection connection, IReadOnlyList<AuthorizationRecord> records, bool provisional, CancellationToken cancellationToken)
@@ -281,26 +236,4 @@ public sealed class PostgresTokenStore(PostgresConnectionFactory connections) : 
     private static PartyKey ParseParty(string text) =>
         PartyKey.TryParse(text, out var key) ? key.Value : throw new InvalidDataException($"bad party key '{text}' in the tokens store");
 
-    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady)
-        {
-            return;
-        }
-
-        await _schemaGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_schemaReady)
-            {
-                await using var command = connections.DataSource.CreateCommand(Schema);
-                await command.ExecuteNonQueryAsync(cancellationToken);
-                _schemaReady = true;
-            }
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
 }

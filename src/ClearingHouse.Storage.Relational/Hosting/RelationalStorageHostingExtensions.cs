@@ -47,8 +47,7 @@ public static class RelationalStorageHostingExtensions
             sp.GetKeyedService<IGrainStorageSerializer>(StorageProviders.Durable)
                 ?? new OrleansGrainStorageSerializer(sp.GetRequiredService<Serializer>())));
 
-        // One instance under both names. Only the first registration is typed as the concrete
-        // class, so AddGrainStorage subscribes it to the silo lifecycle (schema creation) once.
+        // One instance under both names (its table is created by the backend's migration step).
         services.AddGrainStorage(StorageProviders.Durable, static (sp, _) => sp.GetRequiredService<TStorage>());
         services.AddGrainStorage<IGrainStorage>(
             ProviderConstants.DEFAULT_STORAGE_PROVIDER_NAME,

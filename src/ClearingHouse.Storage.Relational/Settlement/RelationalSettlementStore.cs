@@ -10,11 +10,10 @@ namespace ClearingHouse.Storage.Relational.Settlement;
 
 /// <summary>
 /// <see cref="ISettlementStore"/> over ADO.NET: every query and write of statements, disputes and the audit log, the same
-/// SQL for SQLite and PostgreSQL. A backend supplies its schema, its connections, how writes are run and serialized,
-/// and how it reports a unique violation.
+/// SQL for SQLite and PostgreSQL. A backend supplies its connections, how writes are run and serialized, and how it
+/// reports a unique violation; its migration step creates the tables.
 /// </summary>
-/// <param name="cdrs">The CDR store (its schema must exist before this one: findings read the <c>cdrs</c> table).</param>
-public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementStore
+public abstract class RelationalSettlementStore : ISettlementStore
 {
     private const string StatementColumns =
         "number, cpo_country, cpo_party, emsp_country, emsp_party, currency, period_from, period_to, closed_at, closed_by, line_count, totals, content_hash";
@@ -23,11 +22,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
 
     private const string DisputeColumns =
         "id, cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, currency, cdr_end, state, opened_by, reason, opened_at, updated_at, version, credit_cdr_id, new_cdr_id";
-
-    private Task? _schema;
-
-    /// <summary>The backend's DDL for the tables (idempotent).</summary>
-    protected abstract string Schema { get; }
 
     /// <summary>Opens a connection for reads.</summary>
     protected abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
@@ -49,25 +43,8 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     protected abstract object CdrTime(DateTimeOffset instant);
 
     /// <inheritdoc />
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        // The cdrs table must exist (findings read it), and the CDR store must be ready before a close reads CDRs
-        // (SQLite: its first read must not need the write gate that a close holds).
-        await cdrs.ListAsync(new CdrQuery { Limit = 1 }, cancellationToken);
-        await WriteAsync(
-            async (connection, ct) =>
-            {
-                using var command = connection.Command(Schema);
-                await command.ExecuteNonQueryAsync(ct);
-                return true;
-            },
-            cancellationToken);
-    }
-
-    /// <inheritdoc />
     public async Task<IReadOnlyList<ClosedStatement>> ListClosedAsync(PartyKey cpo, PartyKey emsp, string currency, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.Command($"SELECT {StatementColumns} FROM statements WHERE cpo_country = @cc AND cpo_party = @cp AND emsp_country = @ec AND emsp_party = @ep AND currency = @cur ORDER BY period_from");
         AddPair(command, cpo, emsp);
@@ -78,7 +55,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     /// <inheritdoc />
     public async Task<ClosedStatement?> GetStatementAsync(long number, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.Command($"SELECT {StatementColumns} FROM statements WHERE number = @n");
         command.Add("@n", number);
@@ -90,7 +66,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     public async Task<IReadOnlyList<ClosedStatement>> ListStatementsAsync(StatementListQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.CreateCommand();
         var sql = $"SELECT {StatementColumns} FROM statements WHERE number > @after" + PartyFilter(command, query.Cpo, query.Emsp);
@@ -105,7 +80,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     public async Task<IReadOnlySet<string>> FindSettledAsync(PartyKey cpo, IReadOnlyCollection<string> cdrIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cdrIds);
-        await EnsureSchemaAsync(cancellationToken);
         var found = new HashSet<string>(StringComparer.Ordinal);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.Command("SELECT 1 FROM settled_cdrs WHERE cpo_country = @cc AND cpo_party = @cp AND cdr_id = @id");
@@ -132,7 +106,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(build);
-        await EnsureSchemaAsync(cancellationToken);
         return await WriteAsync(
             async (connection, ct) =>
             {
@@ -235,7 +208,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     /// <inheritdoc />
     public async IAsyncEnumerable<string> ReadLinesAsync(long number, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.Command("SELECT csv FROM statement_lines WHERE number = @n ORDER BY line_no");
         command.Add("@n", number);
@@ -250,7 +222,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     public async Task<IReadOnlyDictionary<string, DisputeRecord>> FindDisputesAsync(PartyKey cpo, IReadOnlyCollection<string> cdrIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cdrIds);
-        await EnsureSchemaAsync(cancellationToken);
         var found = new Dictionary<string, DisputeRecord>(StringComparer.Ordinal);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.Command(DisputeByCdrSql);
@@ -273,7 +244,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     /// <inheritdoc />
     public async Task<DisputeRecord?> GetDisputeAsync(long id, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.Command($"SELECT {DisputeColumns} FROM disputes WHERE id = @id");
         command.Add("@id", id);
@@ -285,7 +255,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     public async Task<(DisputeRecord Dispute, bool Created)> OpenDisputeAsync(DisputeRecord draft, string actor, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(draft);
-        await EnsureSchemaAsync(cancellationToken);
         return await WriteAsync(
             async (connection, ct) =>
             {
@@ -326,7 +295,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     {
         ArgumentNullException.ThrowIfNull(updated);
         ArgumentNullException.ThrowIfNull(change);
-        await EnsureSchemaAsync(cancellationToken);
         return await WriteAsync(
             async (connection, ct) =>
             {
@@ -355,7 +323,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     public async Task<IReadOnlyList<DisputeRecord>> ListDisputesAsync(DisputeQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.CreateCommand();
         var sql = $"SELECT {DisputeColumns} FROM disputes WHERE id > @after" + PartyFilter(command, query.Cpo, query.Emsp);
@@ -382,7 +349,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     /// <inheritdoc />
     public async Task<IReadOnlyList<DisputeEvent>> ListDisputeEventsAsync(long disputeId, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.Command("SELECT dispute_id, version, at, actor, from_state, to_state, reason FROM dispute_events WHERE dispute_id = @id ORDER BY version");
         command.Add("@id", disputeId);
@@ -409,7 +375,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     public async Task AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        await EnsureSchemaAsync(cancellationToken);
         await WriteAsync(
             async (connection, ct) =>
             {
@@ -427,7 +392,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     /// <inheritdoc />
     public async Task<IReadOnlyList<AuditEntry>> ListAuditAsync(long beforeSequence, int limit, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.Command("SELECT seq, at, actor, action, target, detail FROM audit_log WHERE @before = 0 OR seq < @before ORDER BY seq DESC LIMIT @limit");
         command.Add("@before", beforeSequence);
@@ -453,7 +417,6 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
     /// <inheritdoc />
     public async Task<(long Count, IReadOnlyList<(PartyKey Cpo, string CdrId)> Examples)> FindPriceMismatchesAsync(DateTimeOffset since, int examples, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.Command("SELECT COUNT(*) FROM cdrs WHERE price_check = @check AND end_time >= @since");
         command.Add("@check", (int)PriceCheck.Mismatch);
@@ -557,9 +520,4 @@ public abstract class RelationalSettlementStore(ICdrStore cdrs) : ISettlementSto
         NewCdrId = r.IsDBNull(15) ? null : r.GetString(15),
     };
 
-    private Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        var schema = _schema;
-        return schema is { IsCompletedSuccessfully: true } ? Task.CompletedTask : _schema = InitializeAsync(cancellationToken);
-    }
 }

@@ -7,8 +7,9 @@ namespace ClearingHouse.Storage.Relational.Storage;
 
 /// <summary>
 /// Orleans grain storage in a table <c>grain_state</c> keyed by (grain_type, grain_id, state_name): the
-/// read / write / clear protocol shared by the SQLite and PostgreSQL providers. A backend supplies its
-/// schema and the three row operations, run its own way (connections, write serialization, parameters).
+/// read / write / clear protocol shared by the SQLite and PostgreSQL providers. A backend supplies the
+/// three row operations, run its own way (connections, write serialization, parameters); its migration
+/// step creates the table.
 /// </summary>
 /// <remarks>
 /// The ETag is the row's version, a counter incremented by every write and clear; each write is one
@@ -17,7 +18,7 @@ namespace ClearingHouse.Storage.Relational.Storage;
 /// <see cref="InconsistentStateException"/>. Clearing keeps the row with a NULL payload (as Orleans'
 /// ADO.NET provider does) so the version never goes back to a value a stale activation may still hold.
 /// </remarks>
-public abstract class RelationalGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
+public abstract class RelationalGrainStorage : IGrainStorage
 {
     /// <summary>The row key condition, with parameters <c>@grain_type</c>, <c>@grain_id</c>, <c>@state_name</c>.</summary>
     protected const string Key = "grain_type = @grain_type AND grain_id = @grain_id AND state_name = @state_name";
@@ -35,16 +36,6 @@ public abstract class RelationalGrainStorage : IGrainStorage, ILifecycleParticip
 
     /// <summary>The provider's name.</summary>
     protected string Name { get; }
-
-    /// <inheritdoc />
-    public void Participate(ISiloLifecycle lifecycle)
-    {
-        ArgumentNullException.ThrowIfNull(lifecycle);
-        lifecycle.Subscribe(GetType().Name + "-" + Name, ServiceLifecycleStage.ApplicationServices, EnsureSchemaAsync);
-    }
-
-    /// <summary>Creates the <c>grain_state</c> table if it does not exist; safe to call any number of times.</summary>
-    public abstract Task EnsureSchemaAsync(CancellationToken cancellationToken);
 
     /// <inheritdoc />
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)

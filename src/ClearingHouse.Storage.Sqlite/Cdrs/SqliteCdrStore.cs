@@ -24,60 +24,8 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
         "cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, start_time, end_time, currency, total_excl, total_incl, " +
         "credit, credit_reference_id, tariff_id, price_check, hub_price, received_at, ocpi_json";
 
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS cdrs (
-            cpo_country TEXT NOT NULL,
-            cpo_party TEXT NOT NULL,
-            cdr_id TEXT NOT NULL,
-            emsp_country TEXT NOT NULL,
-            emsp_party TEXT NOT NULL,
-            start_time INTEGER NOT NULL,
-            end_time INTEGER NOT NULL,
-            currency TEXT NOT NULL,
-            total_excl TEXT NOT NULL,
-            total_incl TEXT NULL,
-            credit INTEGER NOT NULL,
-            credit_reference_id TEXT NULL,
-            tariff_id TEXT NULL,
-            price_check INTEGER NOT NULL,
-            hub_price TEXT NULL,
-            received_at INTEGER NOT NULL,
-            ocpi_json TEXT NOT NULL,
-            feed_seq INTEGER NULL,
-            UNIQUE (cpo_country, cpo_party, cdr_id));
-        CREATE TABLE IF NOT EXISTS cdr_feed_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
-        INSERT OR IGNORE INTO cdr_feed_head (id, seq) VALUES (1, 0);
-        CREATE INDEX IF NOT EXISTS cdrs_by_cpo ON cdrs (cpo_country, cpo_party, end_time, cdr_id);
-        CREATE INDEX IF NOT EXISTS cdrs_by_emsp ON cdrs (emsp_country, emsp_party, end_time, cpo_country, cpo_party, cdr_id);
-        """;
-
-    // Databases made before the feed existed get its column; their old rows stay out of the feed.
-    private const string FeedIndex = "CREATE INDEX IF NOT EXISTS cdrs_feed ON cdrs (emsp_country, emsp_party, feed_seq);";
-
     private readonly ConcurrentQueue<PendingInsert> _queue = new();
-    private Task? _schema;
     private int _writing;
-
-    /// <inheritdoc />
-    public Task InitializeAsync(CancellationToken cancellationToken = default) =>
-        connections.ExecuteWriteAsync(
-            async (connection, ct) =>
-            {
-                using var command = connection.CreateCommand();
-                command.CommandText = Schema;
-                await command.ExecuteNonQueryAsync(ct);
-                command.CommandText = "SELECT count(*) FROM pragma_table_info('cdrs') WHERE name = 'feed_seq'";
-                if (Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture) == 0)
-                {
-                    command.CommandText = "ALTER TABLE cdrs ADD COLUMN feed_seq INTEGER NULL";
-                    await command.ExecuteNonQueryAsync(ct);
-                }
-
-                command.CommandText = FeedIndex;
-                await command.ExecuteNonQueryAsync(ct);
-                return true;
-            },
-            cancellationToken);
 
     /// <inheritdoc />
     /// <remarks>
@@ -89,7 +37,6 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
     public async Task<IReadOnlySet<string>> InsertAsync(PartyKey cpo, IReadOnlyList<StoredCdr> cdrs, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cdrs);
-        await EnsureSchemaAsync(cancellationToken);
         if (cdrs.Count == 0)
         {
             return new HashSet<string>();
@@ -221,7 +168,6 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
     /// <inheritdoc />
     public async Task<StoredCdr?> GetAsync(PartyKey cpo, string id, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns} FROM cdrs WHERE cpo_country = $cc AND cpo_party = $cp AND cdr_id = $id";
@@ -236,7 +182,6 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
     public async Task<IReadOnlySet<string>> FindExistingAsync(PartyKey cpo, IReadOnlyCollection<string> ids, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        await EnsureSchemaAsync(cancellationToken);
         var found = new HashSet<string>(StringComparer.Ordinal);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         using var command = connection.CreateCommand();
@@ -260,7 +205,6 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
     public async Task<IReadOnlyList<StoredCdr>> ListAsync(CdrQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         using var command = connection.CreateCommand();
         var sql = new StringBuilder($"SELECT {Columns} FROM cdrs WHERE 1 = 1");
@@ -315,7 +259,6 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
     /// <inheritdoc />
     public async Task<CdrFeedPosition> GetFeedHeadAsync(CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT seq FROM cdr_feed_head WHERE id = 1";
@@ -325,7 +268,6 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
     /// <inheritdoc />
     public async Task<IReadOnlyList<CdrFeedEntry>> ReadFeedAsync(PartyKey emsp, CdrFeedPosition after, int limit, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT {Columns}, feed_seq FROM cdrs WHERE emsp_country = $ec AND emsp_party = $ep AND feed_seq > $after " +
@@ -349,7 +291,6 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
     /// by one and the CDR takes it, so sequence order stays commit order.</remarks>
     public async Task<CdrFeedPosition?> RequeueAsync(PartyKey cpo, string cdrId, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         return await connections.ExecuteWriteAsync<CdrFeedPosition?>(
             async (connection, ct) =>
             {
@@ -374,17 +315,6 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
                 return new CdrFeedPosition(seq, 0);
             },
             cancellationToken);
-    }
-
-    private Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        var schema = _schema;
-        if (schema is { IsCompletedSuccessfully: true })
-        {
-            return Task.CompletedTask;
-        }
-
-        return _schema = InitializeAsync(cancellationToken);
     }
 
     private static StoredCdr Read(SqliteDataReader r) => new()

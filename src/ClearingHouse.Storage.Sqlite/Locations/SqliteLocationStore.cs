@@ -7,34 +7,11 @@ using Microsoft.Data.Sqlite;
 namespace ClearingHouse.Storage.Sqlite.Locations;
 
 /// <summary>The location index and written-behind EVSE statuses in the Embedded profile's SQLite file.</summary>
-public sealed class SqliteLocationStore(SqliteConnectionFactory connections) : ILocationStore, IDisposable
+public sealed class SqliteLocationStore(SqliteConnectionFactory connections) : ILocationStore
 {
-    /// <summary>The tables; idempotent.</summary>
-    public const string SchemaSql =
-        """
-        CREATE TABLE IF NOT EXISTS location_index (
-            cpo          TEXT    NOT NULL,
-            location_id  TEXT    NOT NULL,
-            country_code TEXT    NOT NULL,
-            last_updated INTEGER NOT NULL,
-            PRIMARY KEY (cpo, location_id)
-        ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS evse_status (
-            location_key TEXT    NOT NULL,
-            evse_uid     TEXT    NOT NULL,
-            status       INTEGER NOT NULL,
-            last_updated INTEGER NOT NULL,
-            PRIMARY KEY (location_key, evse_uid)
-        ) WITHOUT ROWID;
-        """;
-
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
-
     /// <inheritdoc />
     public async Task UpsertIndexAsync(LocationIndexEntry entry, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await connections.ExecuteWriteAsync(
             async (connection, ct) =>
             {
@@ -57,7 +34,6 @@ public sealed class SqliteLocationStore(SqliteConnectionFactory connections) : I
     public async Task<IReadOnlyList<LocationIndexEntry>> PageAsync(LocationIndexQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         using var command = connection.CreateCommand();
         return await LocationIndexPage.ReadAsync(
@@ -75,7 +51,6 @@ public sealed class SqliteLocationStore(SqliteConnectionFactory connections) : I
     /// <inheritdoc />
     public async Task<IReadOnlyList<EvseStatusRow>> ReadStatusesAsync(string locationKey, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT evse_uid, status, last_updated FROM evse_status WHERE location_key = $k";
@@ -98,7 +73,6 @@ public sealed class SqliteLocationStore(SqliteConnectionFactory connections) : I
             return;
         }
 
-        await EnsureSchemaAsync(cancellationToken);
         await connections.ExecuteWriteAsync(
             async (connection, ct) =>
             {
@@ -149,35 +123,4 @@ public sealed class SqliteLocationStore(SqliteConnectionFactory connections) : I
             cancellationToken);
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _schemaGate.Dispose();
-
-    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady)
-        {
-            return;
-        }
-
-        await _schemaGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_schemaReady)
-            {
-                await connections.ExecuteWriteAsync(
-                    async (connection, ct) =>
-                    {
-                        using var command = connection.CreateCommand();
-                        command.CommandText = SchemaSql;
-                        return await command.ExecuteNonQueryAsync(ct);
-                    },
-                    cancellationToken);
-                _schemaReady = true;
-            }
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
 }

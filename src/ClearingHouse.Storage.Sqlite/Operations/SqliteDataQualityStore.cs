@@ -13,46 +13,12 @@ namespace ClearingHouse.Storage.Sqlite.Operations;
 /// <see cref="IDataQualityStore"/> in the Embedded profile's SQLite file: side tables <c>location_connectors</c> and
 /// <c>tariff_index</c>, and queries over them, <c>evse_status</c>, <c>cdrs</c> and <c>sessions</c>.
 /// </summary>
-public sealed class SqliteDataQualityStore(SqliteConnectionFactory connections, ICdrStore cdrs) : IDataQualityStore
+public sealed class SqliteDataQualityStore(SqliteConnectionFactory connections) : IDataQualityStore
 {
-    // tariff_id '' marks a connector that names no tariff, so one row per connector always exists. evse_status gets no
-    // index on last_updated on purpose: it halved the status write-behind's upsert rate in a measurement (every status
-    // change moves the row in that index), while the stale scan costs about 30 ms per million EVSEs.
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS location_connectors (
-            cpo         TEXT NOT NULL,
-            location_id TEXT NOT NULL,
-            evse_uid    TEXT NOT NULL,
-            connector_id TEXT NOT NULL,
-            tariff_id   TEXT NOT NULL,
-            PRIMARY KEY (cpo, location_id, evse_uid, connector_id, tariff_id)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS tariff_index (
-            cpo       TEXT NOT NULL,
-            tariff_id TEXT NOT NULL,
-            PRIMARY KEY (cpo, tariff_id)) WITHOUT ROWID;
-        """;
-
-    private Task? _schema;
-
-    /// <summary>Creates the side tables (and the tables the queries read) if they do not exist.</summary>
-    public async Task InitializeAsync(CancellationToken cancellationToken = default)
-    {
-        await cdrs.InitializeAsync(cancellationToken);
-        await connections.ExecuteWriteAsync(
-            async (connection, ct) =>
-            {
-                using var command = connection.CreateCommand();
-                command.CommandText = SqliteLocationStore.SchemaSql + SqliteSessionStore.SchemaSql + Schema;
-                return await command.ExecuteNonQueryAsync(ct);
-            },
-            cancellationToken);
-    }
-
     /// <inheritdoc />
     public async Task RecordLocationAsync(LocationFacts facts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(facts);
-        await EnsureSchemaAsync(cancellationToken);
         var cpo = facts.Cpo.ToString();
         var key = cpo + "/" + facts.LocationId;
         await connections.ExecuteWriteAsync(
@@ -120,7 +86,6 @@ public sealed class SqliteDataQualityStore(SqliteConnectionFactory connections, 
     public async Task RecordTariffsAsync(PartyKey cpo, IReadOnlyCollection<string> tariffIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tariffIds);
-        await EnsureSchemaAsync(cancellationToken);
         await connections.ExecuteWriteAsync(
             async (connection, ct) =>
             {
@@ -212,7 +177,6 @@ public sealed class SqliteDataQualityStore(SqliteConnectionFactory connections, 
     private async Task<FindingCount> CountAsync(
         string countSql, string examplesSql, Func<SqliteDataReader, string> example, Action<SqliteCommand> bind, int examples, CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         using var command = connection.CreateCommand();
         command.CommandText = countSql;
@@ -233,9 +197,4 @@ public sealed class SqliteDataQualityStore(SqliteConnectionFactory connections, 
         return new FindingCount(count, list);
     }
 
-    private Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        var schema = _schema;
-        return schema is { IsCompletedSuccessfully: true } ? Task.CompletedTask : _schema = InitializeAsync(cancellationToken);
-    }
 }

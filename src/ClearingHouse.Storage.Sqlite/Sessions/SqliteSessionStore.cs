@@ -10,30 +10,9 @@ namespace ClearingHouse.Storage.Sqlite.Sessions;
 /// in Orleans' binary form (version-tolerant through its [Id]s) beside the columns the lists need.
 /// Every write gets the next change sequence; the process's single writer makes sequences commit in order.
 /// </summary>
-public sealed class SqliteSessionStore(SqliteConnectionFactory connections, Serializer<SessionRecord> serializer) : ISessionStore, IDisposable
+public sealed class SqliteSessionStore(SqliteConnectionFactory connections, Serializer<SessionRecord> serializer) : ISessionStore
 {
-    /// <summary>The table and its indexes; idempotent (the data-quality store creates it too when it runs first).</summary>
-    public const string SchemaSql = """
-        CREATE TABLE IF NOT EXISTS sessions (
-            cpo TEXT NOT NULL,
-            id TEXT NOT NULL,
-            emsp TEXT NOT NULL,
-            status INTEGER NOT NULL,
-            last_updated INTEGER NOT NULL,
-            received_at INTEGER NOT NULL,
-            seq INTEGER NOT NULL,
-            body BLOB NOT NULL,
-            PRIMARY KEY (cpo, id)) WITHOUT ROWID;
-        CREATE UNIQUE INDEX IF NOT EXISTS sessions_seq ON sessions (seq);
-        CREATE INDEX IF NOT EXISTS sessions_emsp_seq ON sessions (emsp, seq);
-        CREATE INDEX IF NOT EXISTS sessions_emsp_updated ON sessions (emsp, last_updated, cpo, id);
-        CREATE INDEX IF NOT EXISTS sessions_silent ON sessions (received_at, cpo, id) WHERE status IN (1, 4);
-        """;
-
     private const string Columns = "seq, body";
-
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
 
     /// <inheritdoc />
     public async Task<SessionRecord?> GetAsync(PartyKey cpo, string id, CancellationToken cancellationToken = default)
@@ -50,7 +29,6 @@ public sealed class SqliteSessionStore(SqliteConnectionFactory connections, Seri
     public async Task<long> SaveAsync(SessionRecord session, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
-        await EnsureSchemaAsync(cancellationToken);
         var body = serializer.SerializeToArray(session with { Sequence = 0 });
         return await connections.ExecuteWriteAsync(async (connection, ct) =>
         {
@@ -102,7 +80,6 @@ public sealed class SqliteSessionStore(SqliteConnectionFactory connections, Seri
     /// <inheritdoc />
     public async Task<long> LastSequenceAsync(PartyKey emsp, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM sessions WHERE emsp = $emsp";
@@ -125,12 +102,8 @@ public sealed class SqliteSessionStore(SqliteConnectionFactory connections, Seri
             c.Parameters.AddWithValue("$limit", limit);
         }, cancellationToken);
 
-    /// <inheritdoc />
-    public void Dispose() => _schemaGate.Dispose();
-
     private async Task<IReadOnlyList<SessionRecord>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -146,30 +119,4 @@ public sealed class SqliteSessionStore(SqliteConnectionFactory connections, Seri
         return rows;
     }
 
-    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady)
-        {
-            return;
-        }
-
-        await _schemaGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_schemaReady)
-            {
-                await connections.ExecuteWriteAsync(async (connection, ct) =>
-                {
-                    await using var command = connection.CreateCommand();
-                    command.CommandText = SchemaSql;
-                    return await command.ExecuteNonQueryAsync(ct);
-                }, cancellationToken);
-                _schemaReady = true;
-            }
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
 }

@@ -5,9 +5,6 @@ namespace ClearingHouse.Storage.Sqlite;
 
 public sealed partial class SqliteGrainStorage
 {
-    [LoggerMessage(EventId = 4100, Level = LogLevel.Information, Message = "Grain storage {Provider}: table grain_state ready in SQLite file {DataSource}")]
-    private static partial void LogSchemaReady(ILogger logger, string provider, string dataSource);
-
     [LoggerMessage(EventId = 4101, Level = LogLevel.Error, Message = "Grain storage {Provider}: reading state {StateName} of {GrainId} failed")]
     private static partial void LogReadFailed(ILogger logger, Exception exception, string provider, string stateName, GrainId grainId);
 

@@ -17,20 +17,6 @@ namespace ClearingHouse.Storage.Sqlite;
 /// </remarks>
 public sealed partial class SqliteGrainStorage : RelationalGrainStorage
 {
-    /// <summary>The table's definition; <c>CREATE TABLE IF NOT EXISTS</c> makes it idempotent.</summary>
-    public const string SchemaSql =
-        """
-        CREATE TABLE IF NOT EXISTS grain_state (
-            grain_type TEXT    NOT NULL,
-            grain_id   TEXT    NOT NULL,
-            state_name TEXT    NOT NULL,
-            etag       INTEGER NOT NULL,
-            payload    BLOB    NULL,
-            updated_at TEXT    NOT NULL,
-            PRIMARY KEY (grain_type, grain_id, state_name)
-        );
-        """;
-
     private const string Now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
     private const string ReadSql = "SELECT etag, payload FROM grain_state WHERE " + Key + ";";
@@ -58,20 +44,6 @@ public sealed partial class SqliteGrainStorage : RelationalGrainStorage
     {
         _connections = connections;
         _logger = logger;
-    }
-
-    /// <inheritdoc />
-    public override async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        await _connections.ExecuteWriteAsync(
-            async (connection, ct) =>
-            {
-                using var command = connection.CreateCommand();
-                command.CommandText = SchemaSql;
-                return await command.ExecuteNonQueryAsync(ct);
-            },
-            cancellationToken);
-        LogSchemaReady(_logger, Name, _connections.DataSource);
     }
 
     /// <inheritdoc />

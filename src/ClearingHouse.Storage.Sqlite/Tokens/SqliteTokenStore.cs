@@ -13,43 +13,8 @@ namespace ClearingHouse.Storage.Sqlite.Tokens;
 /// <c>authorization_fallbacks</c>, the provisional records written while an EMSP is asked.
 /// A batch is one transaction (one fsync), which is what makes bulk uploads fast.
 /// </summary>
-public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITokenStore, IAuthorizationStore, IDisposable
+public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITokenStore, IAuthorizationStore
 {
-    // One decision: final ones in authorizations, provisional ones (see AuthorizationRecord.Provisional) in authorization_fallbacks.
-    private const string AuthorizationTable = """
-        reference TEXT NOT NULL PRIMARY KEY,
-        cpo TEXT NOT NULL,
-        emsp TEXT,
-        type INTEGER NOT NULL,
-        uid TEXT NOT NULL,
-        location_id TEXT,
-        evse_uids TEXT NOT NULL,
-        allowed INTEGER NOT NULL,
-        source INTEGER NOT NULL,
-        decided_at INTEGER NOT NULL
-        """;
-
-    private const string Schema = $"""
-        CREATE TABLE IF NOT EXISTS tokens (
-            type INTEGER NOT NULL,
-            uid TEXT NOT NULL,
-            owner TEXT NOT NULL,
-            contract_id TEXT NOT NULL,
-            visual_number TEXT,
-            issuer TEXT NOT NULL,
-            group_id TEXT,
-            valid INTEGER NOT NULL,
-            whitelist INTEGER NOT NULL,
-            language TEXT,
-            default_profile_type INTEGER,
-            energy_supplier_name TEXT,
-            energy_contract_id TEXT,
-            last_updated INTEGER NOT NULL,
-            PRIMARY KEY (type, uid)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS authorizations ({AuthorizationTable}) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS authorization_fallbacks ({AuthorizationTable}) WITHOUT ROWID;
-        """;
-
     // Replaces the row only when the same EMSP owns it: another EMSP's token is never overwritten,
     // and the statement then changes no row, which is how a conflict is detected.
     private const string Upsert = """
@@ -86,13 +51,9 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
         ORDER BY provisional LIMIT 1
         """;
 
-    private readonly SemaphoreSlim _schemaGate = new(1, 1);
-    private volatile bool _schemaReady;
-
     /// <inheritdoc />
     public async Task<TokenRecord?> GetAsync(TokenType type, string uid, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
@@ -131,7 +92,6 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
     public async Task<TokenWriteResult> UpsertAsync(IReadOnlyList<TokenRecord> tokens, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        await EnsureSchemaAsync(cancellationToken);
         return await connections.ExecuteWriteAsync(async (connection, ct) =>
         {
             await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
@@ -186,7 +146,6 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
             return;
         }
 
-        await EnsureSchemaAsync(cancellationToken);
         await connections.ExecuteWriteAsync(
             (connection, _) =>
             {
@@ -218,7 +177,6 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
     /// <inheritdoc />
     public async Task<AuthorizationRecord?> GetAsync(string reference, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = SelectAuthorization;
@@ -244,9 +202,6 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
             Provisional = reader.GetInt32(9) != 0,
         };
     }
-
-    /// <inheritdoc />
-    public void Dispose() => _schemaGate.Dispose();
 
     // The authorization journal's rows, written through SQLite's own API so that a row costs nothing on the
     // managed heap: one statement per batch; text bound straight from the strings (UTF-16, which SQLite converts
@@ -395,30 +350,4 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
     private static PartyKey ParseParty(string text) =>
         PartyKey.TryParse(text, out var key) ? key.Value : throw new InvalidDataException($"bad party key '{text}' in the tokens store");
 
-    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady)
-        {
-            return;
-        }
-
-        await _schemaGate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!_schemaReady)
-            {
-                await connections.ExecuteWriteAsync(async (connection, ct) =>
-                {
-                    await using var command = connection.CreateCommand();
-                    command.CommandText = Schema;
-                    return await command.ExecuteNonQueryAsync(ct);
-                }, cancellationToken);
-                _schemaReady = true;
-            }
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
 }

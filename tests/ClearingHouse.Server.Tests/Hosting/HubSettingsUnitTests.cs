@@ -35,9 +35,22 @@ public sealed class HubSettingsUnitTests
     public void Rejects_ClusterProfile_WithoutItsServices_NamingEachSetting()
     {
         var ex = Assert.Throws<OptionsValidationException>(() => HubSettings.Load(Config(new() { ["Hub:Profile"] = "Cluster" })));
-        Assert.Contains(ex.Failures, f => f.Contains("Redis:ConnectionString", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("Storage:Postgres:ConnectionString", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("Identity:OperatorSecretSha256", StringComparison.Ordinal));
+        // Redis holds caches only (membership is in PostgreSQL): the Cluster profile does not require it.
+        Assert.DoesNotContain(ex.Failures, f => f.Contains("Redis", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_ClusterWithoutRedis_IsValidWithCachesOff()
+    {
+        var settings = HubSettings.Load(Config(new()
+        {
+            ["Hub:Profile"] = "Cluster",
+            ["Storage:Postgres:ConnectionString"] = "Host=127.0.0.1;Username=postgres;Database=clearinghouse",
+            ["Identity:OperatorSecretSha256"] = new string('a', 64),
+        }));
+        Assert.Null(settings.Redis.CacheConnection);
     }
 
     [Fact]

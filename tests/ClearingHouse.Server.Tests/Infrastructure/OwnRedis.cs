@@ -16,30 +16,37 @@ public sealed class OwnRedis : IAsyncDisposable
     private OwnRedis(Process process, int port)
     {
         _process = process;
+        Port = port;
         Address = $"127.0.0.1:{port}";
     }
 
     /// <summary>host:port, as a StackExchange.Redis configuration string.</summary>
     public string Address { get; }
 
-    /// <summary>Starts the server and returns once it accepts connections (30 s at most).</summary>
-    public static async Task<OwnRedis> StartAsync()
+    /// <summary>The port the server listens on.</summary>
+    public int Port { get; }
+
+    /// <summary>
+    /// Starts the server (on <paramref name="port"/>, for a restart where the last one listened, else on a free
+    /// port) and returns once it accepts connections (30 s at most). It starts empty: nothing is persisted.
+    /// </summary>
+    public static async Task<OwnRedis> StartAsync(int? port = null)
     {
-        var port = HubHost.FreePort();
+        port ??= HubHost.FreePort();
         var process = Process.Start(new ProcessStartInfo(
             "redis-server",
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"])
+            ["--port", port.Value.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"])
         {
             UseShellExecute = false,
         }) ?? throw new InvalidOperationException("redis-server did not start (scripts/services.sh installs it)");
-        var redis = new OwnRedis(process, port);
+        var redis = new OwnRedis(process, port.Value);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
         {
             try
             {
                 using var client = new TcpClient();
-                await client.ConnectAsync("127.0.0.1", port, timeout.Token);
+                await client.ConnectAsync("127.0.0.1", port.Value, timeout.Token);
                 return redis;
             }
             catch (SocketException)

@@ -13,8 +13,6 @@ namespace ClearingHouse.Storage.Tests.Infrastructure;
 /// </summary>
 public abstract class StoreBackend : IAsyncDisposable
 {
-    private readonly List<IDisposable> _owned = [];
-
     /// <summary>The CDR store over the backend's connections.</summary>
     public abstract ICdrStore Cdrs { get; }
 
@@ -33,22 +31,9 @@ public abstract class StoreBackend : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var owned in _owned)
-        {
-            owned.Dispose();
-        }
-
         await DisposeConnectionsAsync();
         GC.SuppressFinalize(this);
     }
 
     protected abstract ValueTask DisposeConnectionsAsync();
-
-    /// <summary>Disposes <paramref name="store"/> with the backend, before its connections.</summary>
-    protected T Own<T>(T store)
-        where T : IDisposable
-    {
-        _owned.Add(store);
-        return store;
-    }
 }

@@ -1,9 +1,12 @@
+using ClearingHouse.Storage.Postgres;
+using ClearingHouse.Storage.Tests.Infrastructure;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ClearingHouse.Storage.Tests.Postgres;
 
 /// <summary>
-/// A schema of its own per test class on the real PostgreSQL server named by
+/// A schema of its own per test class, with the hub's tables (its migration step, as a silo runs it at start), on the real PostgreSQL server named by
 /// CLEARINGHOUSE_TEST_POSTGRES, dropped afterwards. Without the variable the tests fail: a backend
 /// test that skips hides a missing install step.
 /// </summary>
@@ -42,6 +45,8 @@ public sealed class PostgresDatabaseFixture : IAsyncLifetime
         }
 
         ConnectionString = new NpgsqlConnectionStringBuilder(_serverConnectionString) { SearchPath = Schema }.ToString();
+        await using var connections = new PostgresConnectionFactory(Options.Create(new PostgresStorageOptions { ConnectionString = ConnectionString }));
+        await new PostgresMigrations(connections, OrleansServices.Logger<PostgresMigrations>()).RunAsync();
     }
 
     public async Task DisposeAsync()

@@ -12,8 +12,9 @@ public sealed class PostgresGrainStorageTests(PostgresDatabaseFixture database) 
     {
         var connections = new PostgresConnectionFactory(Options.Create(new PostgresStorageOptions { ConnectionString = database.ConnectionString }));
         var storage = new PostgresGrainStorage("test", connections, OrleansServices.Serializer, OrleansServices.Activators, OrleansServices.Logger<PostgresGrainStorage>());
-        await storage.EnsureSchemaAsync(CancellationToken.None);
-        return new StorageUnderTest(storage, storage.EnsureSchemaAsync, connections.DisposeAsync);
+        var migrations = new PostgresMigrations(connections, OrleansServices.Logger<PostgresMigrations>());
+        await migrations.RunAsync(CancellationToken.None);
+        return new StorageUnderTest(storage, migrations.RunAsync, connections.DisposeAsync);
     }
 
     [Fact]

@@ -29,26 +29,18 @@ public sealed class PostgresStoreBackend : StoreBackend
 
     public override ICdrStore Cdrs { get; }
 
-    public override ILocationStore CreateLocationStore() => Own(new PostgresLocationStore(_connections));
+    public override ILocationStore CreateLocationStore() => new PostgresLocationStore(_connections);
 
-    public override IAuthorizationStore CreateAuthorizationStore() => Own(new PostgresTokenStore(_connections));
+    public override IAuthorizationStore CreateAuthorizationStore() => new PostgresTokenStore(_connections);
 
-    public override ISessionStore CreateSessionStore() => Own(new PostgresSessionStore(_connections, OrleansServices.SerializerOf<SessionRecord>()));
+    public override ISessionStore CreateSessionStore() => new PostgresSessionStore(_connections, OrleansServices.SerializerOf<SessionRecord>());
 
-    /// <remarks>Schemas created up front, as the tests of this backend always did.</remarks>
-    public override async Task<IDataQualityStore> CreateDataQualityStoreAsync()
-    {
-        var store = new PostgresDataQualityStore(_connections, Cdrs);
-        await store.InitializeAsync();
-        return store;
-    }
+    /// <remarks>The schema is the fixture's (its migration step ran once).</remarks>
+    public override Task<IDataQualityStore> CreateDataQualityStoreAsync() =>
+        Task.FromResult<IDataQualityStore>(new PostgresDataQualityStore(_connections));
 
-    public override async Task<ISettlementStore> CreateSettlementStoreAsync()
-    {
-        var store = new PostgresSettlementStore(_connections, Cdrs);
-        await store.InitializeAsync();
-        return store;
-    }
+    public override Task<ISettlementStore> CreateSettlementStoreAsync() =>
+        Task.FromResult<ISettlementStore>(new PostgresSettlementStore(_connections));
 
     protected override ValueTask DisposeConnectionsAsync() => _connections.DisposeAsync();
 }

@@ -1,9 +1,12 @@
+using ClearingHouse.Storage.Sqlite;
+using ClearingHouse.Storage.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Storage.Tests.Sqlite;
 
-/// <summary>A fresh SQLite file per test class, deleted (with its WAL files) afterwards.</summary>
-public sealed class SqliteFileFixture : IDisposable
+/// <summary>A fresh SQLite file per test class with the hub's schema (its migration step, as a silo runs it at start), deleted (with its WAL files) afterwards.</summary>
+public sealed class SqliteFileFixture : IAsyncLifetime
 {
     public SqliteFileFixture()
     {
@@ -19,12 +22,20 @@ public sealed class SqliteFileFixture : IDisposable
 
     public string ConnectionString { get; }
 
-    public void Dispose()
+    public async Task InitializeAsync()
+    {
+        using var connections = new SqliteConnectionFactory(Options.Create(new SqliteStorageOptions { ConnectionString = ConnectionString }));
+        await new SqliteMigrations(connections, OrleansServices.Logger<SqliteMigrations>()).RunAsync();
+    }
+
+    public Task DisposeAsync()
     {
         SqliteConnection.ClearAllPools();
         if (System.IO.Directory.Exists(Directory))
         {
             System.IO.Directory.Delete(Directory, recursive: true);
         }
+
+        return Task.CompletedTask;
     }
 }

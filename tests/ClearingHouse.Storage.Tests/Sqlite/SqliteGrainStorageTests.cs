@@ -12,8 +12,9 @@ public sealed class SqliteGrainStorageTests(SqliteFileFixture file) : GrainStora
     {
         var connections = new SqliteConnectionFactory(Options.Create(new SqliteStorageOptions { ConnectionString = file.ConnectionString }));
         var storage = new SqliteGrainStorage("test", connections, OrleansServices.Serializer, OrleansServices.Activators, OrleansServices.Logger<SqliteGrainStorage>());
-        await storage.EnsureSchemaAsync(CancellationToken.None);
-        return new StorageUnderTest(storage, storage.EnsureSchemaAsync, () =>
+        var migrations = new SqliteMigrations(connections, OrleansServices.Logger<SqliteMigrations>());
+        await migrations.RunAsync(CancellationToken.None);
+        return new StorageUnderTest(storage, migrations.RunAsync, () =>
         {
             connections.Dispose();
             return ValueTask.CompletedTask;

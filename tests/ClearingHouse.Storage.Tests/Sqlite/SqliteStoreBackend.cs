@@ -29,19 +29,18 @@ public sealed class SqliteStoreBackend : StoreBackend
 
     public override ICdrStore Cdrs { get; }
 
-    public override ILocationStore CreateLocationStore() => Own(new SqliteLocationStore(_connections));
+    public override ILocationStore CreateLocationStore() => new SqliteLocationStore(_connections);
 
-    public override IAuthorizationStore CreateAuthorizationStore() => Own(new SqliteTokenStore(_connections));
+    public override IAuthorizationStore CreateAuthorizationStore() => new SqliteTokenStore(_connections);
 
-    public override ISessionStore CreateSessionStore() => Own(new SqliteSessionStore(_connections, OrleansServices.SerializerOf<SessionRecord>()));
+    public override ISessionStore CreateSessionStore() => new SqliteSessionStore(_connections, OrleansServices.SerializerOf<SessionRecord>());
 
-    /// <remarks>Not initialized up front: the SQLite stores create their schema on first use, and these tests cover that.</remarks>
+    /// <remarks>The schema is the fixture's (its migration step ran once).</remarks>
     public override Task<IDataQualityStore> CreateDataQualityStoreAsync() =>
-        Task.FromResult<IDataQualityStore>(new SqliteDataQualityStore(_connections, Cdrs));
+        Task.FromResult<IDataQualityStore>(new SqliteDataQualityStore(_connections));
 
-    /// <remarks>Not initialized up front either.</remarks>
     public override Task<ISettlementStore> CreateSettlementStoreAsync() =>
-        Task.FromResult<ISettlementStore>(new SqliteSettlementStore(_connections, Cdrs));
+        Task.FromResult<ISettlementStore>(new SqliteSettlementStore(_connections));
 
     protected override ValueTask DisposeConnectionsAsync()
     {

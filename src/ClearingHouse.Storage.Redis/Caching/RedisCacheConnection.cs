@@ -1,7 +1,6 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
 
-namespace ClearingHouse.Server.Hosting;
+namespace ClearingHouse.Storage.Redis.Caching;
 
 /// <summary>
 /// The silo's one connection to the Redis that holds its caches (location snapshots, tokens), from
@@ -31,10 +30,6 @@ public sealed partial class RedisCacheConnection : IDisposable
         options.BacklogPolicy = BacklogPolicy.FailFast;
         Connection = ConnectAsync(options);
     }
-
-    /// <summary>Registers the silo's one cache connection (the first registration wins; both caches call this).</summary>
-    public static void Register(IServiceCollection services, string configuration) =>
-        services.TryAddSingleton(sp => new RedisCacheConnection(configuration, sp.GetRequiredService<ILogger<RedisCacheConnection>>()));
 
     /// <summary>The multiplexer once connected; null when the configuration could not be used at all.</summary>
     public Task<ConnectionMultiplexer?> Connection { get; }

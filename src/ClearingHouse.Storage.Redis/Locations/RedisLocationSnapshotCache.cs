@@ -1,38 +1,10 @@
 using ClearingHouse.Application.Locations;
-using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;
-using ClearingHouse.Server.Hosting;
-using Google.Protobuf;
+using ClearingHouse.Storage.Redis.Caching;
 using StackExchange.Redis;
 
-namespace ClearingHouse.Server.Locations;
-
-/// <summary>
-/// Snapshots of whole locations in the protobuf wire form GetLocation answers with, read through by
-/// <see cref="LocationsCore.GetAsync"/>. It lives beside the gRPC service rather than in a Storage project because
-/// what it keeps is the wire form.
-/// </summary>
-public interface ILocationSnapshotCache : ILocationSnapshotCache<Location>
-{
-}
-
-/// <summary>The Embedded profile's cache: none (the location grain in this process is the cache).</summary>
-public sealed class NoLocationSnapshotCache : ILocationSnapshotCache
-{
-    /// <inheritdoc />
-    public ValueTask<Location?> GetAsync(PartyKey cpo, string locationId) => ValueTask.FromResult<Location?>(null);
-
-    /// <inheritdoc />
-    public void Set(PartyKey cpo, string locationId, Location location)
-    {
-    }
-
-    /// <inheritdoc />
-    public void Invalidate(PartyKey cpo, string locationId)
-    {
-    }
-}
+namespace ClearingHouse.Storage.Redis.Locations;
 
 /// <summary>
 /// The Cluster profile's cache in Redis: one key per location holding its protobuf bytes for
@@ -70,32 +42,20 @@ public sealed partial class RedisLocationSnapshotCache : ILocationSnapshotCache
     }
 
     /// <inheritdoc />
-    public async ValueTask<Location?> GetAsync(PartyKey cpo, string locationId)
+    public async ValueTask<T?> GetAsync<T>(PartyKey cpo, string locationId, Func<byte[], T> parse)
+        where T : class
     {
+        ArgumentNullException.ThrowIfNull(parse);
         if (Database() is not { } db)
         {
             _metrics.SnapshotCache("bypass");
             return null;
         }
 
+        RedisValue value;
         try
         {
-            var value = await db.StringGetAsync(Key(cpo, locationId)).WaitAsync(CallTimeout);
-            if (value.IsNull)
-            {
-                _metrics.SnapshotCache("miss");
-                return null;
-            }
-
-            var location = Location.Parser.ParseFrom((byte[])value!);
-            _metrics.SnapshotCache("hit");
-            return location;
-        }
-        catch (InvalidProtocolBufferException)
-        {
-            _metrics.SnapshotCache("miss");
-            Invalidate(cpo, locationId);
-            return null;
+            value = await db.StringGetAsync(Key(cpo, locationId)).WaitAsync(CallTimeout);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -103,14 +63,36 @@ public sealed partial class RedisLocationSnapshotCache : ILocationSnapshotCache
             _metrics.SnapshotCache("bypass");
             return null;
         }
+
+        if (value.IsNull)
+        {
+            _metrics.SnapshotCache("miss");
+            return null;
+        }
+
+        T snapshot;
+        try
+        {
+            snapshot = parse((byte[])value!);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A value that does not parse (another version's form, a stray write) is a miss, never a wrong answer.
+            _metrics.SnapshotCache("miss");
+            Invalidate(cpo, locationId);
+            return null;
+        }
+
+        _metrics.SnapshotCache("hit");
+        return snapshot;
     }
 
     /// <inheritdoc />
-    public void Set(PartyKey cpo, string locationId, Location location)
+    public void Set(PartyKey cpo, string locationId, byte[] snapshot)
     {
         if (Database() is { } db)
         {
-            Run(db.StringSetAsync(Key(cpo, locationId), location.ToByteArray(), _ttl, flags: CommandFlags.FireAndForget));
+            Run(db.StringSetAsync(Key(cpo, locationId), snapshot, _ttl, flags: CommandFlags.FireAndForget));
         }
     }
 

@@ -3,11 +3,11 @@ using ClearingHouse.Domain.Tokens;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Tokens;
-using ClearingHouse.Server.Hosting;
+using ClearingHouse.Storage.Redis.Caching;
 using Orleans.Serialization;
 using StackExchange.Redis;
 
-namespace ClearingHouse.Server.Tokens;
+namespace ClearingHouse.Storage.Redis.Tokens;
 
 /// <summary>
 /// The Cluster profile's <see cref="ITokenCache"/>: one Redis key per token (type + uid) holding the

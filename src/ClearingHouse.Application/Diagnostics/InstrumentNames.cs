@@ -1,0 +1,76 @@
+namespace ClearingHouse.Application.Diagnostics;
+
+/// <summary>
+/// The name of every instrument on the hub's one meter (<see cref="HubMetrics.MeterName"/>), in one place. Dashboards,
+/// alert rules, docs and tests use these names: never change one (add a new instrument instead).
+/// </summary>
+public static class InstrumentNames
+{
+    // Authentication.
+    /// <summary>Calls refused by authentication, tagged with <c>reason</c>.</summary>
+    public const string AuthFailures = "clearinghouse.auth.failures";
+
+    // Tokens and real-time authorization.
+    /// <summary>Authorization decisions, tagged <c>allowed</c> and <c>source</c>.</summary>
+    public const string TokenAuthorizations = "clearinghouse.tokens.authorizations";
+
+    /// <summary>EMSP answers for unknown or expired request ids (ignored), tagged <c>emsp</c>.</summary>
+    public const string TokenUnknownAnswers = "clearinghouse.tokens.msp.unknown_answers";
+
+    /// <summary>Channels the hub ended because of the EMSP's behaviour, tagged <c>reason</c>.</summary>
+    public const string TokenChannelsCut = "clearinghouse.tokens.msp.channels_cut";
+
+    /// <summary>Tokens not applied because another EMSP owns them.</summary>
+    public const string TokenConflicts = "clearinghouse.tokens.conflicts";
+
+    /// <summary>Open authorization channels on this silo.</summary>
+    public const string TokenOpenChannels = "clearinghouse.tokens.msp.open_channels";
+
+    /// <summary>Token grain activations served by the Redis token cache, tagged <c>result</c> (hit, miss, bypass).</summary>
+    public const string TokenCacheReads = "clearinghouse.tokens.cache.reads";
+
+    // Status routing and locations.
+    /// <summary>Status updates received, tagged <c>outcome</c> (accepted, stale, rejected).</summary>
+    public const string StatusUpdates = "clearinghouse.status.updates";
+
+    /// <summary>Status events written to subscribers.</summary>
+    public const string StatusEventsDelivered = "clearinghouse.status.events_delivered";
+
+    /// <summary>Subscribers cut because their bounded queue overflowed.</summary>
+    public const string StatusSubscriberOverflows = "clearinghouse.status.subscriber_overflows";
+
+    /// <summary>Open status subscriptions on this silo.</summary>
+    public const string StatusSubscribers = "clearinghouse.status.subscribers";
+
+    /// <summary>Resync signals sent (cursor older than retention, or feed restarted).</summary>
+    public const string StatusResyncs = "clearinghouse.status.resyncs";
+
+    /// <summary>GetLocation reads by snapshot cache result (<c>result</c>: hit, miss, bypass).</summary>
+    public const string LocationSnapshotCacheReads = "clearinghouse.locations.snapshot_cache_reads";
+
+    // Sessions and commands.
+    /// <summary>Session writes, tagged <c>result</c> (created, updated, unchanged, stale).</summary>
+    public const string SessionWrites = "clearinghouse.sessions.writes";
+
+    /// <summary>Stuck sessions found by the last scan of this silo's monitor.</summary>
+    public const string SessionsStuck = "clearinghouse.sessions.stuck";
+
+    /// <summary>Commands sent, tagged <c>type</c> and <c>delivery</c>.</summary>
+    public const string CommandsSent = "clearinghouse.commands.sent";
+
+    // CDRs.
+    /// <summary>CDRs submitted, tagged <c>outcome</c> (accepted, duplicate, rejected, mismatch).</summary>
+    public const string CdrsSubmitted = "clearinghouse.cdrs.submitted";
+
+    /// <summary>Time to validate, price and durably store one batch of CDRs.</summary>
+    public const string CdrBatchDuration = "clearinghouse.cdrs.batch.duration";
+
+    /// <summary>Open SubscribeCdrs streams on this silo.</summary>
+    public const string CdrSubscribers = "clearinghouse.cdrs.subscribers";
+
+    /// <summary>CDR subscribers cut because their queue stayed full.</summary>
+    public const string CdrSubscriberOverflows = "clearinghouse.cdrs.subscriber_overflows";
+
+    /// <summary>CDRs written to SubscribeCdrs streams.</summary>
+    public const string CdrsDelivered = "clearinghouse.cdrs.delivered";
+}
