@@ -50,6 +50,9 @@ public sealed class CdrDurabilityTests
         {
             await using var a = await HubHost.StartClusterAsync(clusterId, postgres, operatorSecret);
             await using var b = await HubHost.StartClusterAsync(clusterId, postgres, operatorSecret);
+            // Both silos know each other before the batch goes through both (what a load balancer's readiness does).
+            await a.WaitForActiveSilosAsync(2, TimeSpan.FromSeconds(60));
+            await b.WaitForActiveSilosAsync(2, TimeSpan.FromSeconds(60));
             var roaming = await Roaming.SetUpAsync(a);
             await new TariffService.TariffServiceClient(roaming.CpoChannel(a)).PutTariffAsync(new PutTariffRequest { OcpiJson = Roaming.MinPriceTariff });
             var batch = new SubmitCdrBatchRequest();

@@ -96,6 +96,34 @@ public sealed class HubHost : IHubEndpoint, IAsyncDisposable
         });
     }
 
+    /// <summary>
+    /// Waits until this silo's membership view lists <paramref name="silos"/> active silos (a silo that just joined is
+    /// known to the others through the membership table and gossip a moment later; a call routed before that may get
+    /// Unavailable, which a client retries). Fails with the view it saw after <paramref name="timeout"/>.
+    /// </summary>
+    public async Task WaitForActiveSilosAsync(int silos, TimeSpan timeout)
+    {
+        var membership = _app.Services.GetRequiredService<Orleans.Runtime.IClusterMembershipService>();
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var active = membership.CurrentSnapshot.Members.Values.Count(m => m.Status == Orleans.Runtime.SiloStatus.Active);
+            if (active >= silos)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(100, cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"after {timeout} the silo at {Address} sees {active} active silos, not {silos}: {string.Join(", ", membership.CurrentSnapshot.Members.Values.Select(m => $"{m.SiloAddress} {m.Status}"))}");
+            }
+        }
+    }
+
     /// <summary>Stops the hub gracefully.</summary>
     public async ValueTask DisposeAsync()
     {
