@@ -1,3 +1,5 @@
+using ClearingHouse.Grains.Credentials;
+using ClearingHouse.Application.Access;
 using ClearingHouse.Application.Hosting;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;
@@ -101,6 +103,11 @@ public sealed class CoreCluster : IAsyncLifetime
         await Grains.GetGrain<IPartyRegistryGrain>(IPartyRegistryGrain.Key).Register(key, name ?? party);
         return key;
     }
+
+    /// <summary>The identity of <paramref name="party"/> calling with a credential issued to it now (a real one, as open
+    /// streams are checked against the party's credentials).</summary>
+    public async Task<CallerIdentity> CallerAsync(PartyKey party) =>
+        new(party, (await Grains.GetGrain<IPartyCredentialsGrain>(party.ToString()).Issue()).Credential.Id);
 
     /// <summary>Sets an open-ended agreement between <paramref name="cpo"/> and <paramref name="emsp"/>, valid from now.</summary>
     public Task AgreeAsync(PartyKey cpo, PartyKey emsp) =>

@@ -221,7 +221,8 @@ public sealed class AuthorizationCoreTests(CoreCluster hub) : IClassFixture<Core
             await hub.WaitForDirectoryAsync(v => v.GetParty(emsp) is not null);
         }
 
-        return (new CallerIdentity(cpo, "test"), new CallerIdentity(emsp, "test"));
+        // Real credentials: LiveAccess closes the EMSP's channel of a credential the party does not hold.
+        return (await hub.CallerAsync(cpo), await hub.CallerAsync(emsp));
     }
 
     private async Task<string> PutAsync(CallerIdentity emsp, WhitelistType whitelist)
