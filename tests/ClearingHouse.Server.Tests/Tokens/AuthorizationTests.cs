@@ -32,6 +32,7 @@ public sealed class AuthorizationHubFixture : IAsyncLifetime
 }
 
 /// <summary>Authorize over real gRPC: every whitelist type against every EMSP behaviour, agreements, and channel abuse.</summary>
+[Collection(TimingSensitive.Name)]
 public sealed class AuthorizationTests(AuthorizationHubFixture fixture) : IClassFixture<AuthorizationHubFixture>
 {
     private const int Deadline = AuthorizationHubFixture.DeadlineMs;
