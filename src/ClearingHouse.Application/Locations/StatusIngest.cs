@@ -92,6 +92,7 @@ public sealed class StatusIngestSummary
 /// </summary>
 public sealed partial class StatusIngest(
     IGrainFactory grains,
+    StatusPublisher publisher,
     LocationMetrics metrics,
     HubClock clock,
     IOptions<LocationsOptions> options,
@@ -232,6 +233,8 @@ public sealed partial class StatusIngest(
         }
 
         var results = await Task.WhenAll(calls);
+        // The grains queued what they accepted; it goes to the feed now, in one call, not one per location.
+        publisher.FlushNow(cpo.ToString());
         for (var k = 0; k < results.Length; k++)
         {
             for (var j = 0; j < indices[k].Count; j++)

@@ -15,31 +15,43 @@ namespace ClearingHouse.Grains.Locations;
 public sealed partial class StatusWriteBehind(ILocationStore store, IOptions<LocationsOptions> options, ILogger<StatusWriteBehind> logger)
     : BackgroundService
 {
-    private readonly Lock _lock = new();
+    // Striped by location: the grains of one streamed message hand in at once, and one silo-wide lock made their
+    // turns queue behind one another. A location always maps to the same stripe, so its newer-only merge holds.
+    private const int StripeCount = 32;
+    private readonly Stripe[] _stripes = CreateStripes();
     private readonly SemaphoreSlim _flushGate = new(1, 1);
-    private Dictionary<string, Dictionary<string, EvseStatusRow>> _pending = new(StringComparer.Ordinal);
 
     /// <summary>How many EVSE statuses wait to be written.</summary>
     public int PendingCount
     {
         get
         {
-            lock (_lock)
+            var count = 0;
+            foreach (var stripe in _stripes)
             {
-                return _pending.Values.Sum(d => d.Count);
+                lock (stripe.Lock)
+                {
+                    foreach (var byEvse in stripe.Pending.Values)
+                    {
+                        count += byEvse.Count;
+                    }
+                }
             }
+
+            return count;
         }
     }
 
     /// <summary>Queues accepted statuses of one location.</summary>
     public void Enqueue(string locationKey, ReadOnlySpan<EvseStatusRow> rows)
     {
-        lock (_lock)
+        var stripe = StripeOf(locationKey);
+        lock (stripe.Lock)
         {
-            if (!_pending.TryGetValue(locationKey, out var byEvse))
+            if (!stripe.Pending.TryGetValue(locationKey, out var byEvse))
             {
                 byEvse = new Dictionary<string, EvseStatusRow>(StringComparer.Ordinal);
-                _pending[locationKey] = byEvse;
+                stripe.Pending[locationKey] = byEvse;
             }
 
             foreach (var row in rows)
@@ -55,9 +67,10 @@ public sealed partial class StatusWriteBehind(ILocationStore store, IOptions<Loc
     /// <summary>Statuses of a location not yet written (for a grain activating before the flush).</summary>
     public IReadOnlyList<EvseStatusRow> PendingFor(string locationKey)
     {
-        lock (_lock)
+        var stripe = StripeOf(locationKey);
+        lock (stripe.Lock)
         {
-            return _pending.TryGetValue(locationKey, out var byEvse) ? [.. byEvse.Values] : [];
+            return stripe.Pending.TryGetValue(locationKey, out var byEvse) ? [.. byEvse.Values] : [];
         }
     }
 
@@ -67,19 +80,25 @@ public sealed partial class StatusWriteBehind(ILocationStore store, IOptions<Loc
         await _flushGate.WaitAsync(cancellationToken);
         try
         {
-            Dictionary<string, Dictionary<string, EvseStatusRow>> batch;
-            lock (_lock)
+            var batch = new List<KeyValuePair<string, Dictionary<string, EvseStatusRow>>>();
+            foreach (var stripe in _stripes)
             {
-                if (_pending.Count == 0)
+                lock (stripe.Lock)
                 {
-                    return;
+                    if (stripe.Pending.Count > 0)
+                    {
+                        batch.AddRange(stripe.Pending);
+                        stripe.Pending = new Dictionary<string, Dictionary<string, EvseStatusRow>>(StringComparer.Ordinal);
+                    }
                 }
-
-                batch = _pending;
-                _pending = new Dictionary<string, Dictionary<string, EvseStatusRow>>(StringComparer.Ordinal);
             }
 
-            var rows = batch.Values.SelectMany(d => d.Values).ToArray();
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            var rows = batch.SelectMany(d => d.Value.Values).ToArray();
             try
             {
                 await store.WriteStatusesAsync(rows, cancellationToken);
@@ -146,6 +165,27 @@ public sealed partial class StatusWriteBehind(ILocationStore store, IOptions<Loc
         catch (OperationCanceledException)
         {
         }
+    }
+
+    private static Stripe[] CreateStripes()
+    {
+        var stripes = new Stripe[StripeCount];
+        for (var i = 0; i < stripes.Length; i++)
+        {
+            stripes[i] = new Stripe();
+        }
+
+        return stripes;
+    }
+
+    private Stripe StripeOf(string locationKey) =>
+        _stripes[(StringComparer.Ordinal.GetHashCode(locationKey) & int.MaxValue) % StripeCount];
+
+    private sealed class Stripe
+    {
+        public Lock Lock { get; } = new();
+
+        public Dictionary<string, Dictionary<string, EvseStatusRow>> Pending { get; set; } = new(StringComparer.Ordinal);
     }
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "Stopped before {Count} queued EVSE statuses were written (an immediate stop); CPOs resend on reconnect")]
