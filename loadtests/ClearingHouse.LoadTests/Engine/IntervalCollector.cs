@@ -56,6 +56,9 @@ public sealed class IntervalCollector
     /// <summary>The counters summed over the measured intervals.</summary>
     public Metrics.Totals MeasuredTotals => _measured;
 
+    /// <summary>The first message of each kind of error seen in the run (warm-up included).</summary>
+    public IReadOnlyDictionary<string, string> FirstErrorMessages => _metrics.FirstMessages;
+
     /// <summary>Collects until <paramref name="finished"/> completes, then takes the last, partial interval.</summary>
     public async Task RunAsync(Task finished)
     {
@@ -126,7 +129,7 @@ public sealed class IntervalCollector
         {
             if (errors[i] != 0)
             {
-                result[((StatusCode)i).ToString()] = errors[i];
+                result[i == Metrics.ScenarioCheckIndex ? Metrics.ScenarioCheck : ((StatusCode)i).ToString()] = errors[i];
             }
         }
 

@@ -77,6 +77,14 @@ public static class LoadTestRunner
 
             var folder = ReportWriter.Write(report, options.OutputDirectory);
             ConsoleProgress.PrintSummary(report, folder);
+            // Even with --quiet: a failed run names each kind of error by its first message (CI logs show why).
+            if (!report.Passed || run.Errors > 0)
+            {
+                foreach (var (kind, message) in run.FirstErrors)
+                {
+                    await Console.Error.WriteLineAsync($"first {kind} error: {message}");
+                }
+            }
             if (run.Interrupted)
             {
                 return ExitCodes.Interrupted;

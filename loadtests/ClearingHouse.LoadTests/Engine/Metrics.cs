@@ -14,7 +14,16 @@ public sealed class Metrics
     /// <summary>Latencies are recorded in microseconds, up to 10 minutes.</summary>
     public const long HighestMicros = 600_000_000;
 
-    private static readonly int CodeCount = Enum.GetValues<StatusCode>().Max(c => (int)c) + 1;
+    /// <summary>The error slot of a failure that is no gRPC status: a scenario's own check, a client-side exception.</summary>
+    public const string ScenarioCheck = "ScenarioCheck";
+
+    private static readonly int CodeCount = Enum.GetValues<StatusCode>().Max(c => (int)c) + 2; // + the ScenarioCheck slot
+
+    /// <summary>The index of <see cref="ScenarioCheck"/> in <see cref="Totals.ErrorsByCode"/>.</summary>
+    public static int ScenarioCheckIndex => CodeCount - 1;
+
+    // The first message of each kind of error (a status code name, or ScenarioCheck), so a failed run says why.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _firstMessages = new(StringComparer.Ordinal);
 
     private readonly Recorder _latency = NewRecorder();
     private readonly Recorder _service = NewRecorder();
@@ -50,11 +59,30 @@ public sealed class Metrics
         Interlocked.Decrement(ref _inFlight);
     }
 
-    public void RecordFailure(StatusCode code)
+    public void RecordFailure(StatusCode code, string? message = null)
     {
         Interlocked.Increment(ref _errors[(int)code]);
         Interlocked.Decrement(ref _inFlight);
+        if (message is not null && !_firstMessages.ContainsKey(code.ToString()))
+        {
+            _firstMessages.TryAdd(code.ToString(), message);
+        }
     }
+
+    /// <summary>Counts a failure that is no gRPC status (a scenario's check threw), keeping the first message of it.</summary>
+    public void RecordCheckFailure(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        Interlocked.Increment(ref _errors[ScenarioCheckIndex]);
+        Interlocked.Decrement(ref _inFlight);
+        if (!_firstMessages.ContainsKey(ScenarioCheck))
+        {
+            _firstMessages.TryAdd(ScenarioCheck, $"{exception.GetType().Name}: {exception.Message}");
+        }
+    }
+
+    /// <summary>The first message seen of each kind of error (by status code name, or <see cref="ScenarioCheck"/>).</summary>
+    public IReadOnlyDictionary<string, string> FirstMessages => new SortedDictionary<string, string>(_firstMessages, StringComparer.Ordinal);
 
     /// <summary>Totals since the start, for the reporter to take differences of.</summary>
     public Totals ReadTotals()

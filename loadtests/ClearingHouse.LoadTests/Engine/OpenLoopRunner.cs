@@ -155,17 +155,18 @@ public static class OpenLoopRunner
         }
         catch (RpcException e)
         {
-            metrics.RecordFailure(e.StatusCode);
+            metrics.RecordFailure(e.StatusCode, e.Status.Detail);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
-            metrics.RecordFailure(StatusCode.Cancelled);
+            metrics.RecordFailure(StatusCode.Cancelled, e.Message);
         }
 #pragma warning disable CA1031 // Any failure of one call is counted, never allowed to end the run.
-        catch (Exception)
+        catch (Exception e)
 #pragma warning restore CA1031
         {
-            metrics.RecordFailure(StatusCode.Unknown);
+            // A scenario's own check (an ack not ACCEPTED, a missing delivery): named, with its message, not Unknown.
+            metrics.RecordCheckFailure(e);
         }
     }
 }
@@ -193,6 +194,7 @@ internal static class PhaseAssembler
             Ok = totals.Ok,
             Errors = totals.Errors,
             ErrorsByCode = IntervalCollector.ByCode(totals.ErrorsByCode),
+            FirstErrors = collector.FirstErrorMessages,
             Throughput = measuredSeconds > 0 ? Math.Round(totals.Ok / measuredSeconds, 1) : 0,
             ErrorRate = attempted > 0 ? (double)(totals.Errors + totals.Dropped) / attempted : 0,
             Latency = LatencySummary.From(collector.OverallLatency),
