@@ -32,7 +32,7 @@ public static class LoadTestRunner
             {
                 await log.WriteLineAsync("calibration: empty in-process gRPC handler, same connections, same engine");
                 var calibrationOptions = options with { Duration = options.Duration < CalibrationOpenRun ? options.Duration : CalibrationOpenRun };
-                var (calibrationSaturation, calibrationRun, _) = await LoadAsync(
+                var (calibrationSaturation, calibrationRun, _, _) = await LoadAsync(
                     new CalibrateScenario(), new ScenarioContext(calibrationOptions, null, log), calibrationOptions, findMax: true, cancellationToken);
                 calibration = new CalibrationResult { RawCapacity = calibrationSaturation!.Throughput, HalfLoad = calibrationRun };
             }
