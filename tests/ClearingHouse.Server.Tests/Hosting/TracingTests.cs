@@ -30,27 +30,47 @@ public sealed class TracingTests
         await pair.PutAsync("TRACED-1", WhitelistType.Allowed);
         await using var msp = await MspSimulator.OpenAsync(pair.EmspChannel, MspBehaviour.Allow);
 
-        // The CPO's own trace, as its client would send it (W3C trace context over gRPC).
-        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
-        var response = await pair.CpoTokens.AuthorizeAsync(
-            new AuthorizeRequest { Uid = "TRACED-1", Type = TokenType.Rfid, Location = new LocationReferences { LocationId = "LOC1" } },
-            new Metadata { { "traceparent", $"00-{traceId}-00f067aa0ba902b7-01" } },
-            deadline: DateTime.UtcNow.AddSeconds(30));
-        Assert.Equal(DecisionSource.MspRealTime, response.Source);
-
         // Server span of the call, Orleans' grain calls, the ask, the write to the EMSP's channel, the journal's commit.
-        var spans = await receiver.WaitForAsync(
-            traceId,
-            s => s.Any(x => x.Name == "clearinghouse.authorization.deliver_to_emsp") && s.Any(x => x.Name == "clearinghouse.authorization.record"),
-            TimeSpan.FromSeconds(60));
+        var names = await AuthorizeTracedAsync(pair, receiver, "TRACED-1");
 
-        var names = spans.Select(s => s.Name).ToList();
         Assert.Contains(names, n => n.Contains("TokenService/Authorize", StringComparison.Ordinal));
         Assert.Contains("clearinghouse.authorization.ask_emsp", names);
         Assert.Contains(names, n => n.Contains("ITokenGrain", StringComparison.Ordinal) || n.Contains("TokenGrain", StringComparison.Ordinal));
-        var byId = spans.ToDictionary(s => s.SpanId);
-        var delivery = spans.Single(s => s.Name == "clearinghouse.authorization.deliver_to_emsp");
-        Assert.True(byId.ContainsKey(delivery.ParentSpanId), $"the delivery's parent is not in the trace: {string.Join(", ", names)}");
+    }
+
+    [Fact]
+    public async Task Authorize_CpoOnOneSiloEmspChannelOnTheOther_OneTraceAcrossSilos()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        var clusterId = $"ch-trace-{Guid.NewGuid():N}";
+        var operatorSecret = ClearingHouse.Domain.Credentials.CredentialSecret.Generate(party: null).Text;
+        var postgres = await TestServices.CreateDatabaseAsync();
+        try
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["Telemetry:TracingEnabled"] = "true",
+                ["Telemetry:OtlpProtocol"] = "HttpProtobuf",
+                ["Telemetry:OtlpEndpoint"] = $"{receiver.Address}v1/traces",
+            };
+            await using var a = await HubHost.StartClusterAsync(clusterId, postgres, operatorSecret, settings);
+            await using var b = await HubHost.StartClusterAsync(clusterId, postgres, operatorSecret, settings);
+            await a.WaitForActiveSilosAsync(2, TimeSpan.FromSeconds(60));
+            await b.WaitForActiveSilosAsync(2, TimeSpan.FromSeconds(60));
+
+            // The CPO calls silo A; the EMSP's only channel is on silo B.
+            var pair = await RoamingPair.CreateAsync(a, emspHub: b);
+            await pair.PutAsync("TRACED-2", WhitelistType.Never);
+            await using var msp = await MspSimulator.OpenAsync(pair.EmspChannel, MspBehaviour.Allow);
+            var names = await AuthorizeTracedAsync(pair, receiver, "TRACED-2");
+
+            // The ask went through the EMSP's channel registry grain to silo B's hub, and B's write joined the trace.
+            Assert.Contains(names, n => n.Contains("MspChannel", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await TestServices.DropDatabaseAsync(postgres);
+        }
     }
 
     [Fact]
@@ -71,6 +91,29 @@ public sealed class TracingTests
 
         // The hub has stopped (an exporter flushes at shutdown): had it traced anything, it would be here by now.
         Assert.Empty(receiver.Spans);
+    }
+
+    // The CPO authorizes inside a trace of its own, as its client would send it (W3C trace context over gRPC); waits
+    // until the receiver has the write to the EMSP's channel and the journal's commit in that trace, checks that the
+    // write's parent span is in it too, and returns the trace's span names.
+    private static async Task<List<string>> AuthorizeTracedAsync(RoamingPair pair, OtlpReceiver receiver, string uid)
+    {
+        var traceId = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        var response = await pair.CpoTokens.AuthorizeAsync(
+            new AuthorizeRequest { Uid = uid, Type = TokenType.Rfid, Location = new LocationReferences { LocationId = "LOC1" } },
+            new Metadata { { "traceparent", $"00-{traceId}-00f067aa0ba902b7-01" } },
+            deadline: DateTime.UtcNow.AddSeconds(30));
+        Assert.Equal(DecisionSource.MspRealTime, response.Source);
+
+        var spans = await receiver.WaitForAsync(
+            traceId,
+            s => s.Any(x => x.Name == "clearinghouse.authorization.deliver_to_emsp") && s.Any(x => x.Name == "clearinghouse.authorization.record"),
+            TimeSpan.FromSeconds(60));
+        var names = spans.Select(s => s.Name).ToList();
+        var byId = spans.ToDictionary(s => s.SpanId);
+        var delivery = spans.Single(s => s.Name == "clearinghouse.authorization.deliver_to_emsp");
+        Assert.True(byId.ContainsKey(delivery.ParentSpanId), $"the delivery's parent is not in the trace: {string.Join(", ", names)}");
+        return names;
     }
 }
 
