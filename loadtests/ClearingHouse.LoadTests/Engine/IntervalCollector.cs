@@ -22,7 +22,7 @@ public sealed class IntervalCollector
     private readonly Func<double, double?> _targetRateAt;
     private readonly Action<IntervalSample> _onInterval;
     private readonly List<IntervalSample> _samples = [];
-    private Metrics.Totals _measured = new(0, 0, 0, new long[17]);
+    private Metrics.Totals _measured = new(0, 0, 0, new long[Metrics.ScenarioCheckIndex + 1]);
 
     /// <param name="drainIsMeasured">
     /// True for an open run: calls that arrived in the measured time and finish after it still count
@@ -55,6 +55,12 @@ public sealed class IntervalCollector
 
     /// <summary>The counters summed over the measured intervals.</summary>
     public Metrics.Totals MeasuredTotals => _measured;
+
+    /// <summary>The first message of each kind of error seen in the run (warm-up included).</summary>
+    public IReadOnlyDictionary<string, string> FirstErrorMessages => _metrics.FirstMessages;
+
+    /// <summary>The outcomes of the arrivals intended in the measured window (open runs); null for closed runs.</summary>
+    public Metrics.Totals? WindowTotals => _metrics.ReadWindowTotals();
 
     /// <summary>Collects until <paramref name="finished"/> completes, then takes the last, partial interval.</summary>
     public async Task RunAsync(Task finished)
@@ -126,7 +132,7 @@ public sealed class IntervalCollector
         {
             if (errors[i] != 0)
             {
-                result[((StatusCode)i).ToString()] = errors[i];
+                result[i == Metrics.ScenarioCheckIndex ? Metrics.ScenarioCheck : ((StatusCode)i).ToString()] = errors[i];
             }
         }
 

@@ -32,12 +32,12 @@ public static class LoadTestRunner
             {
                 await log.WriteLineAsync("calibration: empty in-process gRPC handler, same connections, same engine");
                 var calibrationOptions = options with { Duration = options.Duration < CalibrationOpenRun ? options.Duration : CalibrationOpenRun };
-                var (calibrationSaturation, calibrationRun, _) = await LoadAsync(
+                var (calibrationSaturation, calibrationRun, _, _) = await LoadAsync(
                     new CalibrateScenario(), new ScenarioContext(calibrationOptions, null, log), calibrationOptions, findMax: true, cancellationToken);
                 calibration = new CalibrationResult { RawCapacity = calibrationSaturation!.Throughput, HalfLoad = calibrationRun };
             }
 
-            var (saturation, run, figures) = await LoadAsync(scenario, context, options, options.FindMax, cancellationToken);
+            var (saturation, run, figures, p99Figure) = await LoadAsync(scenario, context, options, options.FindMax, cancellationToken);
             if (scenario is CalibrateScenario && saturation is not null)
             {
                 calibration = new CalibrationResult { RawCapacity = saturation.Throughput, HalfLoad = run };
@@ -53,11 +53,11 @@ public static class LoadTestRunner
                     Profile = saturation is null ? options.Profile : RateProfileKind.Constant,
                 };
                 await log.WriteLineAsync("calibration: the empty handler again, at the scenario's offered rate");
-                var (_, calibrationRun, _) = await LoadAsync(new CalibrateScenario(), new ScenarioContext(sameRate, null, log), sameRate, findMax: false, cancellationToken);
+                var (_, calibrationRun, _, _) = await LoadAsync(new CalibrateScenario(), new ScenarioContext(sameRate, null, log), sameRate, findMax: false, cancellationToken);
                 calibration = calibration with { SameRate = calibrationRun };
             }
 
-            var thresholds = ThresholdEvaluator.Evaluate(options, run);
+            var thresholds = ThresholdEvaluator.Evaluate(options, run, figures, p99Figure);
             var report = new RunReport
             {
                 Scenario = scenario.Name,
@@ -77,6 +77,14 @@ public static class LoadTestRunner
 
             var folder = ReportWriter.Write(report, options.OutputDirectory);
             ConsoleProgress.PrintSummary(report, folder);
+            // Even with --quiet: a failed run names each kind of error by its first message (CI logs show why).
+            if (!report.Passed || run.Errors > 0)
+            {
+                foreach (var (kind, message) in run.FirstErrors)
+                {
+                    await Console.Error.WriteLineAsync($"first {kind} error: {message}");
+                }
+            }
             if (run.Interrupted)
             {
                 return ExitCodes.Interrupted;
@@ -107,7 +115,7 @@ public static class LoadTestRunner
         }
     }
 
-    private static async Task<(PhaseResult? Saturation, PhaseResult Run, IReadOnlyDictionary<string, double>? Figures)> LoadAsync(
+    private static async Task<(PhaseResult? Saturation, PhaseResult Run, IReadOnlyDictionary<string, double>? Figures, string? P99Figure)> LoadAsync(
         IScenario scenario, ScenarioContext context, RunOptions options, bool findMax, CancellationToken cancellationToken)
     {
         var progress = new ConsoleProgress(options.Quiet);
@@ -142,15 +150,17 @@ public static class LoadTestRunner
         var openedAt = DateTime.UtcNow;
         var result = await OpenLoopRunner.RunAsync(run, profile, Plan("open", options, options.Duration, progress), cancellationToken);
         IReadOnlyDictionary<string, double>? figures = null;
+        string? p99Figure = null;
         if (run is IScenarioFigures source)
         {
             // The measured window of the open run in wall-clock time, for figures the scenario
             // measures itself (for example what its subscribers received, by send time).
             var from = openedAt + options.Warmup;
             figures = await source.CollectFiguresAsync(from, from + options.Duration, cancellationToken);
+            p99Figure = source.P99TargetFigure;
         }
 
-        return (saturation, result, figures);
+        return (saturation, result, figures, p99Figure);
     }
 
     private static LoadPlan Plan(string name, RunOptions options, TimeSpan measured, ConsoleProgress progress) =>

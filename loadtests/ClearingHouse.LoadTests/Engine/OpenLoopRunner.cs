@@ -30,6 +30,8 @@ public static class OpenLoopRunner
         var metrics = new Metrics();
         using var hardStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var start = Stopwatch.GetTimestamp();
+        var measureFrom = start + (long)(plan.Warmup.TotalSeconds * Stopwatch.Frequency);
+        metrics.SetMeasuredWindow(measureFrom, measureFrom + (long)(plan.Duration.TotalSeconds * Stopwatch.Frequency));
         var collector = new IntervalCollector(
             metrics,
             start,
@@ -110,7 +112,7 @@ public static class OpenLoopRunner
 
             while (next <= now && next < endTicks)
             {
-                if (metrics.TryAdmit(plan.MaxInFlight))
+                if (metrics.TryAdmit(plan.MaxInFlight, start + (long)next))
                 {
                     ThreadPool.UnsafeQueueUserWorkItem(new Arrival(run, metrics, connection, start + (long)next, plan.CallTimeout, stop), preferLocal: false);
                 }
@@ -155,17 +157,18 @@ public static class OpenLoopRunner
         }
         catch (RpcException e)
         {
-            metrics.RecordFailure(e.StatusCode);
+            metrics.RecordFailure(e.StatusCode, e.Status.Detail, intendedTimestamp);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
-            metrics.RecordFailure(StatusCode.Cancelled);
+            metrics.RecordFailure(StatusCode.Cancelled, e.Message, intendedTimestamp);
         }
 #pragma warning disable CA1031 // Any failure of one call is counted, never allowed to end the run.
-        catch (Exception)
+        catch (Exception e)
 #pragma warning restore CA1031
         {
-            metrics.RecordFailure(StatusCode.Unknown);
+            // A scenario's own check (an ack not ACCEPTED, a missing delivery): named, with its message, not Unknown.
+            metrics.RecordCheckFailure(e, intendedTimestamp);
         }
     }
 }
@@ -175,7 +178,8 @@ internal static class PhaseAssembler
 {
     public static PhaseResult Build(LoadPlan plan, string mode, string target, IntervalCollector collector, TimeSpan measured, bool interrupted)
     {
-        var totals = collector.MeasuredTotals;
+        // Open runs: the outcomes of exactly the arrivals intended in the window (ok never exceeds arrivals).
+        var totals = collector.WindowTotals ?? collector.MeasuredTotals;
         // An interrupted run was measured only until it stopped.
         var measuredSeconds = interrupted
             ? Math.Round(collector.Samples.Where(s => s.Phase == "measure").Sum(s => s.EndSeconds - s.StartSeconds), 3)
@@ -193,6 +197,7 @@ internal static class PhaseAssembler
             Ok = totals.Ok,
             Errors = totals.Errors,
             ErrorsByCode = IntervalCollector.ByCode(totals.ErrorsByCode),
+            FirstErrors = collector.FirstErrorMessages,
             Throughput = measuredSeconds > 0 ? Math.Round(totals.Ok / measuredSeconds, 1) : 0,
             ErrorRate = attempted > 0 ? (double)(totals.Errors + totals.Dropped) / attempted : 0,
             Latency = LatencySummary.From(collector.OverallLatency),

@@ -86,6 +86,12 @@ public static class ReportWriter
         {
             md.AppendLine("Errors by status: " + string.Join(", ", errors.Select(e => $"{e.Key} {e.Value}")));
             md.AppendLine();
+            foreach (var (kind, message) in r.Run.FirstErrors)
+            {
+                md.AppendLine($"- first {kind}: {message}");
+            }
+
+            md.AppendLine();
         }
 
         md.AppendLine(r.Thresholds.Count == 0 ? "No thresholds given." : "| threshold | limit | actual | result |");

@@ -96,6 +96,9 @@ public sealed record PhaseResult
 
     public required IReadOnlyDictionary<string, long> ErrorsByCode { get; init; }
 
+    /// <summary>The first message of each kind of error (a status code name, or ScenarioCheck for a scenario's own check).</summary>
+    public IReadOnlyDictionary<string, string> FirstErrors { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Successful calls per second over the measured time.</summary>
     public required double Throughput { get; init; }
 

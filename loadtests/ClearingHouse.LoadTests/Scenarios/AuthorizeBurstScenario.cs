@@ -132,8 +132,13 @@ public sealed class AuthorizeBurstScenario : IScenario
     // never moves tokens between EMSPs), so each run needs uids of its own.
     private static string Uid(string emsp, bool never, int i) => $"{emsp}{(never ? "N" : "A")}{i.ToString("D8", CultureInfo.InvariantCulture)}";
 
-    private sealed class Run(TestPartyProvisioner provisioner, ConnectionSet connections, RoamingPair pair, int tokens, double mspShare, TimeSpan latency, bool silent, TextWriter log) : IScenarioRun
+    private sealed class Run(TestPartyProvisioner provisioner, ConnectionSet connections, RoamingPair pair, int tokens, double mspShare, TimeSpan latency, bool silent, TextWriter log) : IScenarioRun, IScenarioFigures
     {
+        // Service time (send to answer, microseconds) of each kind of decision, apart: the hub's own answer and the
+        // EMSP's real-time one have different targets, and one mixed histogram hides both.
+        private readonly LongConcurrentHistogram _hubAnswered = new(1, 60_000_000, 3);
+        private readonly LongConcurrentHistogram _mspAnswered = new(1, 60_000_000, 3);
+
         private readonly Metadata _cpo = Bearer.Headers(pair.Cpo.Secret);
         // Microseconds past the EMSP's deadline at which a timed-out request's fallback arrived (silent mode).
         private readonly LongConcurrentHistogram _late = new(1, 60_000_000, 3);
@@ -186,6 +191,11 @@ public sealed class AuthorizeBurstScenario : IScenario
                 throw new RpcException(new Status(StatusCode.Aborted, $"expected {expectedAllowed} from {expected}, got {response.Authorization.Allowed} from {response.Source}"));
             }
 
+            if (started >= _measureFrom)
+            {
+                (viaMsp ? _mspAnswered : _hubAnswered).RecordValue(Math.Max(1, (long)elapsed.TotalMicroseconds));
+            }
+
             if (viaMsp && silent && started >= _measureFrom)
             {
                 // Seen from the CPO, so it includes the call's own way there and back: an upper bound.
@@ -197,6 +207,23 @@ public sealed class AuthorizeBurstScenario : IScenario
 
                 _late.RecordValue(Math.Max(1, late));
             }
+        }
+
+        public Task<IReadOnlyDictionary<string, double>> CollectFiguresAsync(DateTime measuredFromUtc, DateTime measuredToUtc, CancellationToken cancellationToken)
+        {
+            var figures = new Dictionary<string, double>();
+            foreach (var (name, histogram) in new[] { ("hub-answered", _hubAnswered), (silent ? "fallback (EMSP silent)" : "EMSP-answered", _mspAnswered) })
+            {
+                figures[$"{name} decisions"] = histogram.TotalCount;
+                if (histogram.TotalCount > 0)
+                {
+                    figures[$"{name} p50 ms (service time)"] = histogram.GetValueAtPercentile(50) / 1000.0;
+                    figures[$"{name} p99 ms (service time)"] = histogram.GetValueAtPercentile(99) / 1000.0;
+                    figures[$"{name} max ms (service time)"] = histogram.GetMaxValue() / 1000.0;
+                }
+            }
+
+            return Task.FromResult<IReadOnlyDictionary<string, double>>(figures);
         }
 
         public async ValueTask DisposeAsync()

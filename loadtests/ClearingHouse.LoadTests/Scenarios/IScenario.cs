@@ -54,6 +54,12 @@ public interface IScenarioFigures
     /// <paramref name="measuredFromUtc"/>). Names ending in "/s" are rates and are also quoted as ratios of R.
     /// </summary>
     Task<IReadOnlyDictionary<string, double>> CollectFiguresAsync(DateTime measuredFromUtc, DateTime measuredToUtc, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The figure (a p99 in ms) that <c>--max-p99</c> gates when the scenario's target names one (status-storm's target
+    /// is the end-to-end delay, not the send-to-ack latency of a message); null gates the per-arrival latency.
+    /// </summary>
+    string? P99TargetFigure => null;
 }
 
 /// <summary>What a scenario gets from the engine.</summary>

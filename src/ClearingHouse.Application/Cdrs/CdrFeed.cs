@@ -120,6 +120,7 @@ public sealed class CdrFeed(ICdrStore store, ICdrFeedStore feed, CdrSubscription
                 SingleReader = true,
                 SingleWriter = true,
             });
+            subscription.Queue = queue.Reader;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var reading = ReadAheadAsync(subscription, position, queue.Writer, stop.Token);
             try
@@ -152,7 +153,7 @@ public sealed class CdrFeed(ICdrStore store, ICdrFeedStore feed, CdrSubscription
         }
         catch (SubscriberTooSlowException)
         {
-            hub.Overflowed();
+            hub.Overflowed(queue.CanCount ? queue.Count : 1);
             var o = options.Value;
             throw new HubException(HubErrorCode.ResourceExhausted,
                 $"subscriber too slow: {o.SubscriberQueueCdrs} CDRs queued for more than {o.SubscriberStallTimeout.TotalSeconds:0.###} s; reconnect with resume_cursor {delivered}");

@@ -69,7 +69,11 @@ public sealed partial class CdrIngestor
         _logger = logger;
         var meter = meters.Create(HubMetrics.MeterName);
         _cdrs = meter.CreateCounter<long>(InstrumentNames.CdrsSubmitted, "{cdr}", "CDRs submitted, by outcome (accepted, duplicate, rejected, mismatch)");
-        _batchSeconds = meter.CreateHistogram<double>(InstrumentNames.CdrBatchDuration, "s", "Time to validate, price and durably store one batch of CDRs");
+        _batchSeconds = meter.CreateHistogram(InstrumentNames.CdrBatchDuration, unit: "s", description: "Time to validate, price and durably store one batch of CDRs (the acknowledgement time)", advice: HubMetrics.LatencyBuckets);
+        foreach (var outcome in OutcomeTags)
+        {
+            _cdrs.Add(0, outcome);
+        }
     }
 
     /// <summary>Serializes the hub's breakdown for storage (see <see cref="PricingResultJson"/>).</summary>
@@ -121,21 +125,25 @@ public sealed partial class CdrIngestor
     private void RecordBatch(CdrBatch batch, long started)
     {
         var rejected = batch.Documents.Count - batch.Accepted - batch.Duplicates;
-        Record(batch.Accepted, "accepted");
-        Record(batch.Duplicates, "duplicate");
-        Record(rejected, "rejected");
-        Record(batch.Mismatches, "mismatch");
+        Record(batch.Accepted, OutcomeTags[0]);
+        Record(batch.Duplicates, OutcomeTags[1]);
+        Record(rejected, OutcomeTags[2]);
+        Record(batch.Mismatches, OutcomeTags[3]);
         _batchSeconds.Record(_clock.Time.GetElapsedTime(started).TotalSeconds);
         LogBatch(_logger, batch.Cpo.ToString(), batch.Documents.Count, batch.Accepted, batch.Duplicates, rejected);
     }
 
-    private void Record(int count, string outcome)
+    private void Record(int count, KeyValuePair<string, object?> outcome)
     {
         if (count > 0)
         {
-            _cdrs.Add(count, new KeyValuePair<string, object?>("outcome", outcome));
+            _cdrs.Add(count, outcome);
         }
     }
+
+    // CdrAckStatus's names (and PriceCheckStatus's MISMATCH), as the CLI prints them; built once.
+    private static readonly KeyValuePair<string, object?>[] OutcomeTags =
+        [new("outcome", "ACCEPTED"), new("outcome", "DUPLICATE"), new("outcome", "REJECTED"), new("outcome", "MISMATCH")];
 
     private static CdrResult Reject(int index, string? id, IReadOnlyList<CdrValidationError> reasons) =>
         new(index, id, CdrOutcome.Rejected, reasons, null, null, "");

@@ -4,6 +4,7 @@ using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Cdrs;
+using ClearingHouse.Grains.Diagnostics;
 
 namespace ClearingHouse.Application.Cdrs;
 
@@ -11,6 +12,9 @@ namespace ClearingHouse.Application.Cdrs;
 public sealed class CdrSubscription(PartyKey emsp)
 {
     private readonly Channel<bool> _bell = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>The subscriber's read-ahead queue once its stream runs (the saturation gauge counts it).</summary>
+    public ChannelReader<CdrFeedMessage>? Queue { get; set; }
 
     /// <summary>The subscribing EMSP.</summary>
     public PartyKey Emsp { get; } = emsp;
@@ -51,17 +55,23 @@ public sealed partial class CdrSubscriptionHub : SiloRegistrations<string, CdrSu
     private readonly UpDownCounter<long> _subscribers;
     private readonly Counter<long> _overflows;
     private readonly Counter<long> _delivered;
+    private readonly QueueMetrics _queues;
 
     /// <summary>Creates the hub.</summary>
-    public CdrSubscriptionHub(SiloFanout fanout, IMeterFactory meters, ILogger<CdrSubscriptionHub> logger)
+    public CdrSubscriptionHub(SiloFanout fanout, IMeterFactory meters, QueueMetrics queues, ILogger<CdrSubscriptionHub> logger)
         : base(fanout)
     {
         ArgumentNullException.ThrowIfNull(meters);
+        ArgumentNullException.ThrowIfNull(queues);
+        _queues = queues;
         _logger = logger;
         var meter = meters.Create(HubMetrics.MeterName);
         _subscribers = meter.CreateUpDownCounter<long>(InstrumentNames.CdrSubscribers, "{subscriber}", "Open SubscribeCdrs streams on this silo");
         _overflows = meter.CreateCounter<long>(InstrumentNames.CdrSubscriberOverflows, "{subscriber}", "CDR subscribers cut because their queue stayed full");
         _delivered = meter.CreateCounter<long>(InstrumentNames.CdrsDelivered, "{cdr}", "CDRs written to SubscribeCdrs streams");
+        _subscribers.Add(0);
+        _overflows.Add(0);
+        _delivered.Add(0);
     }
 
     /// <summary>Silos renew every 30 s; the feed grain forgets a silo after 90 s without.</summary>
@@ -86,8 +96,15 @@ public sealed partial class CdrSubscriptionHub : SiloRegistrations<string, CdrSu
     /// <summary>Counts CDRs written to a stream.</summary>
     public void Delivered(int count) => _delivered.Add(count);
 
-    /// <summary>Counts a subscriber cut for being too slow.</summary>
-    public void Overflowed() => _overflows.Add(1);
+    /// <summary>Counts a subscriber cut for being too slow, and the <paramref name="droppedBatches"/> its queue held.</summary>
+    public void Overflowed(int droppedBatches)
+    {
+        _overflows.Add(1);
+        _queues.Dropped(HubQueue.CdrSubscriber, droppedBatches);
+    }
+
+    /// <summary>CDR batches read ahead for this silo's subscribers and not yet written (the saturation gauge reads it).</summary>
+    public long QueuedBatches => SumOverItems(static s => s.Queue is { CanCount: true } q ? q.Count : 0);
 
     /// <inheritdoc />
     public Task OnCdrsStored(string emsp)

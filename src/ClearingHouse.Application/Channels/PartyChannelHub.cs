@@ -46,6 +46,14 @@ public abstract class PartyChannelHub<TChannel, TMessage, TReply, TAsk, TObserve
     /// <summary>Every party that has (or had) channels on this silo.</summary>
     protected IEnumerable<KeyValuePair<PartyKey, KeyItems>> Parties => Held;
 
+    /// <summary>Messages queued in this silo's channel outboxes and not yet written (the saturation gauge reads it).</summary>
+    public long QueuedMessages => SumOverItems(static c => c.Outbox.Count);
+
+    /// <summary>Called when an open channel's full outbox refused a request (it then tries the next channel).</summary>
+    protected virtual void OnOutboxFull(TChannel channel)
+    {
+    }
+
     /// <summary>The reply when no channel could take the request.</summary>
     protected abstract TReply NoChannelReply { get; }
 
@@ -197,6 +205,11 @@ public abstract class PartyChannelHub<TChannel, TMessage, TReply, TAsk, TObserve
             var answer = new TaskCompletionSource<TReply?>(TaskCreationOptions.RunContinuationsAsynchronously);
             if (!channel.TrySend(requestId, message, answer))
             {
+                if (!channel.IsClosed)
+                {
+                    OnOutboxFull(channel);
+                }
+
                 continue;
             }
 

@@ -61,6 +61,23 @@ public abstract class SiloRegistrations<TKey, TItem, TObserver, TRegistry> : ISi
     }
 
     /// <summary>This silo's items of <paramref name="key"/>, if it has had any.</summary>
+    /// <summary>A sum over every item held on this silo (read by the saturation gauges at scrape time, never on a hot path).</summary>
+    protected long SumOverItems(Func<TItem, long> of)
+    {
+        ArgumentNullException.ThrowIfNull(of);
+        long total = 0;
+        foreach (var (_, group) in _byKey)
+        {
+            foreach (var item in group.Items)
+            {
+                total += of(item);
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>The items held under <paramref name="key"/> on this silo.</summary>
     protected bool TryGetItems(TKey key, [MaybeNullWhen(false)] out KeyItems items) => _byKey.TryGetValue(key, out items);
 
     /// <summary>Adds an item of <paramref name="key"/>; the first one registers this silo (true then) with the key's registry.</summary>

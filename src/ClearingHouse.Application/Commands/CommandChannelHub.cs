@@ -2,6 +2,7 @@ using System.Diagnostics;
 using ClearingHouse.Application.Channels;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Commands;
+using ClearingHouse.Grains.Diagnostics;
 using ClearingHouse.Grains.Options;
 using Microsoft.Extensions.Options;
 
@@ -20,6 +21,7 @@ public sealed record ChannelCommand(string CommandId, CommandKind Kind, PartyKey
 public sealed partial class CommandChannelHub(
     SiloFanout fanout,
     IOptions<CommandsOptions> options,
+    QueueMetrics queues,
     ILogger<CommandChannelHub> logger)
     : PartyChannelHub<PartyChannel<ChannelCommand, CommandReply>, ChannelCommand, CommandReply, CommandAsk, ICommandChannelObserver, ICommandChannelGrain>(fanout),
       ICommandChannelObserver
@@ -54,6 +56,9 @@ public sealed partial class CommandChannelHub(
     /// <inheritdoc />
     protected override void OnChannelClosed(PartyChannel<ChannelCommand, CommandReply> channel) =>
         LogChannelClosed(logger, channel.Party.ToString(), channel.Id);
+
+    /// <inheritdoc />
+    protected override void OnOutboxFull(PartyChannel<ChannelCommand, CommandReply> channel) => queues.Dropped(HubQueue.CommandChannelOutbox);
 
     /// <inheritdoc />
     protected override bool IsNoChannel(CommandReply reply) => reply.Delivery == CommandDeliveryKind.NoChannel;

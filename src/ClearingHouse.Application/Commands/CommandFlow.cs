@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ClearingHouse.Application.Access;
 using ClearingHouse.Application.Channels;
 using ClearingHouse.Application.Sessions;
@@ -49,6 +50,7 @@ public sealed partial class CommandFlow(
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(body);
+        var started = Stopwatch.GetTimestamp();
         var emsp = caller.RequireParty(PartyRole.Emsp);
         RequireCpo(cpo);
         var subject = await CheckAsync(emsp, cpo, kind, body);
@@ -66,7 +68,7 @@ public sealed partial class CommandFlow(
             ? CommandReply.Timeout
             : await channels.SendAsync(new CommandAsk { Cpo = cpo, CommandId = id, Kind = kind, Emsp = emsp, Body = body, Timeout = wait });
         await grain.SetResponse(reply);
-        metrics.CommandSent(kind.ToString(), reply.Delivery.ToString());
+        metrics.CommandSent(kind, reply.Delivery, started);
         LogCommand(logger, id, kind.ToString(), emsp.ToString(), cpo.ToString(), reply.Delivery.ToString(), reply.Response);
         if (kind == CommandKind.ReserveNow && reply.Delivery == CommandDeliveryKind.Answered && reply.Response == AcceptedResponse)
         {

@@ -9,6 +9,7 @@ using ClearingHouse.Application.Settlement;
 using ClearingHouse.Application.Tokens;
 using ClearingHouse.Application.Cdrs;
 using ClearingHouse.Application.Tariffs;
+using ClearingHouse.Application.Diagnostics;
 
 namespace ClearingHouse.Application.Hosting;
 
@@ -31,6 +32,7 @@ public static class ApplicationServiceCollectionExtensions
         services.AddOperationsCore(configuration);
         services.AddTariffsCore(configuration);
         services.AddCdrsCore(configuration);
+        services.AddDiagnosticsCore();
         return services;
     }
 }

@@ -1,5 +1,7 @@
 using ClearingHouse.Application.Diagnostics;
 using System.Diagnostics.Metrics;
+using ClearingHouse.Grains;
+using ClearingHouse.Grains.Diagnostics;
 
 namespace ClearingHouse.Application.Locations;
 
@@ -16,10 +18,17 @@ public sealed class LocationMetrics
     private readonly UpDownCounter<long> _subscribers;
     private readonly Counter<long> _snapshotReads;
     private readonly Counter<long> _resyncs;
+    private readonly Histogram<double> _deliveryDelay;
+    private readonly HubClock _clock;
+    private readonly QueueMetrics _queues;
 
-    /// <summary>Creates the instruments.</summary>
-    public LocationMetrics(IMeterFactory meterFactory)
+    /// <summary>Creates the instruments; every fixed tag combination starts at 0.</summary>
+    public LocationMetrics(IMeterFactory meterFactory, HubClock clock, QueueMetrics queues)
     {
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(queues);
+        _clock = clock;
+        _queues = queues;
         var meter = meterFactory.Create(HubMetrics.MeterName);
         _updates = meter.CreateCounter<long>(InstrumentNames.StatusUpdates, unit: "{update}", description: "EVSE status updates received");
         _delivered = meter.CreateCounter<long>(InstrumentNames.StatusEventsDelivered, unit: "{event}", description: "Status events written to subscribers");
@@ -27,6 +36,20 @@ public sealed class LocationMetrics
         _subscribers = meter.CreateUpDownCounter<long>(InstrumentNames.StatusSubscribers, unit: "{subscriber}", description: "Open status subscriptions");
         _snapshotReads = meter.CreateCounter<long>(InstrumentNames.LocationSnapshotCacheReads, unit: "{read}", description: "GetLocation reads by snapshot cache result");
         _resyncs = meter.CreateCounter<long>(InstrumentNames.StatusResyncs, unit: "{signal}", description: "Resync signals sent to subscribers");
+        _deliveryDelay = meter.CreateHistogram(InstrumentNames.StatusDeliveryDelay, unit: "s", description: "Time from the hub accepting a status to its message being written to a subscriber (oldest status of each message)", advice: HubMetrics.LatencyBuckets);
+        foreach (var outcome in (ReadOnlySpan<KeyValuePair<string, object?>>)[Accepted, Stale, Rejected])
+        {
+            _updates.Add(0, outcome);
+        }
+
+        _delivered.Add(0);
+        _overflows.Add(0);
+        _subscribers.Add(0);
+        _resyncs.Add(0);
+        foreach (var result in (ReadOnlySpan<string>)["hit", "miss", "bypass"])
+        {
+            _snapshotReads.Add(0, new KeyValuePair<string, object?>("result", result));
+        }
     }
 
     /// <summary>Counts the outcome of one stream message.</summary>
@@ -51,8 +74,19 @@ public sealed class LocationMetrics
     /// <summary>Counts delivered events.</summary>
     public void Delivered(int count) => _delivered.Add(count);
 
-    /// <summary>Counts a subscriber cut for overflow.</summary>
+    /// <summary>
+    /// Records the end-to-end delay of a message just written to a subscriber: from when the hub accepted its oldest
+    /// status (<paramref name="oldestReceivedTicks"/>, UTC ticks on the hub's clock) to now. One sample per message,
+    /// not per status, so a batch of a thousand costs one recording.
+    /// </summary>
+    public void DeliveryDelay(long oldestReceivedTicks) =>
+        _deliveryDelay.Record(Math.Max(0, _clock.UtcNow.UtcTicks - oldestReceivedTicks) / (double)TimeSpan.TicksPerSecond);
+
+    /// <summary>Counts a subscriber cut for overflow (once, when its call ends).</summary>
     public void Overflow() => _overflows.Add(1);
+
+    /// <summary>Counts the events a subscriber's full queue refused.</summary>
+    public void Dropped(int events) => _queues.Dropped(HubQueue.StatusSubscriber, events);
 
     /// <summary>Tracks open subscriptions.</summary>
     public void SubscriberOpened() => _subscribers.Add(1);

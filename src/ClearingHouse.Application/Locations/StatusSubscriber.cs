@@ -65,6 +65,9 @@ public sealed class StatusSubscriber
     /// <summary>Only these location ids; null means any.</summary>
     public IReadOnlySet<string>? LocationIds { get; }
 
+    /// <summary>Events queued and not yet taken by the writer loop (for the saturation gauge).</summary>
+    public int Queued => Math.Max(0, Volatile.Read(ref _queued));
+
     /// <summary>True once the queue overflowed; the call ends.</summary>
     public bool Overflowed => Volatile.Read(ref _overflowed) == 1;
 

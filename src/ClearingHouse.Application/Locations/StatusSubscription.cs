@@ -155,6 +155,17 @@ public sealed class StatusSubscription : IDisposable
         {
             case StatusChanges changes:
                 _metrics.Delivered(changes.Changes.Count);
+                if (changes.Changes.Count > 0)
+                {
+                    var oldest = long.MaxValue;
+                    for (var i = 0; i < changes.Changes.Count; i++)
+                    {
+                        oldest = Math.Min(oldest, changes.Changes[i].Event.ReceivedTicks);
+                    }
+
+                    _metrics.DeliveryDelay(oldest);
+                }
+
                 break;
             case StatusResync resync:
                 _metrics.Resync(resync.Cpos.Count);

@@ -97,6 +97,9 @@ public sealed partial class StatusSubscriptionHub(
         subscriber.Complete();
     }
 
+    /// <summary>Events queued for this silo's subscribers and not yet written (the saturation gauge reads it).</summary>
+    public long QueuedEvents => Held.SelectMany(static e => e.Value.Items).Distinct().Sum(static s => (long)s.Queued); // one subscriber is held once per CPO it follows
+
     /// <inheritdoc />
     public async Task OnBatch(FeedBatch batch)
     {
@@ -370,7 +373,7 @@ public sealed partial class StatusSubscriptionHub(
 
             if (!subscriber.Offer(new StatusDelivery(feed.Cpo, batch.Epoch, batch.LastSequence, events, Resync: false)) && subscriber.Overflowed)
             {
-                metrics.Overflow();
+                metrics.Dropped(events.Count);
             }
         }
     }

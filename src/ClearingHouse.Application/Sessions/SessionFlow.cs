@@ -198,7 +198,7 @@ public sealed partial class SessionFlow(
 
     private SessionWriteView Written(SessionWrite write, PartyKey cpo)
     {
-        metrics.Written(write.Verdict.ToString().ToLowerInvariant());
+        metrics.Written(write.Verdict);
         if (write.Verdict == SessionVerdict.Stale)
         {
             LogStale(logger, cpo.ToString(), write.Session.Id);

@@ -1,3 +1,5 @@
+using ClearingHouse.Application.Diagnostics;
+using System.Diagnostics;
 using ClearingHouse.Application.Access;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tokens;
@@ -101,6 +103,9 @@ public sealed partial class AuthorizationChannelCore(
     {
         await foreach (var request in channel.Outbox.ReadAllAsync(cancellationToken))
         {
+            // A span of the CPO's trace (not of this long-lived stream's): the delivery is a hop of the asking call.
+            using var span = request.Trace == default ? null : HubActivities.Source.StartActivity(HubActivities.DeliverToEmsp, ActivityKind.Producer, request.Trace);
+            span?.SetTag("clearinghouse.emsp", request.Ask.Token.Owner.ToString());
             await link.SendRequestAsync(request, cancellationToken);
         }
     }

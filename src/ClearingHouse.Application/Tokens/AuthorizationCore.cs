@@ -1,3 +1,5 @@
+using ClearingHouse.Application.Diagnostics;
+using System.Diagnostics;
 using ClearingHouse.Application.Access;
 using ClearingHouse.Application.Channels;
 using ClearingHouse.Domain.Parties;
@@ -77,6 +79,7 @@ public sealed class AuthorizationCore(
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(respond);
+        var started = Stopwatch.GetTimestamp();
         var cpo = caller.RequireParty(PartyRole.Cpo);
         Validate(query);
         var token = await tokenGrains.Get(query.Type, query.Uid).Get();
@@ -103,7 +106,14 @@ public sealed class AuthorizationCore(
                 // is recorded as final below and supersedes it.
                 var fallback = AuthorizationRules.Resolve(token.Facts, MspOutcome.Timeout);
                 provisional = journal.RecordAsync(Record(reference, cpo, token, query, fallback, clock.UtcNow + wait, provisional: true), cancellationToken);
-                reply = await channels.AskAsync(new MspAsk { Token = token, Cpo = cpo, LocationId = query.LocationId, EvseUids = [.. query.EvseUids], AuthorizationReference = reference, Timeout = wait });
+                var asked = Stopwatch.GetTimestamp();
+                using (var span = HubActivities.Source.StartActivity(HubActivities.AskEmsp))
+                {
+                    reply = await channels.AskAsync(new MspAsk { Token = token, Cpo = cpo, LocationId = query.LocationId, EvseUids = [.. query.EvseUids], AuthorizationReference = reference, Timeout = wait });
+                    span?.SetTag("clearinghouse.msp.outcome", reply.Kind.ToString());
+                }
+
+                metrics.MspAnswered(reply.Kind, asked);
             }
 
             timedOut = reply.Kind == MspOutcomeKind.Timeout;
@@ -114,6 +124,7 @@ public sealed class AuthorizationCore(
             }
         }
 
+        using var recording = HubActivities.Source.StartActivity(HubActivities.RecordDecision);
         try
         {
             if (provisional is not null && timedOut)
@@ -134,7 +145,7 @@ public sealed class AuthorizationCore(
             throw new HubException(HubErrorCode.Unavailable, "the hub could not record the authorization; retry");
         }
 
-        metrics.Decided(decision);
+        metrics.Decided(decision, started);
         return respond(new AuthorizationResult(decision, reference, info ?? HubInfo(decision, token is null, agreementActive), agreementActive ? token : null), state);
     }
 

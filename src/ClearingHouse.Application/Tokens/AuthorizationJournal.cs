@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using ClearingHouse.Grains.Diagnostics;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Tokens;
 using Microsoft.Extensions.Options;
@@ -11,10 +12,13 @@ namespace ClearingHouse.Application.Tokens;
 /// and releases them together. Under load a batch carries hundreds of decisions, so durability costs
 /// one disk flush per batch instead of one per call.
 /// </summary>
-public sealed partial class AuthorizationJournal(IAuthorizationStore store, IOptions<TokensOptions> options, ILogger<AuthorizationJournal> logger) : BackgroundService
+public sealed partial class AuthorizationJournal(IAuthorizationStore store, IOptions<TokensOptions> options, QueueMetrics queues, ILogger<AuthorizationJournal> logger) : BackgroundService
 {
     // Bounded so a stalled store makes callers wait (and time out) instead of growing memory.
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(100_000) { SingleReader = true });
+
+    /// <summary>Decisions waiting for the next group commit (the saturation gauge reads it).</summary>
+    public long Queued => _queue.Reader.Count;
 
     /// <summary>Stores a decision; completes once it is durable (canceled when <paramref name="cancellationToken"/> is, before that).</summary>
     public Task RecordAsync(AuthorizationRecord record, CancellationToken cancellationToken)
@@ -47,6 +51,7 @@ public sealed partial class AuthorizationJournal(IAuthorizationStore store, IOpt
                     records.Add(next.Record);
                 }
 
+                queues.Batch(HubQueue.AuthorizationJournal, records.Count);
                 try
                 {
                     await store.AppendAsync(records, CancellationToken.None);

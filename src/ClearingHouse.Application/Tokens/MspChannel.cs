@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ClearingHouse.Application.Channels;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tokens;
@@ -12,7 +13,8 @@ namespace ClearingHouse.Application.Tokens;
 /// <param name="RequestId">The hub-wide id the EMSP answers under.</param>
 /// <param name="Ask">The question: token, CPO, location, authorization reference.</param>
 /// <param name="Deadline">When the hub stops waiting for the answer (UTC).</param>
-public readonly record struct MspAuthorizationRequest(string RequestId, MspAsk Ask, DateTime Deadline);
+/// <param name="Trace">The trace of the CPO's call that asks (default when tracing is off), so the write to the EMSP joins it.</param>
+public readonly record struct MspAuthorizationRequest(string RequestId, MspAsk Ask, DateTime Deadline, ActivityContext Trace = default);
 
 /// <summary>
 /// One message an EMSP sent on its authorization channel, as the edge read it, unchecked: the core

@@ -65,6 +65,9 @@ public sealed partial class MspChannelHub(
     }
 
     /// <inheritdoc />
+    protected override void OnOutboxFull(MspChannel channel) => metrics.OutboxFull();
+
+    /// <inheritdoc />
     protected override bool IsNoChannel(MspReply reply) => reply.Kind == MspOutcomeKind.NoChannel;
 
     /// <inheritdoc />
@@ -84,7 +87,8 @@ public sealed partial class MspChannelHub(
         }
 
         // The edge builds its wire message from the ask when it writes the request.
-        var request = new MspAuthorizationRequest(NextId('r'), ask, DateTime.UtcNow + ask.Timeout);
+        // On another silo, Activity.Current is Orleans' span of the forwarded call: the CPO's trace crosses silos.
+        var request = new MspAuthorizationRequest(NextId('r'), ask, DateTime.UtcNow + ask.Timeout, Activity.Current?.Context ?? default);
         return SendOnChannelsAsync(group, request.RequestId, request, started, ask.Timeout);
     }
 

@@ -1,3 +1,4 @@
+using ClearingHouse.Grains.Diagnostics;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Parties;
@@ -14,6 +15,7 @@ public static class GrainsServiceCollectionExtensions
     public static IServiceCollection AddClearingHouseGrains(this IServiceCollection services, IConfiguration configuration)
     {
         services.TryAddSingleton(HubClock.System);
+        services.TryAddSingleton<QueueMetrics>();
         services.AddValidatedOptions<PartyDirectoryOptions, PartyDirectoryOptionsValidator>(configuration, PartyDirectoryOptions.Section);
         services.AddSingleton<PartyDirectory>();
         // What location grains use on their silo: the feeds' publisher and the status write-behind (ILocationStore

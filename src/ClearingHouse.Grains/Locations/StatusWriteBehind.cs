@@ -1,3 +1,4 @@
+using ClearingHouse.Grains.Diagnostics;
 using ClearingHouse.Grains.Options;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -12,7 +13,7 @@ namespace ClearingHouse.Grains.Locations;
 /// deactivate (which a clean shutdown does for all), and it flushes when the host stops, so a clean
 /// restart loses nothing; a crash loses at most one interval, which the CPO resends (DESIGN.md).
 /// </summary>
-public sealed partial class StatusWriteBehind(ILocationStore store, IOptions<LocationsOptions> options, ILogger<StatusWriteBehind> logger)
+public sealed partial class StatusWriteBehind(ILocationStore store, IOptions<LocationsOptions> options, QueueMetrics queues, ILogger<StatusWriteBehind> logger)
     : BackgroundService
 {
     // Striped by location: the grains of one streamed message hand in at once, and one silo-wide lock made their
@@ -99,6 +100,7 @@ public sealed partial class StatusWriteBehind(ILocationStore store, IOptions<Loc
             }
 
             var rows = batch.SelectMany(d => d.Value.Values).ToArray();
+            queues.Batch(HubQueue.StatusWriteBehind, rows.Length);
             try
             {
                 await store.WriteStatusesAsync(rows, cancellationToken);

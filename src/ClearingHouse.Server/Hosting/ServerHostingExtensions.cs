@@ -26,7 +26,7 @@ using ClearingHouse.Grains.Tokens;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Orleans.Configuration;
-using OpenTelemetry.Metrics;
+using ClearingHouse.Server.Telemetry;
 
 namespace ClearingHouse.Server.Hosting;
 
@@ -56,7 +56,6 @@ public static class ServerHostingExtensions
         builder.Services.AddClearingHouseCdrs(builder.Configuration);
         builder.Services.AddClearingHouseSettlement(builder.Configuration);
         builder.Services.AddClearingHouseSessions(builder.Configuration);
-        builder.Services.AddSingleton<HubMetrics>();
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
         builder.Services.AddSingleton<IOperatorCredential>(sp => sp.GetRequiredService<OperatorCredential>());
 
@@ -74,11 +73,7 @@ public static class ServerHostingExtensions
         builder.Services.AddGrpcHealthChecks().AddCheck<SiloHealthCheck>("silo");
         UseGuardedBinder(builder.Services);
 
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(HubMetrics.MeterName)
-            .AddAspNetCoreInstrumentation()
-            .AddRuntimeInstrumentation()
-            .AddPrometheusExporter());
+        builder.AddClearingHouseTelemetry();
         return builder;
     }
 
@@ -88,6 +83,7 @@ public static class ServerHostingExtensions
         var settings = app.Services.GetRequiredService<HubSettings>();
         // Create the operator credential (and log where it is) at start, not on the first call.
         _ = app.Services.GetRequiredService<OperatorCredential>();
+        app.UseClearingHouseTelemetry();
         app.UseMiddleware<AuthenticationMiddleware>();
 
         app.MapGrpcService<PartyAdminGrpcService>();
@@ -185,6 +181,12 @@ public static class ServerHostingExtensions
     {
         builder.UseOrleans(silo =>
         {
+            if (builder.Configuration.GetValue<bool>($"{TelemetryOptions.Section}:{nameof(TelemetryOptions.TracingEnabled)}"))
+            {
+                // W3C trace context rides on every grain call, so a trace continues across silos.
+                silo.AddActivityPropagation();
+            }
+
             var s = settings.Silo;
             switch (settings.Hub.Profile)
             {

@@ -1,3 +1,4 @@
+using ClearingHouse.Grains.Diagnostics;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
@@ -39,6 +40,16 @@ namespace ClearingHouse.Storage.Postgres.Cdrs;
 /// </remarks>
 public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : ICdrStore, ICdrFeedStore
 {
+    private readonly QueueMetrics? _queues;
+
+    /// <summary>Creates the store, reporting its group-commit queue's depth and batch sizes.</summary>
+    public PostgresCdrStore(PostgresConnectionFactory connections, QueueMetrics queues)
+        : this(connections)
+    {
+        ArgumentNullException.ThrowIfNull(queues);
+        _queues = queues;
+        queues.TrackDepth(HubQueue.CdrGroupCommit, () => _queue.Count);
+    }
 
     private const string Columns =
         "cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, start_time, end_time, currency, total_excl, total_incl, " +
@@ -153,6 +164,7 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
                 StartWriterIfNeeded();
             }
 
+            _queues?.Batch(HubQueue.CdrGroupCommit, rows);
             try
             {
                 var results = await WriteGroupAsync(group, rows);

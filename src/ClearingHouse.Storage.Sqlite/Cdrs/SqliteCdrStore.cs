@@ -1,3 +1,4 @@
+using ClearingHouse.Grains.Diagnostics;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
@@ -20,6 +21,17 @@ namespace ClearingHouse.Storage.Sqlite.Cdrs;
 /// </remarks>
 public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrStore, ICdrFeedStore
 {
+    private readonly QueueMetrics? _queues;
+
+    /// <summary>Creates the store, reporting its group-commit queue's depth and batch sizes.</summary>
+    public SqliteCdrStore(SqliteConnectionFactory connections, QueueMetrics queues)
+        : this(connections)
+    {
+        ArgumentNullException.ThrowIfNull(queues);
+        _queues = queues;
+        queues.TrackDepth(HubQueue.CdrGroupCommit, () => _queue.Count);
+    }
+
     private const string Columns =
         "cpo_country, cpo_party, cdr_id, emsp_country, emsp_party, start_time, end_time, currency, total_excl, total_incl, " +
         "credit, credit_reference_id, tariff_id, price_check, hub_price, received_at, ocpi_json";
@@ -84,6 +96,7 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
                 continue;
             }
 
+            _queues?.Batch(HubQueue.CdrGroupCommit, rows);
             try
             {
                 var results = await connections.ExecuteWriteAsync((connection, _) => Task.FromResult(WriteGroup(connection, group, rows)));

@@ -5,17 +5,23 @@ namespace ClearingHouse.Server.Tests.LoadTests;
 
 /// <summary>
 /// A short run of each load-test scenario against a real hub, asserting that it completes with no
-/// error (exit code 0 with --max-error-rate 0). Speed is measured by the tool itself, never here.
+/// error (exit code 0 with --max-error-rate 0). Speed is measured by the tool itself, never here. A failure prints
+/// the tool's report: errors by status and the first message of each kind.
 /// </summary>
 public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixture<EmbeddedHubFixture>
 {
+    // Each call's deadline and the time in-flight calls get after the last arrival. The tool's 5 s defaults suit a
+    // benchmark; on a CI machine at load 17 a call can take longer, and a deadline or a cancellation is then counted as
+    // an error that says nothing about the hub. Zero errors are still required: only how long one may take changes.
+    private const string SlowMachineDeadline = "60s";
+
     [Fact]
     public async Task Calibrate_ShortRun_CompletesWithoutErrors()
     {
         using var output = new TempDirectory();
-        var code = await LoadTestCommand.RunAsync(["calibrate", "--rate", "300", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+        var code = await LoadTestCommand.RunAsync(["calibrate", "--rate", "300", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--call-timeout", SlowMachineDeadline, "--grace", SlowMachineDeadline, "--quiet", "--out", output.Path]);
 
-        Assert.Equal(0, code);
+        await AssertPassedAsync(code, output.Path);
         Assert.True(File.Exists(Path.Combine(output.Path, "report.json")));
     }
 
@@ -24,9 +30,9 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
     {
         using var output = new TempDirectory();
         var code = await LoadTestCommand.RunAsync(["whoami", "--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret,
-            "--rate", "300", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+            "--rate", "300", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--call-timeout", SlowMachineDeadline, "--grace", SlowMachineDeadline, "--quiet", "--out", output.Path]);
 
-        Assert.Equal(0, code);
+        await AssertPassedAsync(code, output.Path);
         Assert.True(File.Exists(Path.Combine(output.Path, "report.md")));
     }
 
@@ -35,9 +41,9 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
     {
         using var output = new TempDirectory();
         var code = await LoadTestCommand.RunAsync(["session-lifecycle", "--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret,
-            "--rate", "20", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+            "--rate", "20", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--call-timeout", SlowMachineDeadline, "--grace", SlowMachineDeadline, "--quiet", "--out", output.Path]);
 
-        Assert.Equal(0, code);
+        await AssertPassedAsync(code, output.Path);
         Assert.True(File.Exists(Path.Combine(output.Path, "report.md")));
     }
 
@@ -47,9 +53,9 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
         // Defaults: 1 CPO with 1000 locations x 10 EVSEs, 1 subscriber on the same hub.
         using var output = new TempDirectory();
         var code = await LoadTestCommand.RunAsync(["status-storm", "--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret,
-            "--batch", "10", "--rate", "100", "--connections", "2", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+            "--batch", "10", "--rate", "100", "--connections", "2", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--call-timeout", SlowMachineDeadline, "--grace", SlowMachineDeadline, "--quiet", "--out", output.Path]);
 
-        Assert.Equal(0, code);
+        await AssertPassedAsync(code, output.Path);
         using var report = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output.Path, "report.json")));
         var figures = report.RootElement.GetProperty("figures");
         Assert.Equal(0, figures.GetProperty("subscriber errors").GetDouble());
@@ -68,9 +74,9 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
         await using var hub = await HubHost.StartEmbeddedAsync(data.Path);
         using var output = new TempDirectory();
         var code = await LoadTestCommand.RunAsync(["cdr-flood", "--hub", hub.Address.ToString(), "--credential", hub.OperatorSecret,
-            "--rate", "20", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+            "--rate", "20", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--call-timeout", SlowMachineDeadline, "--grace", SlowMachineDeadline, "--quiet", "--out", output.Path]);
 
-        Assert.Equal(0, code);
+        await AssertPassedAsync(code, output.Path);
         Assert.True(File.Exists(Path.Combine(output.Path, "report.json")));
     }
 
@@ -85,9 +91,9 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
             await using var hub = await HubHost.StartEmbeddedAsync(data.Path);
             using var output = new TempDirectory();
             var code = await LoadTestCommand.RunAsync(["cdr-flood", "--hub", hub.Address.ToString(), "--credential", hub.OperatorSecret,
-                "--rate", "20", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+                "--rate", "20", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--call-timeout", SlowMachineDeadline, "--grace", SlowMachineDeadline, "--quiet", "--out", output.Path]);
 
-            Assert.Equal(0, code);
+            await AssertPassedAsync(code, output.Path);
             Assert.True(File.Exists(Path.Combine(output.Path, "report.json")));
         }
         finally
@@ -108,9 +114,9 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
         {
             using var output = new TempDirectory();
             var code = await LoadTestCommand.RunAsync(["authorize-burst", "--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret,
-                "--rate", "100", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+                "--rate", "100", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--call-timeout", SlowMachineDeadline, "--grace", SlowMachineDeadline, "--quiet", "--out", output.Path]);
 
-            Assert.Equal(0, code);
+            await AssertPassedAsync(code, output.Path);
             Assert.True(File.Exists(Path.Combine(output.Path, "report.md")));
         }
         finally
@@ -126,9 +132,9 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
     {
         using var output = new TempDirectory();
         var code = await LoadTestCommand.RunAsync(["roaming-day", "--hub", fixture.Hub.Address.ToString(), "--credential", fixture.Hub.OperatorSecret,
-            "--rate", "60", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--quiet", "--out", output.Path]);
+            "--rate", "60", "--duration", "2s", "--warmup", "500ms", "--max-error-rate", "0", "--call-timeout", SlowMachineDeadline, "--grace", SlowMachineDeadline, "--quiet", "--out", output.Path]);
 
-        Assert.Equal(0, code);
+        await AssertPassedAsync(code, output.Path);
         Assert.True(File.Exists(Path.Combine(output.Path, "report.md")));
     }
 
@@ -140,5 +146,19 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
             "--rate", "100", "--duration", "2s", "--quiet", "--out", output.Path]).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(2, code);
+    }
+
+    // Exit code 0, or a failure that explains itself: the report's errors by status and the first message of each kind
+    // (a TRX keeps the assertion message, not the tool's console output).
+    private static async Task AssertPassedAsync(int code, string outputFolder)
+    {
+        if (code == 0)
+        {
+            return;
+        }
+
+        var report = Path.Combine(outputFolder, "report.md");
+        var why = File.Exists(report) ? await File.ReadAllTextAsync(report) : $"no report in {outputFolder}";
+        Assert.Fail($"the load tool exited with {code}, not 0.{Environment.NewLine}{why}");
     }
 }
