@@ -99,7 +99,8 @@ public sealed class LocationsCoreTests(CoreCluster hub) : IClassFixture<CoreClus
             await hub.WaitForDirectoryAsync(v => v.GetParty(emsp) is not null);
         }
 
-        return (new CallerIdentity(cpo, "test"), new CallerIdentity(emsp, "test"));
+        // Real credentials: LiveAccess closes an open stream whose credential the party does not hold.
+        return (await hub.CallerAsync(cpo), await hub.CallerAsync(emsp));
     }
 
     private static LocationData Data(CallerIdentity owner, string id, EvseStatus status = EvseStatus.Available, DateTimeOffset? at = null) => new()
