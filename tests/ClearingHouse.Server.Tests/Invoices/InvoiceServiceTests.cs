@@ -71,7 +71,7 @@ public sealed class InvoiceServiceTests(EmbeddedHubFixture fixture) : IClassFixt
     {
         var roaming = await SetUpAsync();
         var statement = await CloseDayAsync(roaming);
-        Assert.Equal((0, 4, 0.50m), (statement.InvoicedCount, statement.NotInvoicedCount, D(statement.NotInvoiced.ExclVat)));
+        Assert.Equal((0, 4, 1.00m), (statement.InvoicedCount, statement.NotInvoicedCount, D(statement.NotInvoiced.ExclVat)));
         var record = Record("R-1", roaming.Emsp, [Line("A", "0.50", "0.55"), Line("B", "0.5"), Line("B-CR", "-0.50", "-0.55")], Total("0.50", "0.55"));
         record.StatementNumber = statement.Number;
 
@@ -81,7 +81,7 @@ public sealed class InvoiceServiceTests(EmbeddedHubFixture fixture) : IClassFixt
         Assert.True(response.Created);
         Assert.All(response.Lines, l => Assert.Equal(InvoiceLineStatus.Accepted, l.Status));
         Assert.Equal(("R-1", roaming.Cpo, roaming.Emsp, statement.Number), (response.Record.Id, response.Record.Owner, response.Record.Counterparty, response.Record.StatementNumber));
-        Assert.Equal(["0.55", "0.55", "-0.55"], response.Record.Cdrs.Select(l => l.Amount.InclVat)); // B's incl. VAT taken from the CDR
+        Assert.Equal([0.55m, 0.55m, -0.55m], response.Record.Cdrs.Select(l => D(l.Amount.InclVat))); // B's incl. VAT taken from the CDR
         var shown = await GetDayAsync(roaming, roaming.EmspSecret);
         Assert.Equal((3, 0.50m, 0.55m), (shown.InvoicedCount, D(shown.Invoiced.ExclVat), D(shown.Invoiced.InclVat)));
         Assert.Equal((1, 0.50m), (shown.NotInvoicedCount, D(shown.NotInvoiced.ExclVat)));
@@ -98,7 +98,7 @@ public sealed class InvoiceServiceTests(EmbeddedHubFixture fixture) : IClassFixt
         var roaming = await SetUpAsync();
         var record = Record("R-BAD", roaming.Emsp,
             [Line("NOPE", "1"), Line("M", "7"), Line("A", "0.50", currency: "USD"), Line("B", "0.40"), Line("C", "0.50"), Line("C", "0.50")],
-            Total("9.40"), Total("0.50", currency: "USD"));
+            Total("9.00"), Total("0.50", currency: "USD"));
 
         var response = await SubmitAsync(roaming.CpoSecret, record);
 
