@@ -10,6 +10,7 @@ using ClearingHouse.Grains.Settlement;
 using ClearingHouse.Storage.Sqlite;
 using ClearingHouse.Storage.Sqlite.Invoices;
 using ClearingHouse.Storage.Sqlite.Settlement;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ClearingHouse.Application.Tests.Settlement;
 
