@@ -29,6 +29,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(CdrsCommands.Create(context));
         root.Subcommands.Add(StatementsCommands.Create(context));
         root.Subcommands.Add(DisputesCommands.Create(context));
+        root.Subcommands.Add(InvoicesCommands.Create(context));
         root.Subcommands.Add(OpsCommands.Create(context));
         root.Subcommands.Add(HealthCommands.CreateHealth(context));
         root.Subcommands.Add(HealthCommands.CreateWhoAmI(context));

@@ -1,11 +1,12 @@
 namespace ClearingHouse.Application.Settlement;
 
-/// <summary>Registers the settlement flow: statements and disputes.</summary>
+/// <summary>Registers the settlement flow: statements, disputes, invoice reconciliation.</summary>
 internal static class SettlementHosting
 {
     /// <summary>
-    /// Adds the <see cref="StatementBuilder"/>, the <see cref="OperatorAudit"/>, <see cref="StatementFlow"/> and
-    /// <see cref="DisputeFlow"/>. The host registers the settlement store of its profile and binds <c>Settlement</c>.
+    /// Adds the <see cref="StatementBuilder"/>, the <see cref="OperatorAudit"/>, <see cref="StatementFlow"/>,
+    /// <see cref="DisputeFlow"/> and <see cref="Invoices.InvoiceFlow"/>. The host registers the settlement and invoice
+    /// stores of its profile and binds <c>Settlement</c>.
     /// </summary>
     internal static IServiceCollection AddSettlementCore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -13,6 +14,7 @@ internal static class SettlementHosting
         services.AddSingleton<OperatorAudit>();
         services.AddSingleton<StatementFlow>();
         services.AddSingleton<DisputeFlow>();
+        services.AddSingleton<Invoices.InvoiceFlow>();
         return services;
     }
 }

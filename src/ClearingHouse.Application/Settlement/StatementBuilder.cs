@@ -1,4 +1,5 @@
 using ClearingHouse.Application.Cdrs;
+using ClearingHouse.Application.Settlement.Invoices;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ClearingHouse.Domain.Settlement;
@@ -6,6 +7,7 @@ using ClearingHouse.Domain.Tariffs;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Cdrs;
 using ClearingHouse.Grains.Errors;
+using ClearingHouse.Grains.Invoices;
 using ClearingHouse.Grains.Settlement;
 
 namespace ClearingHouse.Application.Settlement;
@@ -15,7 +17,11 @@ namespace ClearingHouse.Application.Settlement;
 /// <param name="Totals">The figures.</param>
 /// <param name="LineCount">How many lines.</param>
 /// <param name="Closed">The closed header, or null while live.</param>
-public sealed record StatementView(StatementKey Key, StatementTotals Totals, int LineCount, ClosedStatement? Closed);
+public sealed record StatementView(StatementKey Key, StatementTotals Totals, int LineCount, ClosedStatement? Closed)
+{
+    /// <summary>How much of the payable lines is invoiced (see <see cref="StatementInvoicing"/>); null where not computed (lists).</summary>
+    public StatementInvoicing? Invoicing { get; init; }
+}
 
 /// <summary>
 /// Builds statements from stored CDRs, page by page (a large period never sits in memory). The lines of a statement
@@ -23,9 +29,9 @@ public sealed record StatementView(StatementKey Key, StatementTotals Totals, int
 /// statement settled (adjustments, in period order), then the CDRs of the period. A CDR counts as disputed while its
 /// dispute is OPEN or DECLINED, or when the hub flagged it MISMATCH and it has no dispute yet: the hub then opens one
 /// itself (lazily, after the statement is built). Disputed CDRs are never settled: they carry over as adjustments
-/// until their dispute is settled.
+/// until their dispute is settled. Every view shows how much of the payable lines is invoiced (<see cref="StatementInvoicing"/>).
 /// </summary>
-public sealed partial class StatementBuilder(ICdrStore cdrs, ISettlementStore store, HubClock clock, ILogger<StatementBuilder> logger)
+public sealed partial class StatementBuilder(ICdrStore cdrs, ISettlementStore store, IInvoiceStore invoices, HubClock clock, ILogger<StatementBuilder> logger)
 {
     private static readonly JsonSerializerOptions TotalsJson = new(JsonSerializerDefaults.General);
 
@@ -35,21 +41,24 @@ public sealed partial class StatementBuilder(ICdrStore cdrs, ISettlementStore st
         var closed = await store.ListClosedAsync(key.Cpo, key.Emsp, key.Currency, cancellationToken);
         if (closed.FirstOrDefault(s => s.Key == key) is { } exact)
         {
-            return View(exact);
+            return await WithInvoicingAsync(View(exact), cancellationToken);
         }
 
         ThrowIfOverlapping(key, closed);
         var totals = new StatementTotals();
         var lines = 0;
         var mismatches = new List<StoredCdr>();
+        var tally = new InvoicedTally(invoices, key.Cpo);
         await foreach (var line in LinesAsync(key, closed, mismatches, cancellationToken))
         {
             totals = totals.Plus(line);
             lines++;
+            await tally.AddAsync(line, cancellationToken);
         }
 
+        await tally.FlushAsync(cancellationToken);
         await OpenHubDisputesAsync(mismatches, cancellationToken);
-        return new StatementView(key, totals, lines, null);
+        return new StatementView(key, totals, lines, null) { Invoicing = StatementInvoicing.Of(totals.Payable, tally.Sum) };
     }
 
     /// <summary>Closes the period (or returns the statement that closed it) and opens the hub's disputes it found.</summary>
@@ -80,7 +89,15 @@ public sealed partial class StatementBuilder(ICdrStore cdrs, ISettlementStore st
             await OpenHubDisputesAsync(mismatches, cancellationToken);
         }
 
-        return (View(statement), created);
+        return (await WithInvoicingAsync(View(statement), cancellationToken), created);
+    }
+
+    /// <summary>A closed statement's view with what is invoiced of the CDRs it settled.</summary>
+    public async Task<StatementView> WithInvoicingAsync(StatementView view, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        var invoiced = view.Closed is { } closed ? await invoices.SumInvoicedOnStatementAsync(closed.Number, cancellationToken) : InvoicedSum.None;
+        return view with { Invoicing = StatementInvoicing.Of(view.Totals.Payable, invoiced) };
     }
 
     /// <summary>The view of a closed statement.</summary>

@@ -154,5 +154,10 @@ public static class StatementsCommands
             x.Section.Total.ExclVat, x.Section.Total.InclVat,
         ]);
         printer.Line($"amount due  {s.AmountDue.ExclVat} {cur} excl. VAT, {s.AmountDue.InclVat} {cur} incl. VAT (disputed CDRs not included)");
+        if (s.Invoiced is { } invoiced && s.NotInvoiced is { } notInvoiced)
+        {
+            printer.Line($"invoiced    {s.InvoicedCount} CDRs, {invoiced.ExclVat} {cur} excl. VAT, {invoiced.InclVat} {cur} incl. VAT");
+            printer.Line($"not invoiced {s.NotInvoicedCount} CDRs, {notInvoiced.ExclVat} {cur} excl. VAT, {notInvoiced.InclVat} {cur} incl. VAT");
+        }
     }
 }

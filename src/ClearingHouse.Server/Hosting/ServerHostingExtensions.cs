@@ -11,6 +11,7 @@ using ClearingHouse.Server.Cdrs;
 using ClearingHouse.Server.Commands;
 using ClearingHouse.Server.Grpc;
 using ClearingHouse.Server.Identity;
+using ClearingHouse.Server.Invoices;
 using ClearingHouse.Server.Locations;
 using ClearingHouse.Server.Operations;
 using ClearingHouse.Server.Options;
@@ -94,6 +95,7 @@ public static class ServerHostingExtensions
         app.MapGrpcService<CdrGrpcService>();
         app.MapGrpcService<SettlementGrpcService>();
         app.MapGrpcService<DisputeGrpcService>();
+        app.MapGrpcService<InvoiceGrpcService>();
         app.MapGrpcService<OpsGrpcService>();
         app.MapGrpcService<SessionGrpcService>();
         app.MapGrpcService<CommandGrpcService>();

@@ -39,6 +39,14 @@ public static class SettlementMapping
             AmountDue = Price(t.AmountDue(key.Currency), key.Currency),
             LineCount = view.LineCount,
         };
+        if (view.Invoicing is { } invoicing)
+        {
+            proto.InvoicedCount = invoicing.InvoicedCount;
+            proto.Invoiced = Price(invoicing.Invoiced, key.Currency);
+            proto.NotInvoicedCount = invoicing.NotInvoicedCount;
+            proto.NotInvoiced = Price(invoicing.NotInvoiced, key.Currency);
+        }
+
         if (view.Closed is { } closed)
         {
             proto.Number = closed.Number;

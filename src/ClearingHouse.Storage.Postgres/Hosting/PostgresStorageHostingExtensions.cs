@@ -1,5 +1,6 @@
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Cdrs;
+using ClearingHouse.Grains.Invoices;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
@@ -7,6 +8,7 @@ using ClearingHouse.Grains.Settlement;
 using ClearingHouse.Grains.Tokens;
 using ClearingHouse.Storage.Relational.Hosting;
 using ClearingHouse.Storage.Postgres.Cdrs;
+using ClearingHouse.Storage.Postgres.Invoices;
 using ClearingHouse.Storage.Postgres.Locations;
 using ClearingHouse.Storage.Postgres.Operations;
 using ClearingHouse.Storage.Postgres.Sessions;
@@ -29,7 +31,7 @@ public static class PostgresStorageHostingExtensions
     /// Adds every store of the PostgreSQL backend over one database: the grain storage (see
     /// <see cref="AddClearingHousePostgresStorage(IServiceCollection, Action{PostgresStorageOptions})"/>), <see cref="ICdrStore"/>
     /// and <see cref="ICdrFeedStore"/>, <see cref="ITokenStore"/> and <see cref="IAuthorizationStore"/>,
-    /// <see cref="ILocationStore"/>, <see cref="ISessionStore"/>, <see cref="ISettlementStore"/> and
+    /// <see cref="ILocationStore"/>, <see cref="ISessionStore"/>, <see cref="ISettlementStore"/>, <see cref="IInvoiceStore"/> and
     /// <see cref="IDataQualityStore"/>, all on one shared <see cref="PostgresConnectionFactory"/>, with the schema
     /// created by <see cref="PostgresMigrations"/> at start-up.
     /// </summary>
@@ -46,6 +48,7 @@ public static class PostgresStorageHostingExtensions
         services.TryAddSingleton<ILocationStore, PostgresLocationStore>();
         services.TryAddSingleton<ISessionStore, PostgresSessionStore>();
         services.TryAddSingleton<ISettlementStore, PostgresSettlementStore>();
+        services.TryAddSingleton<IInvoiceStore, PostgresInvoiceStore>();
         services.TryAddSingleton<IDataQualityStore, PostgresDataQualityStore>();
         return builder;
     }

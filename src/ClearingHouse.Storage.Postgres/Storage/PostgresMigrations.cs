@@ -28,7 +28,7 @@ public sealed partial class PostgresMigrations(PostgresConnectionFactory connect
     internal const long LockKey = 0x43445253_0001;
 
     /// <summary>Every table, sequence and index, in dependency order; idempotent.</summary>
-    public const string Schema = GrainState + Tokens + Locations + Sessions + Cdrs + DataQuality + Settlement + ClusterMembership;
+    public const string Schema = GrainState + Tokens + Locations + Sessions + Cdrs + DataQuality + Settlement + Invoices + ClusterMembership;
 
     private const string GrainState = """
         CREATE TABLE IF NOT EXISTS grain_state (
@@ -193,6 +193,26 @@ public sealed partial class PostgresMigrations(PostgresConnectionFactory connect
             PRIMARY KEY (dispute_id, version));
         CREATE TABLE IF NOT EXISTS audit_log (
             seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at bigint NOT NULL, actor text NOT NULL, action text NOT NULL, target text NOT NULL, detail text NOT NULL);
+        """;
+
+    // Invoice reconciliation: a CDR is invoiced at most once (invoiced_cdrs' key); statements read what is invoiced of
+    // the CDRs they settled (settled_cdrs by statement).
+    private const string Invoices = """
+        CREATE TABLE IF NOT EXISTS invoices (
+            number bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            owner_country text NOT NULL, owner_party text NOT NULL, owner_role integer NOT NULL, record_id text NOT NULL, invoice_id text NOT NULL,
+            cpo_country text NOT NULL, cpo_party text NOT NULL, emsp_country text NOT NULL, emsp_party text NOT NULL,
+            statement_number bigint NULL, totals text NOT NULL, last_updated bigint NOT NULL, received_at bigint NOT NULL,
+            UNIQUE (owner_country, owner_party, owner_role, record_id));
+        CREATE INDEX IF NOT EXISTS invoices_by_cpo ON invoices (cpo_country, cpo_party, number);
+        CREATE INDEX IF NOT EXISTS invoices_by_emsp ON invoices (emsp_country, emsp_party, number);
+        CREATE TABLE IF NOT EXISTS invoice_lines (
+            number bigint NOT NULL, line_no integer NOT NULL, cdr_id text NOT NULL, currency text NOT NULL, excl_vat text NOT NULL, incl_vat text NOT NULL,
+            PRIMARY KEY (number, line_no));
+        CREATE TABLE IF NOT EXISTS invoiced_cdrs (
+            cpo_country text NOT NULL, cpo_party text NOT NULL, cdr_id text NOT NULL, number bigint NOT NULL, line_no integer NOT NULL,
+            PRIMARY KEY (cpo_country, cpo_party, cdr_id));
+        CREATE INDEX IF NOT EXISTS settled_cdrs_by_statement ON settled_cdrs (number);
         """;
 
     private static readonly string LockedSchema = string.Create(CultureInfo.InvariantCulture, $"SELECT pg_advisory_xact_lock({LockKey});\n{Schema}");

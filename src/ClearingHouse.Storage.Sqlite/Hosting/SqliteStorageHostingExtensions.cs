@@ -1,5 +1,6 @@
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Cdrs;
+using ClearingHouse.Grains.Invoices;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
@@ -7,6 +8,7 @@ using ClearingHouse.Grains.Settlement;
 using ClearingHouse.Grains.Tokens;
 using ClearingHouse.Storage.Relational.Hosting;
 using ClearingHouse.Storage.Sqlite.Cdrs;
+using ClearingHouse.Storage.Sqlite.Invoices;
 using ClearingHouse.Storage.Sqlite.Locations;
 using ClearingHouse.Storage.Sqlite.Operations;
 using ClearingHouse.Storage.Sqlite.Sessions;
@@ -29,7 +31,7 @@ public static class SqliteStorageHostingExtensions
     /// Adds every store of the SQLite backend over one file: the grain storage (see
     /// <see cref="AddClearingHouseSqliteStorage(IServiceCollection, Action{SqliteStorageOptions})"/>), <see cref="ICdrStore"/>
     /// and <see cref="ICdrFeedStore"/>, <see cref="ITokenStore"/> and <see cref="IAuthorizationStore"/>,
-    /// <see cref="ILocationStore"/>, <see cref="ISessionStore"/>, <see cref="ISettlementStore"/> and
+    /// <see cref="ILocationStore"/>, <see cref="ISessionStore"/>, <see cref="ISettlementStore"/>, <see cref="IInvoiceStore"/> and
     /// <see cref="IDataQualityStore"/>, all on one shared <see cref="SqliteConnectionFactory"/>, with the schema
     /// created by <see cref="SqliteMigrations"/> at start-up.
     /// </summary>
@@ -46,6 +48,7 @@ public static class SqliteStorageHostingExtensions
         services.TryAddSingleton<ILocationStore, SqliteLocationStore>();
         services.TryAddSingleton<ISessionStore, SqliteSessionStore>();
         services.TryAddSingleton<ISettlementStore, SqliteSettlementStore>();
+        services.TryAddSingleton<IInvoiceStore, SqliteInvoiceStore>();
         services.TryAddSingleton<IDataQualityStore, SqliteDataQualityStore>();
         return builder;
     }

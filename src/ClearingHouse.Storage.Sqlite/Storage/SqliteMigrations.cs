@@ -22,7 +22,7 @@ public sealed partial class SqliteMigrations(SqliteConnectionFactory connections
     public const int Stage = ServiceLifecycleStage.RuntimeInitialize - 1;
 
     /// <summary>Every table and index, in dependency order; idempotent.</summary>
-    public const string Schema = GrainState + Tokens + Locations + Sessions + Cdrs + DataQuality + Settlement;
+    public const string Schema = GrainState + Tokens + Locations + Sessions + Cdrs + DataQuality + Settlement + Invoices;
 
     private const string GrainState = """
         CREATE TABLE IF NOT EXISTS grain_state (
@@ -176,6 +176,26 @@ public sealed partial class SqliteMigrations(SqliteConnectionFactory connections
             PRIMARY KEY (dispute_id, version));
         CREATE TABLE IF NOT EXISTS audit_log (
             seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, detail TEXT NOT NULL);
+        """;
+
+    // Invoice reconciliation: a CDR is invoiced at most once (invoiced_cdrs' key); statements read what is invoiced of
+    // the CDRs they settled (settled_cdrs by statement).
+    private const string Invoices = """
+        CREATE TABLE IF NOT EXISTS invoices (
+            number INTEGER PRIMARY KEY,
+            owner_country TEXT NOT NULL, owner_party TEXT NOT NULL, owner_role INTEGER NOT NULL, record_id TEXT NOT NULL, invoice_id TEXT NOT NULL,
+            cpo_country TEXT NOT NULL, cpo_party TEXT NOT NULL, emsp_country TEXT NOT NULL, emsp_party TEXT NOT NULL,
+            statement_number INTEGER NULL, totals TEXT NOT NULL, last_updated INTEGER NOT NULL, received_at INTEGER NOT NULL,
+            UNIQUE (owner_country, owner_party, owner_role, record_id));
+        CREATE INDEX IF NOT EXISTS invoices_by_cpo ON invoices (cpo_country, cpo_party, number);
+        CREATE INDEX IF NOT EXISTS invoices_by_emsp ON invoices (emsp_country, emsp_party, number);
+        CREATE TABLE IF NOT EXISTS invoice_lines (
+            number INTEGER NOT NULL, line_no INTEGER NOT NULL, cdr_id TEXT NOT NULL, currency TEXT NOT NULL, excl_vat TEXT NOT NULL, incl_vat TEXT NOT NULL,
+            PRIMARY KEY (number, line_no));
+        CREATE TABLE IF NOT EXISTS invoiced_cdrs (
+            cpo_country TEXT NOT NULL, cpo_party TEXT NOT NULL, cdr_id TEXT NOT NULL, number INTEGER NOT NULL, line_no INTEGER NOT NULL,
+            PRIMARY KEY (cpo_country, cpo_party, cdr_id));
+        CREATE INDEX IF NOT EXISTS settled_cdrs_by_statement ON settled_cdrs (number);
         """;
 
     // Databases made before the CDR feed existed get its column; their old rows stay out of the feed.

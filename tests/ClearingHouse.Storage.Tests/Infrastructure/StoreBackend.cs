@@ -1,4 +1,5 @@
 using ClearingHouse.Grains.Cdrs;
+using ClearingHouse.Grains.Invoices;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
@@ -28,6 +29,9 @@ public abstract class StoreBackend : IAsyncDisposable
 
     /// <summary>A settlement store, ready for use.</summary>
     public abstract Task<ISettlementStore> CreateSettlementStoreAsync();
+
+    /// <summary>An invoice store over the same database as the settlement store.</summary>
+    public abstract IInvoiceStore CreateInvoiceStore();
 
     public async ValueTask DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using ClearingHouse.Grains.Cdrs;
+using ClearingHouse.Grains.Invoices;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
@@ -6,6 +7,7 @@ using ClearingHouse.Grains.Settlement;
 using ClearingHouse.Grains.Tokens;
 using ClearingHouse.Storage.Postgres;
 using ClearingHouse.Storage.Postgres.Cdrs;
+using ClearingHouse.Storage.Postgres.Invoices;
 using ClearingHouse.Storage.Postgres.Locations;
 using ClearingHouse.Storage.Postgres.Operations;
 using ClearingHouse.Storage.Postgres.Sessions;
@@ -41,6 +43,8 @@ public sealed class PostgresStoreBackend : StoreBackend
 
     public override Task<ISettlementStore> CreateSettlementStoreAsync() =>
         Task.FromResult<ISettlementStore>(new PostgresSettlementStore(_connections));
+
+    public override IInvoiceStore CreateInvoiceStore() => new PostgresInvoiceStore(_connections);
 
     protected override ValueTask DisposeConnectionsAsync() => _connections.DisposeAsync();
 }

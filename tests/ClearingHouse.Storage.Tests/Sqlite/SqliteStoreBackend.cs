@@ -1,4 +1,5 @@
 using ClearingHouse.Grains.Cdrs;
+using ClearingHouse.Grains.Invoices;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
@@ -6,6 +7,7 @@ using ClearingHouse.Grains.Settlement;
 using ClearingHouse.Grains.Tokens;
 using ClearingHouse.Storage.Sqlite;
 using ClearingHouse.Storage.Sqlite.Cdrs;
+using ClearingHouse.Storage.Sqlite.Invoices;
 using ClearingHouse.Storage.Sqlite.Locations;
 using ClearingHouse.Storage.Sqlite.Operations;
 using ClearingHouse.Storage.Sqlite.Sessions;
@@ -41,6 +43,8 @@ public sealed class SqliteStoreBackend : StoreBackend
 
     public override Task<ISettlementStore> CreateSettlementStoreAsync() =>
         Task.FromResult<ISettlementStore>(new SqliteSettlementStore(_connections));
+
+    public override IInvoiceStore CreateInvoiceStore() => new SqliteInvoiceStore(_connections);
 
     protected override ValueTask DisposeConnectionsAsync()
     {

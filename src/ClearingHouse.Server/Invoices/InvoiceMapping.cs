@@ -1,0 +1,79 @@
+using System.Globalization;
+using ClearingHouse.Application.Settlement.Invoices;
+using ClearingHouse.Contracts.V1;
+using ClearingHouse.Grains.Invoices;
+using ClearingHouse.Server.Grpc;
+using Google.Protobuf.WellKnownTypes;
+
+namespace ClearingHouse.Server.Invoices;
+
+/// <summary>Invoice records between protobuf and the core.</summary>
+public static class InvoiceMapping
+{
+    /// <summary>A submitted record as the core takes it (amounts stay text: a bad one is a line's reason, not an error).</summary>
+    public static InvoiceDraft ToDraft(InvoiceReconciliationRecord? record)
+    {
+        record ??= new InvoiceReconciliationRecord();
+        return new InvoiceDraft
+        {
+            Id = record.Id,
+            InvoiceId = record.InvoiceId,
+            Counterparty = record.Counterparty is null ? null : ProtoMapping.ToKey(record.Counterparty, "counterparty"),
+            StatementNumber = record.StatementNumber == 0 ? null : record.StatementNumber,
+            LastUpdated = record.LastUpdated is null ? null : ProtoMapping.ToInstant(record.LastUpdated, "last_updated"),
+            Lines = record.Cdrs.Select(l => new InvoiceLineDraft(l.CdrId, l.Amount?.ExclVat ?? "", l.Amount?.InclVat, l.Amount?.Currency ?? "")).ToList(),
+            Totals = record.Totals.Select(t => new InvoiceTotalDraft(t.Currency, t.ExclVat, t.InclVat)).ToList(),
+        };
+    }
+
+    /// <summary>A stored record as the wire shows it.</summary>
+    public static InvoiceReconciliationRecord ToProto(this InvoiceRecord invoice)
+    {
+        ArgumentNullException.ThrowIfNull(invoice);
+        var proto = new InvoiceReconciliationRecord
+        {
+            Number = invoice.Number,
+            Owner = invoice.Owner.ToProto(),
+            Id = invoice.Id,
+            InvoiceId = invoice.InvoiceId,
+            Counterparty = (invoice.Owner == invoice.Cpo ? invoice.Emsp : invoice.Cpo).ToProto(),
+            LastUpdated = Timestamp.FromDateTimeOffset(invoice.LastUpdated),
+            StatementNumber = invoice.StatementNumber ?? 0,
+            ReceivedAt = Timestamp.FromDateTimeOffset(invoice.ReceivedAt),
+        };
+        proto.Cdrs.AddRange(invoice.Lines.Select(l => new InvoiceLine { CdrId = l.CdrId, Amount = Price(l.ExclVat, l.InclVat, l.Currency) }));
+        proto.Totals.AddRange(invoice.Totals.Select(t => Price(t.ExclVat, t.InclVat, t.Currency)));
+        return proto;
+    }
+
+    /// <summary>The core's answer to a submission as the wire shows it.</summary>
+    public static SubmitInvoiceResponse ToProto(this InvoiceSubmission submission)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        var response = new SubmitInvoiceResponse { Reconciled = submission.Reconciled, Created = submission.Created, Record = submission.Invoice?.ToProto() };
+        foreach (var line in submission.Lines)
+        {
+            var result = new Contracts.V1.InvoiceLineResult
+            {
+                Index = line.Index,
+                CdrId = line.CdrId,
+                Status = line.Accepted ? InvoiceLineStatus.Accepted : InvoiceLineStatus.Refused,
+            };
+            result.Reasons.AddRange(line.Reasons.Select(ToProto));
+            response.Lines.Add(result);
+        }
+
+        response.Totals.AddRange(submission.Totals.Select(ToProto));
+        return response;
+    }
+
+    private static Contracts.V1.InvoiceProblem ToProto(Application.Settlement.Invoices.InvoiceProblem problem) =>
+        new() { Field = problem.Field, Description = problem.Description };
+
+    private static Price Price(decimal exclVat, decimal inclVat, string currency) => new()
+    {
+        ExclVat = exclVat.ToString(CultureInfo.InvariantCulture),
+        InclVat = inclVat.ToString(CultureInfo.InvariantCulture),
+        Currency = currency,
+    };
+}
