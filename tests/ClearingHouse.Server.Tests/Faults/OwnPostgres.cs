@@ -81,35 +81,34 @@ public sealed class OwnPostgres : IAsyncDisposable
         _directory.Dispose();
     }
 
+    // Output goes to a file, not to a pipe of this process: the server pg_ctl starts must hold nothing of the test's.
     private static async Task RunAsync(string file, string[] arguments, bool asPostgres = true)
     {
-        var start = new ProcessStartInfo { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        if (asPostgres && Environment.UserName == "root")
-        {
-            start.FileName = "runuser";
-            foreach (var a in (string[])["-u", "postgres", "--", file])
-            {
-                start.ArgumentList.Add(a);
-            }
-        }
-        else
-        {
-            start.FileName = file;
-        }
-
+        var outputFile = Path.Combine(Path.GetTempPath(), $"clearinghouse-pg-{Guid.NewGuid():N}.log");
+        var start = new ProcessStartInfo { UseShellExecute = false, FileName = "bash" };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(asPostgres && Environment.UserName == "root"
+            ? $"exec runuser -u postgres -- \"$0\" \"$@\" > {outputFile} 2>&1 < /dev/null"
+            : $"exec \"$0\" \"$@\" > {outputFile} 2>&1 < /dev/null");
+        start.ArgumentList.Add(file);
         foreach (var a in arguments)
         {
             start.ArgumentList.Add(a);
         }
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
+        try
         {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await stdout}{await stderr}");
+            using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await process.WaitForExitAsync(timeout.Token);
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} exited with {process.ExitCode}: {(File.Exists(outputFile) ? await File.ReadAllTextAsync(outputFile) : "")}");
+            }
+        }
+        finally
+        {
+            File.Delete(outputFile);
         }
     }
 }
