@@ -15,9 +15,9 @@ public sealed class PartyDirectoryOptionsValidator : IValidateOptions<PartyDirec
             failures.Add("Directory:RefreshInterval must be between 0 and 1 minute");
         }
 
-        if (options.RefreshWait <= TimeSpan.Zero || options.RefreshWait > options.RefreshInterval)
+        if (options.RefreshWait <= TimeSpan.Zero || options.RefreshWait > TimeSpan.FromSeconds(10))
         {
-            failures.Add("Directory:RefreshWait must be above 0 and at most Directory:RefreshInterval");
+            failures.Add("Directory:RefreshWait must be between 0 and 10 seconds");
         }
 
         if (options.MaxStaleness < options.RefreshInterval || options.MaxStaleness > TimeSpan.FromMinutes(10))
