@@ -12,6 +12,13 @@ namespace ClearingHouse.Application.Errors;
 public static class Outages
 {
     /// <summary>
+    /// The message an edge answers an outage with (retryable), naming what is down; null when
+    /// <paramref name="exception"/> is not an outage.
+    /// </summary>
+    public static string? RetryMessage(Exception exception) =>
+        Describe(exception) is { } down ? $"the hub cannot serve this call right now: {down} is unavailable; retry" : null;
+
+    /// <summary>
     /// What is down when <paramref name="exception"/> (or one it wraps, as a grain activation that failed
     /// to load its state does) is an outage; null when it is not one.
     /// </summary>

@@ -46,6 +46,10 @@ public sealed class AuthorizationCore(
     /// <summary>Most EVSE uids in one question.</summary>
     public const int MaxEvseUids = 100;
 
+    // How much of the EMSP's share the hub's own work before the ask may take on a busy 2-core machine before a
+    // timeout is no longer the EMSP's (a token load from a slow or recovering store takes far longer).
+    private static readonly TimeSpan HubTimeTolerance = TimeSpan.FromMilliseconds(250);
+
     private static readonly DisplayText UnknownToken = Text("Unknown token");
     private static readonly DisplayText NoAgreement = Text("No roaming agreement with the token's provider");
     private static readonly DisplayText Expired = Text("Token expired");
@@ -54,7 +58,10 @@ public sealed class AuthorizationCore(
 
     /// <summary>
     /// Decides <paramref name="query"/> for <paramref name="caller"/> (a CPO, else PermissionDenied): InvalidArgument
-    /// naming the field when malformed, Unavailable when the decision could not be recorded.
+    /// naming the field when malformed, Unavailable when the decision could not be recorded, or when the EMSP did not
+    /// answer in time after the hub's own time (a token load, a slow store) had taken its share of the caller's deadline
+    /// (the EMSP's clock is its share from the call's arrival, not what the hub left of it: a fallback then would be
+    /// the hub's slowness deciding).
     /// </summary>
     /// <param name="caller">Who asks.</param>
     /// <param name="query">The question.</param>
@@ -82,6 +89,7 @@ public sealed class AuthorizationCore(
         var started = Stopwatch.GetTimestamp();
         var cpo = caller.RequireParty(PartyRole.Cpo);
         Validate(query);
+        var arrived = DateTime.UtcNow;
         var token = await tokenGrains.Get(query.Type, query.Uid).Get();
         var view = await policy.ViewAsync();
         var agreementActive = token is not null && policy.MayExchange(view, cpo, token.Owner);
@@ -97,7 +105,8 @@ public sealed class AuthorizationCore(
         }
         else
         {
-            var wait = CallDeadlines.PartnerWait(options.Value.DeadlineFor(token!.Owner.ToString()), callDeadline);
+            var configured = options.Value.DeadlineFor(token!.Owner.ToString());
+            var wait = CallDeadlines.PartnerWait(configured, callDeadline);
             var reply = MspReply.Timeout;
             if (wait > TimeSpan.Zero)
             {
@@ -117,6 +126,12 @@ public sealed class AuthorizationCore(
             }
 
             timedOut = reply.Kind == MspOutcomeKind.Timeout;
+            if (timedOut && EmspShareLost(configured, callDeadline, arrived, wait))
+            {
+                // The hub's own time (loading the token, a slow store) took the EMSP's share of the deadline: a timeout
+                // fallback now would be a decision made by the hub's slowness, not by the EMSP. Retryable instead.
+                throw new HubException(HubErrorCode.Unavailable, "the hub was too slow to give the EMSP its time to answer (a dependency is slow); retry");
+            }
             decision = AuthorizationRules.Resolve(token.Facts, reply.Outcome);
             if (reply.InfoText is { } text)
             {
@@ -147,6 +162,25 @@ public sealed class AuthorizationCore(
 
         metrics.Decided(decision, started);
         return respond(new AuthorizationResult(decision, reference, info ?? HubInfo(decision, token is null, agreementActive), agreementActive ? token : null), state);
+    }
+
+    /// <summary>
+    /// True when the EMSP got noticeably less time than its share: what it would have had, had the hub asked the moment
+    /// the call arrived (its configured deadline, cut to the caller's as <see cref="CallDeadlines.PartnerWait"/> cuts
+    /// it). A caller's own short deadline is no loss; the hub's own time before the ask is, beyond a tolerance for the
+    /// hub's ordinary work on a busy machine.
+    /// </summary>
+    internal static bool EmspShareLost(TimeSpan configured, DateTime callDeadline, DateTime arrived, TimeSpan wait)
+    {
+        if (callDeadline == DateTime.MaxValue)
+        {
+            return false; // the EMSP always gets its whole configured deadline
+        }
+
+        var left = callDeadline - arrived;
+        var share = left - CallDeadlines.Margin(left);
+        share = share < configured ? share : configured;
+        return share > TimeSpan.Zero && share - wait > HubTimeTolerance;
     }
 
     /// <summary>InvalidArgument naming the field (proto field paths) when <paramref name="query"/> is malformed.</summary>

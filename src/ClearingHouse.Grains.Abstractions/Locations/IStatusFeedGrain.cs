@@ -31,7 +31,7 @@ public sealed record FeedBatch
     /// <summary>The CPO (text form).</summary>
     [Id(0)] public required string Cpo { get; init; }
 
-    /// <summary>The feed activation's epoch; sequences of different epochs are unrelated.</summary>
+    /// <summary>The feed's epoch (kept across activations); sequences of different epochs are unrelated.</summary>
     [Id(1)] public required string Epoch { get; init; }
 
     /// <summary>Sequence of Events[0]; the next events follow by one.</summary>
@@ -86,8 +86,10 @@ public interface IStatusFeedObserver : IGrainObserver
 /// <summary>
 /// The feed of one CPO's status changes (key: the CPO's text form): it numbers applied changes,
 /// keeps a bounded retention buffer (time and count) for resuming subscribers, and pushes each batch
-/// to the silos that subscribed. Held in memory: a new activation starts a new epoch, and cursors of
-/// the old epoch get a resync signal.
+/// to the silos that subscribed. Its position and retained events are written behind to the durable
+/// store, so a new activation (on any silo, after its silo died or stopped) keeps the epoch and the
+/// retention: cursors stay valid. A resync signal only for a cursor older than retention (or whose
+/// feed state was lost).
 /// </summary>
 public interface IStatusFeedGrain : ISiloRegistryGrain<IStatusFeedObserver>
 {

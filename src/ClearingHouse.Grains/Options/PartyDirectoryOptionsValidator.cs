@@ -15,6 +15,16 @@ public sealed class PartyDirectoryOptionsValidator : IValidateOptions<PartyDirec
             failures.Add("Directory:RefreshInterval must be between 0 and 1 minute");
         }
 
+        if (options.RefreshWait <= TimeSpan.Zero || options.RefreshWait > TimeSpan.FromSeconds(10))
+        {
+            failures.Add("Directory:RefreshWait must be between 0 and 10 seconds");
+        }
+
+        if (options.MaxStaleness < options.RefreshInterval || options.MaxStaleness > TimeSpan.FromMinutes(10))
+        {
+            failures.Add("Directory:MaxStaleness must be between Directory:RefreshInterval and 10 minutes");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -105,10 +105,10 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
             return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
         }
 
-        if (Outages.Describe(ex) is { } down)
+        if (Outages.RetryMessage(ex) is { } retry)
         {
             LogUnavailable(logger, context.Method, ex.GetType().Name, ex.Message);
-            return new RpcException(new global::Grpc.Core.Status(StatusCode.Unavailable, $"the hub cannot serve this call right now: {down} is unavailable; retry"));
+            return new RpcException(new global::Grpc.Core.Status(StatusCode.Unavailable, retry));
         }
 
         LogUnexpected(logger, ex, context.Method);

@@ -1,5 +1,6 @@
 using System.Text;
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Errors;
 using ClearingHouse.Application.Operations;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Errors;
@@ -52,6 +53,9 @@ public sealed class AuthenticationMiddleware(RequestDelegate next, IdentityResol
         HubException { Code: HubErrorCode.Unauthenticated } hub => new Status(StatusCode.Unauthenticated, hub.Message),
         HubException { Code: HubErrorCode.PermissionDenied } hub => new Status(StatusCode.PermissionDenied, hub.Message),
         HubException { Code: HubErrorCode.Unavailable } hub => new Status(StatusCode.Unavailable, hub.Message),
+        // The credential's grain could not be reached (its silo died and is not yet declared dead, the store is
+        // down): retryable, as on every other path, never an HTTP 500.
+        not HubException when Outages.RetryMessage(ex) is { } retry => new Status(StatusCode.Unavailable, retry),
         _ => null,
     };
 
