@@ -16,6 +16,12 @@ public enum PriceCheckVerdict
 
     /// <summary>The CDR's currency is not the tariff's: not priced with it.</summary>
     CurrencyMismatch = 4,
+
+    /// <summary>
+    /// Every figure matches, but the connector the CDR names did not list the tariff when the session started
+    /// (its published <c>tariff_ids</c>): the CDR is priced with a tariff the driver was not shown.
+    /// </summary>
+    TariffNotListed = 5,
 }
 
 /// <summary>A figure of a CDR that the hub checks.</summary>
