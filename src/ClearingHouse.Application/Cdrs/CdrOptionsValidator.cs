@@ -15,6 +15,9 @@ public sealed class CdrOptionsValidator : IValidateOptions<CdrOptions>
             failures.Add("Cdrs:PriceTolerance must not be negative");
         }
 
+        // The check's own rules (known currency codes, no negative tolerance), named under this section.
+        failures.AddRange(options.ToPriceCheckOptions().Validate().Where(e => !e.StartsWith("DefaultTolerance", StringComparison.Ordinal)).Select(e => "Cdrs:" + e));
+
         if (options.MaxBatchSize is < 1 or > 10_000)
         {
             failures.Add("Cdrs:MaxBatchSize must be between 1 and 10000");
