@@ -24,6 +24,12 @@ public sealed record CdrOptions
     /// <summary>Tolerance on the declared <c>total_time</c> and <c>total_parking_time</c>, hours. Default 0.001 (3.6 s).</summary>
     public decimal TimeToleranceHours { get; init; } = 0.001m;
 
+    /// <summary>
+    /// Whether a cost component a CDR leaves out (OCPI makes them optional) counts as a declared 0 and is compared
+    /// with the hub's. Default false: only the components a CDR declares are compared (its total and volumes always).
+    /// </summary>
+    public bool CompareOmittedCosts { get; init; }
+
     /// <summary>The price check these settings make (tolerances per currency and per volume).</summary>
     public PriceCheckOptions ToPriceCheckOptions() => new()
     {
@@ -31,6 +37,7 @@ public sealed record CdrOptions
         CurrencyTolerances = new Dictionary<string, decimal>(CurrencyTolerances, StringComparer.Ordinal),
         EnergyToleranceKwh = EnergyToleranceKwh,
         TimeToleranceHours = TimeToleranceHours,
+        OmittedCostsCountAsZero = CompareOmittedCosts,
     };
 
     /// <summary>Most CDRs in one batch (one SubmitCdrs message or one SubmitCdrBatch call). Default 1000.</summary>

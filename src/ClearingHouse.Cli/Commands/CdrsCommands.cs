@@ -89,7 +89,7 @@ public static class CdrsCommands
                 ("start", Format.Time(cdr.StartDateTime)), ("end", Format.Time(cdr.EndDateTime)),
                 ("total cost", $"{cdr.TotalCost.ExclVat} / {cdr.TotalCost.InclVat} {cdr.TotalCost.Currency} (declared, excl. / incl. VAT)"),
                 ("credit", cdr.Credit ? $"yes, corrects {cdr.CreditReferenceId}" : "no"),
-                ("tariff", cdr.HubPrice is { TariffLastUpdated: { } version } ? $"{cdr.TariffId} (version of {Format.Time(version)}: {cdr.HubPrice.TariffVersionNote})" : cdr.TariffId),
+                ("tariff", cdr.TariffId),
                 ("price check", TokensCommands.Name(cdr.PriceCheck.ToString())),
                 ("differences", Flag(cdr.Differences, cdr.PriceCheckNote)),
                 ("received", Format.Time(cdr.ReceivedAt)));

@@ -224,14 +224,14 @@ public static class TariffsCommands
         var limits = (b.MinPriceApplied ? " min_price applied" : "") + (b.MaxPriceApplied ? " max_price applied" : "");
         printer.Line($"total     {b.Total.ExclVat} / {b.Total.InclVat} {b.Currency}{limits}");
         printer.Line($"session   {b.TotalTime} h");
-        if (b.TimeZone.Length > 0)
-        {
-            printer.Line($"time zone {b.TimeZone}{(b.TimeZoneNote.Length > 0 ? $" ({b.TimeZoneNote})" : "")}");
-        }
-
         if (b.TariffLastUpdated is { } version)
         {
             printer.Line($"tariff    {b.TariffId} of {Format.Time(version)} ({b.TariffVersionNote})");
+        }
+
+        if (b.TimeZone.Length > 0)
+        {
+            printer.Line($"time zone {b.TimeZone}{(b.TimeZoneNote.Length > 0 ? $" ({b.TimeZoneNote})" : "")}");
         }
     }
 

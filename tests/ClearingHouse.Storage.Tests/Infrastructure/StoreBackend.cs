@@ -3,6 +3,7 @@ using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Grains.Tariffs;
 using ClearingHouse.Grains.Tokens;
 
 namespace ClearingHouse.Storage.Tests.Infrastructure;
@@ -28,6 +29,9 @@ public abstract class StoreBackend : IAsyncDisposable
 
     /// <summary>A settlement store, ready for use.</summary>
     public abstract Task<ISettlementStore> CreateSettlementStoreAsync();
+
+    /// <summary>A tariff history store, ready for use (the schema is the fixture's).</summary>
+    public abstract ITariffHistoryStore CreateTariffHistoryStore();
 
     public async ValueTask DisposeAsync()
     {

@@ -3,6 +3,7 @@ using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Grains.Tariffs;
 using ClearingHouse.Grains.Tokens;
 using ClearingHouse.Storage.Postgres;
 using ClearingHouse.Storage.Postgres.Cdrs;
@@ -11,6 +12,7 @@ using ClearingHouse.Storage.Postgres.Operations;
 using ClearingHouse.Storage.Postgres.Sessions;
 using ClearingHouse.Storage.Postgres.Settlement;
 using ClearingHouse.Storage.Postgres.Tokens;
+using ClearingHouse.Storage.Postgres.Tariffs;
 using ClearingHouse.Storage.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -41,6 +43,8 @@ public sealed class PostgresStoreBackend : StoreBackend
 
     public override Task<ISettlementStore> CreateSettlementStoreAsync() =>
         Task.FromResult<ISettlementStore>(new PostgresSettlementStore(_connections));
+
+    public override ITariffHistoryStore CreateTariffHistoryStore() => new PostgresTariffHistoryStore(_connections);
 
     protected override ValueTask DisposeConnectionsAsync() => _connections.DisposeAsync();
 }
