@@ -62,8 +62,8 @@ public static class CdrFlags
     public static string DisputeReason(StoredCdr cdr)
     {
         ArgumentNullException.ThrowIfNull(cdr);
-        var check = PricingResultJson.DeserializeCheck(cdr.HubPriceJson);
-        var hubTotal = PricingResultJson.Deserialize(cdr.HubPriceJson)?.Total;
+        var (price, check) = PricingResultJson.DeserializeWithCheck(cdr.HubPriceJson);
+        var hubTotal = price?.Total;
         var head = cdr.PriceCheck == PriceCheck.Mismatch
             ? $"price mismatch: declared {cdr.TotalCostExclVat} {cdr.Currency} excl. VAT, hub price {hubTotal?.ExclVat} {cdr.Currency}"
             : $"{Name(cdr.PriceCheck).ToLowerInvariant().Replace('_', ' ')}";

@@ -62,26 +62,18 @@ public static class PricingResultJson
 
     /// <summary>The hub's check stored beside a breakdown (<see cref="Serialize(PricingResult?, PriceCheckDetails?)"/>); null when there is none.</summary>
     /// <exception cref="JsonException">The text is not a stored breakdown.</exception>
-    public static PriceCheckDetails? DeserializeCheck(string? json)
+    public static PriceCheckDetails? DeserializeCheck(string? json) => DeserializeWithCheck(json).Check;
+
+    /// <summary>
+    /// The stored breakdown and the hub's check beside it, in one pass over the text (a CDR read for a list or a feed
+    /// needs both); either may be null.
+    /// </summary>
+    /// <exception cref="JsonException">The text is not a stored breakdown.</exception>
+    public static (PricingResult? Price, PriceCheckDetails? Check) DeserializeWithCheck(string? json)
     {
-        if (json is null || !json.Contains("\"check\"", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(json));
-        Start(ref reader);
-        while (NextProperty(ref reader))
-        {
-            if (reader.ValueTextEquals("check"u8))
-            {
-                return ReadCheck(ref reader);
-            }
-
-            Skip(ref reader);
-        }
-
-        return null;
+        PriceCheckDetails? check = null;
+        var price = Read(json, ref check, wantCheck: true);
+        return (price, check);
     }
 
     private static void WriteResult(Utf8JsonWriter w, PricingResult result)
@@ -191,6 +183,12 @@ public static class PricingResultJson
     /// <exception cref="JsonException">The text is not a stored breakdown.</exception>
     public static PricingResult? Deserialize(string? json)
     {
+        PriceCheckDetails? none = null;
+        return Read(json, ref none, wantCheck: false);
+    }
+
+    private static PricingResult? Read(string? json, ref PriceCheckDetails? check, bool wantCheck)
+    {
         if (json is null)
         {
             return null;
@@ -202,7 +200,7 @@ public static class PricingResultJson
         try
         {
             var reader = new Utf8JsonReader(utf8[..Encoding.UTF8.GetBytes(json, utf8)]);
-            return ReadResult(ref reader);
+            return ReadResult(ref reader, ref check, wantCheck);
         }
         finally
         {
@@ -213,7 +211,7 @@ public static class PricingResultJson
         }
     }
 
-    private static PricingResult? ReadResult(ref Utf8JsonReader r)
+    private static PricingResult? ReadResult(ref Utf8JsonReader r, ref PriceCheckDetails? check, bool wantCheck)
     {
         var checkOnly = false;
         Start(ref r);
@@ -240,11 +238,19 @@ public static class PricingResultJson
             else if (r.ValueTextEquals("incl_vat_known"u8)) { inclKnown = ReadBoolean(ref r); }
             else if (r.ValueTextEquals("time_zone"u8)) { timeZone = ReadString(ref r); }
             else if (r.ValueTextEquals("time_zone_note"u8)) { note = ReadString(ref r); }
-            else
+            else if (r.ValueTextEquals("check"u8))
             {
-                checkOnly |= r.ValueTextEquals("check"u8);
-                Skip(ref r);
+                checkOnly = true;
+                if (wantCheck)
+                {
+                    check = ReadCheck(ref r);
+                }
+                else
+                {
+                    Skip(ref r);
+                }
             }
+            else { Skip(ref r); }
         }
 
         if (currency is null && checkOnly)

@@ -59,8 +59,8 @@ public static class CdrProtoMapping
             ReceivedAt = Timestamp.FromDateTimeOffset(cdr.ReceivedAt),
             OcpiJson = cdr.OcpiJson,
         };
-        var check = PricingResultJson.DeserializeCheck(cdr.HubPriceJson);
-        if (PricingResultJson.Deserialize(cdr.HubPriceJson) is { } price)
+        var (price, check) = PricingResultJson.DeserializeWithCheck(cdr.HubPriceJson);
+        if (price is not null)
         {
             proto.HubPrice = price.ToProto(check);
         }

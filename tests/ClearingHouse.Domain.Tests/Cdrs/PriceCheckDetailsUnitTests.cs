@@ -76,7 +76,7 @@ public sealed class PriceCheckDetailsUnitTests
         Assert.Equal((check.Verdict, check.TariffId, check.TariffLastUpdated, check.TariffVersionNote), (back.Verdict, back.TariffId, back.TariffLastUpdated, back.TariffVersionNote));
         Assert.Equal(result.Differences, back.Differences);
         Assert.Equal(
-            "total_energy_cost.excl_vat declared 4.00 hub 5.00 EUR; total_energy_cost.incl_vat declared 4.84 hub 6.05 EUR; total_time_cost.excl_vat declared 4.00 hub 3.00 EUR; total_time_cost.incl_vat declared 4.84 hub 3.63 EUR",
+            "total_energy_cost.excl_vat declared 4.00 hub 5.00 EUR; total_energy_cost.incl_vat declared 4.84 hub 6.0500 EUR; total_time_cost.excl_vat declared 4.00 hub 3.00 EUR; total_time_cost.incl_vat declared 4.84 hub 3.6300 EUR",
             back.DescribeDifferences("EUR"));
     }
 
