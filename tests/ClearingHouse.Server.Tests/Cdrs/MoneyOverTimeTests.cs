@@ -4,9 +4,9 @@ using System.Text.Json.Nodes;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Credentials;
 using ClearingHouse.Server.Tests.Infrastructure;
-using ClearingHouse.Server.Tests.Locations;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using LocationTestData = ClearingHouse.Server.Tests.Locations.LocationTestData;
 
 namespace ClearingHouse.Server.Tests.Cdrs;
 
