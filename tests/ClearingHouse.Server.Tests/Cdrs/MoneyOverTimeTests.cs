@@ -93,6 +93,9 @@ public sealed class MoneyOverTimeTests
         location.Cpo = roaming.Cpo;
         location.Evses[0].Connectors[0].TariffIds.Clear();
         location.Evses[0].Connectors[0].TariffIds.Add("T-DAY");
+        // Published before the sessions: what the connector listed then is known (the hub keeps no connector history).
+        var published = Timestamp.FromDateTimeOffset(Day.AddDays(-10));
+        (location.LastUpdated, location.Evses[0].LastUpdated, location.Evses[0].Connectors[0].LastUpdated) = (published, published, published);
         await new LocationService.LocationServiceClient(roaming.CpoChannel(hub)).PutLocationAsync(new PutLocationRequest { Location = location });
 
         // Submitted after the change: the morning CDR is priced with the morning version (3.00 + 2.00), the afternoon
