@@ -117,7 +117,7 @@ public static class CdrsCommands
             printer.Table(response, response.Cdrs, ["CPO", "CDR", "EMSP", "END", "TOTAL", "PRICE CHECK", "HUB TOTAL"], x =>
             [
                 Format.Party(x.Cpo), x.Id, Format.Party(x.Emsp), Format.Time(x.EndDateTime),
-                $"{x.TotalCost.ExclVat} {x.TotalCost.Currency}", x.PriceCheck.ToString().ToUpperInvariant(),
+                $"{x.TotalCost.ExclVat} {x.TotalCost.Currency}", TokensCommands.Name(x.PriceCheck.ToString()),
                 x.HubPrice is { } h ? $"{h.Total.ExclVat} {h.Currency}" : "",
             ]);
             if (response.Page?.NextPageToken is { Length: > 0 } next)
