@@ -53,4 +53,38 @@ public class CdrValidationBenchmarks
         var price = TariffPricer.Price(_tariff, cdr, TimeZoneInfo.Utc);
         return CdrPriceCheck.IsMismatch(price, cdr.TotalCost, 0.01m);
     }
+
+    /// <summary>What ingest did per CDR before issue 19: parse, validate, price, compare the total, serialize the breakdown.</summary>
+    [Benchmark]
+    public int ParseValidatePriceCompareSerialize()
+    {
+        var cdr = OcpiJson.ReadCdr(Json);
+        if (CdrValidator.Validate(cdr).Count != 0 || CdrValidator.TariffIds(cdr).Count != 1)
+        {
+            return 0;
+        }
+
+        var price = TariffPricer.Price(_tariff, cdr, TimeZoneInfo.Utc);
+        return CdrPriceCheck.IsMismatch(price, cdr.TotalCost, 0.01m) ? 1 : PricingResultJson.Serialize(price).Length;
+    }
+
+    /// <summary>
+    /// What ingest does per CDR since issue 19: parse, validate, the full check (validity window, price, every figure)
+    /// and the stored breakdown with its check, against <see cref="ParseValidatePriceCompareSerialize"/>.
+    /// </summary>
+    [Benchmark]
+    public int ParseValidateCheckSerialize()
+    {
+        var cdr = OcpiJson.ReadCdr(Json);
+        if (CdrValidator.Validate(cdr).Count != 0 || CdrValidator.TariffIds(cdr).Count != 1)
+        {
+            return 0;
+        }
+
+        var result = CdrPriceCheck.Check(_tariff, cdr, TimeZoneInfo.Utc, Options);
+        var details = new PriceCheckDetails { Verdict = result.Verdict, TariffId = "FLOOD", Differences = result.Differences };
+        return PricingResultJson.Serialize(result.Hub, details).Length;
+    }
+
+    private static readonly PriceCheckOptions Options = new() { OmittedCostsCountAsZero = false };
 }

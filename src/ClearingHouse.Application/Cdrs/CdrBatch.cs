@@ -43,6 +43,15 @@ internal sealed class CdrBatch(PartyKey cpo, IReadOnlyList<string> documents, Da
     /// <summary>The hub's time zone of each location in <see cref="LocationIds"/> (null: unknown location).</summary>
     public Dictionary<string, string?> Zones { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>What pricing needs of each known location in <see cref="LocationIds"/> (connectors' tariff ids).</summary>
+    public Dictionary<string, LocationPricingFacts> Facts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The versions of each tariff a CDR of the batch needs because its session started before the current version
+    /// (null until one does; most batches never need it).
+    /// </summary>
+    public Dictionary<string, IReadOnlyList<CatalogTariff>>? Versions { get; set; }
+
     /// <summary>One choice (and one note) per location and batch, not per CDR.</summary>
     public Dictionary<string, (TimeZoneInfo Zone, string Note)>? ZoneChoices { get; set; }
 
@@ -60,7 +69,7 @@ internal sealed class CdrBatch(PartyKey cpo, IReadOnlyList<string> documents, Da
 internal readonly record struct ValidCdr(int Index, Cdr Cdr, PartyKey Emsp, CatalogTariff? Tariff, TimeZoneInfo? CdrZone);
 
 /// <summary>A CDR ready to store, with the hub's price when it priced it.</summary>
-internal readonly record struct PendingCdr(int Index, StoredCdr Cdr, PricingResult? Price);
+internal readonly record struct PendingCdr(int Index, StoredCdr Cdr, PricingResult? Price, PriceCheckDetails? Check = null);
 
 /// <summary>A CDR whose id an earlier CDR of the same batch already had.</summary>
 internal readonly record struct RepeatedCdr(int Index, string Id, int First);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ClearingHouse.Domain.Cdrs;
 using ClearingHouse.Domain.Tariffs;
 using ClearingHouse.Grains.Cdrs;
+using ClearingHouse.Grains.Tariffs;
 
 namespace ClearingHouse.Application.Cdrs;
 
@@ -12,36 +13,71 @@ public sealed partial class CdrIngestor
 
     private static readonly ConcurrentDictionary<string, TimeZoneInfo?> TimeZones = new(StringComparer.Ordinal);
 
+    private PriceCheckOptions? _priceCheck;
+
     // One lookup for the batch's locations (usually answered by the silo's copy without a call).
     private async Task ResolveTimeZonesAsync(CdrBatch batch)
     {
         if (batch.LocationIds is not null)
         {
-            await _locationZones.ResolveAsync(batch.Cpo, batch.LocationIds, batch.Zones);
+            await _locationZones.ResolveAsync(batch.Cpo, batch.LocationIds, batch.Zones, batch.Facts);
+        }
+    }
+
+    // The older versions of a tariff, only for CDRs whose session started before its current version: one silo-cached
+    // read per tariff and current version, none at all when the current version applies (the usual case).
+    private async Task ResolveVersionsAsync(CdrBatch batch)
+    {
+        foreach (var valid in batch.Valid)
+        {
+            if (valid.Tariff is { } current && current.Tariff.LastUpdated > valid.Cdr.StartDateTime &&
+                (batch.Versions is null || !batch.Versions.ContainsKey(current.Record.Id)))
+            {
+                (batch.Versions ??= new(StringComparer.Ordinal))[current.Record.Id] = await _versions.GetAsync(batch.Cpo, current);
+            }
         }
     }
 
     private void PriceAll(CdrBatch batch)
     {
-        var tolerance = _options.Value.PriceTolerance;
+        var options = _priceCheck ??= _options.Value.ToPriceCheckOptions();
         foreach (var valid in batch.Valid)
         {
-            batch.Pending.Add(Price(batch, valid, tolerance));
+            batch.Pending.Add(Price(batch, valid, options));
         }
     }
 
-    private static PendingCdr Price(CdrBatch batch, ValidCdr valid, decimal tolerance)
+    private static PendingCdr Price(CdrBatch batch, ValidCdr valid, PriceCheckOptions options)
     {
         var (index, cdr, emsp, tariff, cdrZone) = valid;
         PricingResult? price = null;
+        PriceCheckDetails? details = null;
         var check = PriceCheck.NotChecked;
         if (tariff is not null)
         {
             var (timeZone, note) = cdrZone is null && cdr.CdrLocation?.Id is { Length: > 0 } at
                 ? ZoneOfLocation(batch, at) // one note per location and batch, not per CDR
                 : ChooseTimeZone(cdr.CdrLocation?.Id, cdrZone, batch.Zones);
-            price = TariffPricer.Price(tariff.Compiled, cdr, timeZone) with { TimeZone = timeZone.Id, TimeZoneNote = note };
-            check = CdrPriceCheck.IsMismatch(price, cdr.TotalCost, tolerance, cdr.Credit == true) ? PriceCheck.Mismatch : PriceCheck.Matched;
+            var (version, versionNote) = ChooseVersion(batch, tariff, cdr);
+            var result = CdrPriceCheck.Check(version.Compiled, cdr, timeZone, options);
+            price = result.Hub is { } hub ? hub with { TimeZone = timeZone.Id, TimeZoneNote = note } : null;
+            var listing = result.Verdict == PriceCheckVerdict.TariffNotActive ? null : CheckListing(batch, cdr, version.Record.Id);
+            check = result.Verdict switch
+            {
+                PriceCheckVerdict.TariffNotActive => PriceCheck.TariffNotActive,
+                PriceCheckVerdict.Matched when listing is { Listed: false } => PriceCheck.TariffNotListed,
+                PriceCheckVerdict.Matched => PriceCheck.Matched,
+                _ => PriceCheck.Mismatch, // a component differs, or an older version is in another currency
+            };
+            details = new PriceCheckDetails
+            {
+                Verdict = check == PriceCheck.TariffNotListed ? PriceCheckVerdict.TariffNotListed : result.Verdict,
+                TariffId = version.Record.Id,
+                TariffLastUpdated = version.Record.LastUpdated,
+                TariffVersionNote = versionNote,
+                Differences = result.Differences,
+                Note = result.Reason ?? listing?.Note,
+            };
         }
 
         return new PendingCdr(index, new StoredCdr
@@ -58,10 +94,71 @@ public sealed partial class CdrIngestor
             CreditReferenceId = cdr.CreditReferenceId,
             TariffId = tariff?.Record.Id,
             PriceCheck = check,
-            HubPriceJson = price is null ? null : PricingResultJson.Serialize(price),
+            HubPriceJson = details is null ? null : PricingResultJson.Serialize(price, details),
             ReceivedAt = batch.Now,
             OcpiJson = batch.Documents[index],
-        }, price);
+        }, price, details);
+    }
+
+    /// <summary>
+    /// The version of a tariff a CDR is priced with: the one in force when its session started (OCPI: that version
+    /// applies to the whole session); when the hub keeps none that old, the version the CDR itself names (its
+    /// <c>tariffs[]</c> copy's <c>last_updated</c>), else the oldest the hub keeps. The note says which, and why.
+    /// </summary>
+    private static (CatalogTariff Version, string Note) ChooseVersion(CdrBatch batch, CatalogTariff current, Cdr cdr)
+    {
+        var start = cdr.StartDateTime;
+        if (current.Tariff.LastUpdated is not { } currentAt || currentAt <= start)
+        {
+            return (current, CurrentVersionNote);
+        }
+
+        var versions = batch.Versions![current.Record.Id];
+        for (var i = versions.Count - 1; i >= 0; i--)
+        {
+            if (versions[i].Record.LastUpdated <= start)
+            {
+                return (versions[i], $"the version of {Instant(versions[i].Record.LastUpdated)} was in force when the session started (the tariff changed at {Instant(currentAt)})");
+            }
+        }
+
+        foreach (var named in cdr.Tariffs)
+        {
+            if (named.Id == current.Record.Id && named.LastUpdated is { } namedAt && versions.FirstOrDefault(v => v.Record.LastUpdated == namedAt) is { } match)
+            {
+                return (match, $"no version the hub keeps was in force when the session started: the version the CDR names (tariffs[].last_updated {Instant(namedAt)})");
+            }
+        }
+
+        return (versions[0], $"no version the hub keeps was in force when the session started, and the CDR names none the hub keeps: the oldest it keeps ({Instant(versions[0].Record.LastUpdated)})");
+    }
+
+    private const string CurrentVersionNote = "the current version was in force when the session started";
+
+    private static string Instant(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Whether the connector the CDR names listed the tariff: null when the hub cannot tell (no location, EVSE or
+    /// connector named or known, or a connector listing no tariff, which OCPI reads as the default tariff agreed
+    /// outside OCPI). A connector changed after the session started is judged by what it lists now only when that
+    /// includes the tariff: the hub keeps no history of connectors, so an absence is then not flagged.
+    /// </summary>
+    private static (bool Listed, string? Note)? CheckListing(CdrBatch batch, Cdr cdr, string tariffId)
+    {
+        if (cdr.CdrLocation is not { Id.Length: > 0, EvseUid.Length: > 0, ConnectorId.Length: > 0 } at ||
+            !batch.Facts.TryGetValue(at.Id, out var facts) ||
+            !facts.Connectors.TryGetValue((at.EvseUid!, at.ConnectorId!), out var connector) ||
+            connector.TariffIds.Length == 0 || Array.IndexOf(connector.TariffIds, tariffId) >= 0)
+        {
+            return null;
+        }
+
+        if (connector.LastUpdated > cdr.StartDateTime)
+        {
+            return (true, $"connector {at.EvseUid}/{at.ConnectorId} does not list tariff '{tariffId}' now, but changed after the session started ({Instant(connector.LastUpdated)}): not flagged");
+        }
+
+        return (false, $"connector {at.EvseUid}/{at.ConnectorId} of location '{at.Id}' listed [{string.Join(", ", connector.TariffIds)}] when the session started, not tariff '{tariffId}'");
     }
 
     private static (TimeZoneInfo Zone, string Note) ZoneOfLocation(CdrBatch batch, string locationId)

@@ -61,14 +61,14 @@ public sealed partial class CdrIngestor
 
             batch.Accepted++;
             Ring(batch, stored.Emsp);
-            if (stored.PriceCheck == PriceCheck.Mismatch)
+            if (CdrFlags.IsFlagged(stored.PriceCheck))
             {
                 batch.Mismatches++;
-                LogPriceMismatch(_logger, batch.Cpo.ToString(), stored.Id, stored.TotalCostExclVat, pending.Price!.Total.ExclVat, stored.Currency);
+                LogPriceMismatch(_logger, batch.Cpo.ToString(), stored.Id, stored.PriceCheck.ToString(), CdrFlags.Describe(pending.Check, stored.Currency));
             }
 
             var price = pending.Price;
-            batch.Results[pending.Index] = new CdrResult(pending.Index, stored.Id, CdrOutcome.Accepted, [], stored.PriceCheck, price?.Total, stored.Currency, price?.TimeZone, price?.TimeZoneNote);
+            batch.Results[pending.Index] = new CdrResult(pending.Index, stored.Id, CdrOutcome.Accepted, [], stored.PriceCheck, price?.Total, stored.Currency, price?.TimeZone, price?.TimeZoneNote, pending.Check);
         }
     }
 

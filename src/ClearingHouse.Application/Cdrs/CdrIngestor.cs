@@ -26,7 +26,7 @@ public enum CdrOutcome
 }
 
 /// <summary>The acknowledgement of one CDR of a batch.</summary>
-public sealed record CdrResult(int Index, string? CdrId, CdrOutcome Outcome, IReadOnlyList<CdrValidationError> Reasons, PriceCheck? PriceCheck, Cost? HubTotal, string Currency, string? TimeZone = null, string? TimeZoneNote = null);
+public sealed record CdrResult(int Index, string? CdrId, CdrOutcome Outcome, IReadOnlyList<CdrValidationError> Reasons, PriceCheck? PriceCheck, Cost? HubTotal, string Currency, string? TimeZone = null, string? TimeZoneNote = null, PriceCheckDetails? Check = null);
 
 /// <summary>
 /// The CDR ingest flow: a batch of one CPO's OCPI CDR JSON objects, without a grain call per CDR, in steps:
@@ -49,6 +49,7 @@ public sealed partial class CdrIngestor
     private readonly IGrainFactory _grains;
     private readonly AccessPolicy _policy;
     private readonly TariffCatalog _catalog;
+    private readonly TariffVersionCache _versions;
     private readonly LocationTimeZones _locationZones;
     private readonly HubClock _clock;
     private readonly IOptions<CdrOptions> _options;
@@ -57,12 +58,13 @@ public sealed partial class CdrIngestor
     private readonly Histogram<double> _batchSeconds;
 
     /// <summary>Creates the ingestor.</summary>
-    public CdrIngestor(ICdrStore store, IGrainFactory grains, AccessPolicy policy, TariffCatalog catalog, LocationTimeZones locationZones, HubClock clock, IOptions<CdrOptions> options, IMeterFactory meters, ILogger<CdrIngestor> logger)
+    public CdrIngestor(ICdrStore store, IGrainFactory grains, AccessPolicy policy, TariffCatalog catalog, TariffVersionCache versions, LocationTimeZones locationZones, HubClock clock, IOptions<CdrOptions> options, IMeterFactory meters, ILogger<CdrIngestor> logger)
     {
         _store = store;
         _grains = grains;
         _policy = policy;
         _catalog = catalog;
+        _versions = versions;
         _locationZones = locationZones;
         _clock = clock;
         _options = options;
@@ -103,6 +105,7 @@ public sealed partial class CdrIngestor
         }
 
         await ResolveTimeZonesAsync(batch);
+        await ResolveVersionsAsync(batch);
         PriceAll(batch);
         await CheckCreditReferencesAsync(batch, cancellationToken);
         var inserted = batch.Pending.Count == 0 ? NothingInserted : await _store.InsertAsync(cpo, batch.Pending.ConvertAll(p => p.Cdr), cancellationToken);
@@ -151,6 +154,6 @@ public sealed partial class CdrIngestor
     [LoggerMessage(EventId = 6001, Level = LogLevel.Debug, Message = "CDR batch of {Cpo}: {Count} submitted, {Accepted} accepted, {Duplicates} duplicate, {Rejected} rejected")]
     private static partial void LogBatch(ILogger logger, string cpo, int count, int accepted, int duplicates, int rejected);
 
-    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "CDR {CdrId} of {Cpo} flagged: declared total_cost {Declared}, hub price {HubPrice} {Currency} (excl. VAT)")]
-    private static partial void LogPriceMismatch(ILogger logger, string cpo, string cdrId, decimal declared, decimal hubPrice, string currency);
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Information, Message = "CDR {CdrId} of {Cpo} flagged {Check}: {Detail}")]
+    private static partial void LogPriceMismatch(ILogger logger, string cpo, string cdrId, string check, string detail);
 }

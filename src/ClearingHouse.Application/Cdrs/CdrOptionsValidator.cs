@@ -1,3 +1,4 @@
+using ClearingHouse.Domain.Tariffs;
 using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Application.Cdrs;
@@ -13,6 +14,24 @@ public sealed class CdrOptionsValidator : IValidateOptions<CdrOptions>
         if (options.PriceTolerance < 0)
         {
             failures.Add("Cdrs:PriceTolerance must not be negative");
+        }
+
+        foreach (var (currency, tolerance) in options.CurrencyTolerances)
+        {
+            if (!TariffValidator.IsKnownCurrency(currency))
+            {
+                failures.Add($"Cdrs:CurrencyTolerances:{currency} names no known ISO 4217 currency");
+            }
+
+            if (tolerance < 0)
+            {
+                failures.Add($"Cdrs:CurrencyTolerances:{currency} must not be negative");
+            }
+        }
+
+        if (options.EnergyToleranceKwh < 0 || options.TimeToleranceHours < 0)
+        {
+            failures.Add("Cdrs:EnergyToleranceKwh and Cdrs:TimeToleranceHours must not be negative");
         }
 
         if (options.MaxBatchSize is < 1 or > 10_000)

@@ -65,9 +65,15 @@ public sealed class OpsFlow(
         var from = since ?? clock.UtcNow.AddDays(-30);
         var findings = new List<FindingView>();
 
-        var (mismatches, mismatchExamples) = await store.FindPriceMismatchesAsync(from, examples, ct);
+        var (mismatches, mismatchExamples) = await store.FindPriceMismatchesAsync(from, examples, cancellationToken: ct);
         findings.Add(new FindingView("PRICE_MISMATCH", mismatches, mismatchExamples.Select(m => $"{m.Cpo}/{m.CdrId}").ToList(),
-            $"stored CDRs ending since {from:u} whose declared total differs from the hub's price (Cdrs:PriceTolerance)"));
+            $"stored CDRs ending since {from:u} whose declared total, a cost component or a volume differs from the hub's (Cdrs:PriceTolerance, Cdrs:CurrencyTolerances)"));
+        foreach (var (check, kind, note) in TariffFlags)
+        {
+            var (count, found) = await store.FindPriceMismatchesAsync(from, examples, check, ct);
+            findings.Add(new FindingView(kind, count, found.Select(m => $"{m.Cpo}/{m.CdrId}").ToList(), $"stored CDRs ending since {from:u} {note}"));
+        }
+
         findings.Add(await OpenDisputesAsync(examples, ct));
         var staleAfter = opsOptions.Value.StaleStatusAfter;
         findings.Add(Found("EVSE_STATUS_STALE", await quality.FindStaleEvsesAsync(clock.UtcNow - staleAfter, null, examples, ct),
@@ -114,6 +120,12 @@ public sealed class OpsFlow(
         };
         return await store.ListAuditAsync(beforeSequence, limit, ct);
     }
+
+    private static readonly (PriceCheck Check, string Kind, string Note)[] TariffFlags =
+    [
+        (PriceCheck.TariffNotListed, "CDR_TARIFF_NOT_LISTED", "priced with a tariff the connector they name did not list when the session started"),
+        (PriceCheck.TariffNotActive, "CDR_TARIFF_NOT_ACTIVE", "whose session started outside the validity window of the tariff they name"),
+    ];
 
     private static FindingView Found(string kind, FindingCount found, string note) => new(kind, found.Count, found.Examples.ToList(), note);
 

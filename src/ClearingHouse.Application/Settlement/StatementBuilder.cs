@@ -161,9 +161,9 @@ public sealed partial class StatementBuilder(ICdrStore cdrs, ISettlementStore st
             disputeState = DisputeRules.Name(dispute.State);
             apart = DisputeRules.KeepsCdrApart(dispute.State);
         }
-        else if (stored.PriceCheck == PriceCheck.Mismatch)
+        else if (CdrFlags.IsFlagged(stored.PriceCheck))
         {
-            // The hub's own mismatch counts as an open dispute from the start; the record is written after the build.
+            // The hub's own flag (a mismatch, a tariff not active or not listed) counts as an open dispute from the start; the record is written after the build.
             mismatches.Add(stored);
             disputeState = DisputeRules.Name(DisputeState.Open);
             apart = true;
@@ -184,8 +184,7 @@ public sealed partial class StatementBuilder(ICdrStore cdrs, ISettlementStore st
         var now = clock.UtcNow;
         foreach (var cdr in mismatches)
         {
-            var hubTotal = CdrIngestor.DeserializeBreakdown(cdr.HubPriceJson)?.Total;
-            var reason = $"price mismatch: declared {cdr.TotalCostExclVat} {cdr.Currency} excl. VAT, hub price {hubTotal?.ExclVat} {cdr.Currency}";
+            var reason = CdrFlags.DisputeReason(cdr);
             var (dispute, created) = await store.OpenDisputeAsync(
                 new DisputeRecord
                 {
@@ -211,12 +210,7 @@ public sealed partial class StatementBuilder(ICdrStore cdrs, ISettlementStore st
         }
     }
 
-    private static string PriceCheckName(PriceCheck check) => check switch
-    {
-        PriceCheck.Matched => "MATCHED",
-        PriceCheck.Mismatch => "MISMATCH",
-        _ => "NOT_CHECKED",
-    };
+    private static string PriceCheckName(PriceCheck check) => CdrFlags.Name(check);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Statement {Number} closed: {Cpo} / {Emsp} {Currency}, {Lines} lines, sha256 {Hash}")]
     private static partial void LogClosed(ILogger logger, long number, string cpo, string emsp, string currency, int lines, string hash);

@@ -16,7 +16,7 @@ namespace ClearingHouse.Application.Tariffs;
 /// agreement and the operator read them (<see cref="AccessPolicy"/>), price a session with one, and ask which apply
 /// at a location. Tariffs arrive as the Domain's <see cref="Tariff"/>, whatever the edge's wire form.
 /// </summary>
-public sealed partial class TariffFlow(IGrainFactory grains, AccessPolicy policy, TariffCatalog catalog, HubClock clock, ILogger<TariffFlow> logger)
+public sealed partial class TariffFlow(IGrainFactory grains, AccessPolicy policy, TariffCatalog catalog, ITariffHistoryStore history, HubClock clock, ILogger<TariffFlow> logger)
 {
     /// <summary>The longest tariff id OCPI allows.</summary>
     public const int MaxTariffIdLength = 36;
@@ -85,6 +85,48 @@ public sealed partial class TariffFlow(IGrainFactory grains, AccessPolicy policy
         var tariff = await Grain(owner).Get(tariffId)
             ?? throw new HubException(HubErrorCode.NotFound, $"{owner} has no tariff '{tariffId}'");
         return new CpoTariff(owner, tariff);
+    }
+
+    /// <summary>
+    /// The version of one tariff that was in force at <paramref name="at"/> (the latest whose <c>last_updated</c> is not
+    /// after it), with the same rights as <see cref="GetAsync"/>; NotFound when the tariff is unknown or every version
+    /// the hub keeps is younger (field <c>as_of</c>). A deleted tariff's versions stay readable.
+    /// </summary>
+    public async Task<CpoTariff> GetAsOfAsync(CallerIdentity caller, PartyKey? cpo, string tariffId, DateTimeOffset at)
+    {
+        var owner = await ReadableCpoAsync(caller, cpo);
+        RequireTariffId(tariffId);
+        if (await Grain(owner).Get(tariffId) is { } current && current.LastUpdated <= at)
+        {
+            return new CpoTariff(owner, current);
+        }
+
+        var version = await history.GetAsOfAsync(owner, tariffId, at)
+            ?? throw new HubException(HubErrorCode.NotFound, $"{owner} has no version of tariff '{tariffId}' in force at {at.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}", "as_of");
+        return new CpoTariff(owner, version);
+    }
+
+    /// <summary>
+    /// Every version of one tariff the hub keeps, oldest first (the current one last), with the same rights as
+    /// <see cref="GetAsync"/>; NotFound when there is none.
+    /// </summary>
+    public async Task<IReadOnlyList<CpoTariff>> HistoryAsync(CallerIdentity caller, PartyKey? cpo, string tariffId)
+    {
+        var owner = await ReadableCpoAsync(caller, cpo);
+        RequireTariffId(tariffId);
+        var versions = (await history.ListAsync(owner, tariffId)).ToList();
+        if (await Grain(owner).Get(tariffId) is { } current && !versions.Exists(v => v.LastUpdated == current.LastUpdated))
+        {
+            // A tariff stored before the history existed: its current version is recorded at its next put.
+            versions.Add(current);
+        }
+
+        if (versions.Count == 0)
+        {
+            throw new HubException(HubErrorCode.NotFound, $"{owner} has no tariff '{tariffId}'");
+        }
+
+        return versions.ConvertAll(v => new CpoTariff(owner, v));
     }
 
     /// <summary>

@@ -46,7 +46,7 @@ public static class CdrsCommands
                 x.Source,
                 x.Ack.CdrId,
                 x.Ack.Status.ToString().ToUpperInvariant(),
-                x.Ack.PriceCheck == PriceCheckStatus.Unspecified ? "" : x.Ack.PriceCheck.ToString().ToUpperInvariant(),
+                x.Ack.PriceCheck == PriceCheckStatus.Unspecified ? "" : TokensCommands.Name(x.Ack.PriceCheck.ToString()),
                 x.Ack.HubTotalCost is { } t ? $"{t.ExclVat}/{t.InclVat} {t.Currency}" : "",
                 x.Ack.TimeZone,
                 string.Join("; ", x.Ack.Reasons.Select(reason => $"{reason.Field} {reason.Description}".Trim())),
@@ -56,6 +56,12 @@ public static class CdrsCommands
             foreach (var note in response.Acks.Where(a => a.TimeZoneNote.Length > 0).GroupBy(a => a.TimeZoneNote).Select(g => $"time zone: {g.Key} ({g.Count()} CDR{(g.Count() == 1 ? "" : "s")})"))
             {
                 printer.Line(note);
+            }
+
+            // A flagged CDR says why, figure by figure: what the CPO declared against what the hub computed.
+            foreach (var ack in response.Acks.Where(a => a.Differences.Count > 0 || a.PriceCheckNote.Length > 0))
+            {
+                printer.Line($"{ack.CdrId} {TokensCommands.Name(ack.PriceCheck.ToString())}: {Flag(ack.Differences, ack.PriceCheckNote)}");
             }
 
             // Any REJECTED CDR fails the command, so a script notices; the others are stored, and sending the whole
@@ -83,7 +89,9 @@ public static class CdrsCommands
                 ("start", Format.Time(cdr.StartDateTime)), ("end", Format.Time(cdr.EndDateTime)),
                 ("total cost", $"{cdr.TotalCost.ExclVat} / {cdr.TotalCost.InclVat} {cdr.TotalCost.Currency} (declared, excl. / incl. VAT)"),
                 ("credit", cdr.Credit ? $"yes, corrects {cdr.CreditReferenceId}" : "no"),
-                ("tariff", cdr.TariffId), ("price check", cdr.PriceCheck.ToString().ToUpperInvariant()),
+                ("tariff", cdr.TariffId),
+                ("price check", TokensCommands.Name(cdr.PriceCheck.ToString())),
+                ("differences", Flag(cdr.Differences, cdr.PriceCheckNote)),
                 ("received", Format.Time(cdr.ReceivedAt)));
             if (!printer.Json && cdr.HubPrice is { } hub)
             {
@@ -109,7 +117,7 @@ public static class CdrsCommands
             printer.Table(response, response.Cdrs, ["CPO", "CDR", "EMSP", "END", "TOTAL", "PRICE CHECK", "HUB TOTAL"], x =>
             [
                 Format.Party(x.Cpo), x.Id, Format.Party(x.Emsp), Format.Time(x.EndDateTime),
-                $"{x.TotalCost.ExclVat} {x.TotalCost.Currency}", x.PriceCheck.ToString().ToUpperInvariant(),
+                $"{x.TotalCost.ExclVat} {x.TotalCost.Currency}", TokensCommands.Name(x.PriceCheck.ToString()),
                 x.HubPrice is { } h ? $"{h.Total.ExclVat} {h.Currency}" : "",
             ]);
             if (response.Page?.NextPageToken is { Length: > 0 } next)
@@ -185,7 +193,7 @@ public static class CdrsCommands
                     var x = e.Cdr;
                     var delay = DateTime.UtcNow - x.ReceivedAt.ToDateTime();
                     printer.Line($"{Format.Party(x.Cpo)} {x.Id} end {Format.Time(x.EndDateTime)} {x.TotalCost.ExclVat} {x.TotalCost.Currency} " +
-                        $"{x.PriceCheck.ToString().ToUpperInvariant()}{(x.HubPrice is { } h ? $" hub {h.Total.ExclVat}" : "")} (+{delay.TotalMilliseconds:0} ms since stored)");
+                        $"{TokensCommands.Name(x.PriceCheck.ToString())}{(x.HubPrice is { } h ? $" hub {h.Total.ExclVat}" : "")} (+{delay.TotalMilliseconds:0} ms since stored)");
                 }
 
                 printer.Line($"cursor {m.Cursor}");
@@ -264,4 +272,8 @@ public static class CdrsCommands
                 : [(file, text)];
         }
     }
+
+    /// <summary>Each differing figure (declared vs hub) and the check's note, on one line.</summary>
+    internal static string Flag(IEnumerable<PriceDifference> differences, string note) =>
+        string.Join("; ", differences.Select(d => $"{d.Field} declared {d.Declared} hub {d.Hub}").Append(note).Where(p => p.Length > 0));
 }

@@ -7,7 +7,7 @@ using ClearingHouse.Domain.Tariffs;
 
 namespace ClearingHouse.Cli.Commands;
 
-/// <summary><c>tariffs put|get|list|delete|price</c>.</summary>
+/// <summary><c>tariffs put|get|list|delete|history|price|applicable</c>.</summary>
 public static class TariffsCommands
 {
     /// <summary>Builds the command group.</summary>
@@ -29,13 +29,19 @@ public static class TariffsCommands
 
         var getId = new Argument<string>("tariff-id") { Description = "The tariff id" };
         var getCpo = new Option<string?>("--cpo") { Description = "The CPO that owns it, e.g. NL-ABC-CPO (a CPO may omit it)" };
-        var get = new Command("get", "Show one tariff and its OCPI JSON") { getId, getCpo };
+        var getAsOf = new Option<string?>("--as-of") { Description = "The version in force at this instant (ISO 8601, e.g. 2026-12-01T12:00:00Z) instead of the current one" };
+        var get = new Command("get", "Show one tariff and its OCPI JSON") { getId, getCpo, getAsOf };
         get.SetAction(async (r, ct) =>
         {
             var request = new GetTariffRequest { TariffId = r.GetValue(getId)! };
             if (r.GetValue(getCpo) is { } c)
             {
                 request.Cpo = CommandContext.ParseParty(c, "--cpo");
+            }
+
+            if (r.GetValue(getAsOf) is { } asOf)
+            {
+                request.AsOf = Format.ParseTime(asOf, "--as-of");
             }
 
             using var channel = ctx.Channel(r);
@@ -84,9 +90,32 @@ public static class TariffsCommands
         tariffs.Subcommands.Add(get);
         tariffs.Subcommands.Add(list);
         tariffs.Subcommands.Add(delete);
+        tariffs.Subcommands.Add(CreateHistory(ctx));
         tariffs.Subcommands.Add(CreatePrice(ctx));
         tariffs.Subcommands.Add(CreateApplicable(ctx));
         return tariffs;
+    }
+
+    private static Command CreateHistory(CommandContext ctx)
+    {
+        var id = new Argument<string>("tariff-id") { Description = "The tariff id" };
+        var cpo = new Option<string?>("--cpo") { Description = "The CPO that owns it, e.g. NL-ABC-CPO (a CPO may omit it)" };
+        var history = new Command("history", "List every version of a tariff the hub keeps, oldest first (CDRs are priced with the version in force when their session started)") { id, cpo };
+        history.SetAction(async (r, ct) =>
+        {
+            var request = new ListTariffVersionsRequest { TariffId = r.GetValue(id)! };
+            if (r.GetValue(cpo) is { } c)
+            {
+                request.Cpo = CommandContext.ParseParty(c, "--cpo");
+            }
+
+            using var channel = ctx.Channel(r);
+            var response = await new TariffService.TariffServiceClient(channel).ListTariffVersionsAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
+            ctx.Printer(r).Table(response, response.Versions, ["LAST UPDATED", "TARIFF", "CURRENCY", "ACTIVE FROM", "ACTIVE UNTIL"],
+                v => [Format.Time(v.LastUpdated), v.Id, v.Currency, Format.Time(v.Typed?.StartDateTime), Format.Time(v.Typed?.EndDateTime)]);
+            return 0;
+        });
+        return history;
     }
 
     private static Command CreatePrice(CommandContext ctx)
@@ -195,6 +224,11 @@ public static class TariffsCommands
         var limits = (b.MinPriceApplied ? " min_price applied" : "") + (b.MaxPriceApplied ? " max_price applied" : "");
         printer.Line($"total     {b.Total.ExclVat} / {b.Total.InclVat} {b.Currency}{limits}");
         printer.Line($"session   {b.TotalTime} h");
+        if (b.TariffLastUpdated is { } version)
+        {
+            printer.Line($"tariff    {b.TariffId} of {Format.Time(version)} ({b.TariffVersionNote})");
+        }
+
         if (b.TimeZone.Length > 0)
         {
             printer.Line($"time zone {b.TimeZone}{(b.TimeZoneNote.Length > 0 ? $" ({b.TimeZoneNote})" : "")}");

@@ -16,6 +16,12 @@ public enum PriceCheckVerdict
 
     /// <summary>The CDR's currency is not the tariff's: not priced with it.</summary>
     CurrencyMismatch = 4,
+
+    /// <summary>
+    /// Every figure matches, but the connector the CDR names did not list the tariff when the session started
+    /// (its published <c>tariff_ids</c>): the CDR is priced with a tariff the driver was not shown.
+    /// </summary>
+    TariffNotListed = 5,
 }
 
 /// <summary>A figure of a CDR that the hub checks.</summary>
@@ -202,7 +208,8 @@ public static class CdrPriceCheck
     /// <c>total_energy</c>, <c>total_time</c> and <c>total_parking_time</c>.
     /// </summary>
     /// <remarks>
-    /// A cost the CDR leaves out counts as 0 (so a hub cost it omits is a difference); an <c>incl_vat</c> it leaves
+    /// A cost the CDR leaves out counts as 0 (so a hub cost it omits is a difference) unless
+    /// <see cref="PriceCheckOptions.OmittedCostsCountAsZero"/> is off; an <c>incl_vat</c> it leaves
     /// out is not compared, nor is a side the hub could not compute (<see cref="PricingResult.ExclVatKnown"/>,
     /// <see cref="PricingResult.InclVatKnown"/>). A credit CDR is compared by absolute value. The components are
     /// compared with the hub's dimension costs as priced, before <c>min_price</c>/<c>max_price</c> (OCPI puts the
@@ -221,11 +228,11 @@ public static class CdrPriceCheck
         var totalMatches = differences.Count == 0;
         if (options.CompareComponents)
         {
-            CompareCost(differences, CdrComponent.EnergyCost, cdr.TotalEnergyCost, hub.Energy.Cost, hub, tolerance, credit);
-            CompareCost(differences, CdrComponent.TimeCost, cdr.TotalTimeCost, hub.Time.Cost, hub, tolerance, credit);
-            CompareCost(differences, CdrComponent.ParkingCost, cdr.TotalParkingCost, hub.ParkingTime.Cost, hub, tolerance, credit);
-            CompareCost(differences, CdrComponent.FixedCost, cdr.TotalFixedCost, hub.Flat.Cost, hub, tolerance, credit);
-            CompareCost(differences, CdrComponent.ReservationCost, cdr.TotalReservationCost, hub.Reservation.Cost, hub, tolerance, credit);
+            CompareCost(differences, CdrComponent.EnergyCost, cdr.TotalEnergyCost, hub.Energy.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
+            CompareCost(differences, CdrComponent.TimeCost, cdr.TotalTimeCost, hub.Time.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
+            CompareCost(differences, CdrComponent.ParkingCost, cdr.TotalParkingCost, hub.ParkingTime.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
+            CompareCost(differences, CdrComponent.FixedCost, cdr.TotalFixedCost, hub.Flat.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
+            CompareCost(differences, CdrComponent.ReservationCost, cdr.TotalReservationCost, hub.Reservation.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
         }
 
         if (options.CompareVolumes)
@@ -252,8 +259,14 @@ public static class CdrPriceCheck
         Cost hub,
         PricingResult result,
         decimal tolerance,
-        bool credit)
+        bool credit,
+        bool omittedCountsAsZero = true)
     {
+        if (declared is null && !omittedCountsAsZero)
+        {
+            return;
+        }
+
         var excl = Signless(declared?.ExclVat ?? 0m, credit);
         if (result.ExclVatKnown && Math.Abs(excl - hub.ExclVat) > tolerance)
         {

@@ -36,6 +36,15 @@ public sealed record PriceCheckOptions
     /// <summary>Whether the cost components (energy, time, parking, fixed, reservation) are compared, not only <c>total_cost</c>; default true.</summary>
     public bool CompareComponents { get; init; } = true;
 
+    /// <summary>
+    /// Whether a cost component the CDR leaves out (OCPI makes <c>total_energy_cost</c>, <c>total_time_cost</c>,
+    /// <c>total_parking_cost</c>, <c>total_fixed_cost</c> and <c>total_reservation_cost</c> optional) counts as a declared
+    /// 0, so a hub cost it omits is a difference (default true); false compares only the components the CDR declares.
+    /// The hub's CDR ingest uses false unless <c>Cdrs:CompareOmittedCosts</c> is set: a CPO that sends no breakdown is
+    /// then checked on its total and volumes, not flagged for leaving optional fields out.
+    /// </summary>
+    public bool OmittedCostsCountAsZero { get; init; } = true;
+
     /// <summary>Whether the volumes (<c>total_energy</c>, <c>total_time</c>, <c>total_parking_time</c>) are compared; default true.</summary>
     public bool CompareVolumes { get; init; } = true;
 

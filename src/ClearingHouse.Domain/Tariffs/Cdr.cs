@@ -35,6 +35,12 @@ public sealed record CdrLocation
     /// <summary>ISO 3166 alpha-3 country code (<c>country</c>).</summary>
     public string? Country { get; init; }
 
+    /// <summary>The CPO's uid of the EVSE used (<c>evse_uid</c>).</summary>
+    public string? EvseUid { get; init; }
+
+    /// <summary>The id of the connector used, within the EVSE (<c>connector_id</c>).</summary>
+    public string? ConnectorId { get; init; }
+
     /// <summary>IANA time zone (<c>time_zone</c>); not in OCPI 2.2.1's CdrLocation, accepted when present.</summary>
     public string? TimeZone { get; init; }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ClearingHouse.Domain.Cdrs;
 
 namespace ClearingHouse.Domain.Tariffs;
 
@@ -24,11 +25,59 @@ public static class PricingResultJson
     public static string Serialize(PricingResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
+        return Serialize(result, null);
+    }
+
+    /// <summary>
+    /// The JSON text of a CDR's breakdown with the hub's check of it (a <c>check</c> object after the breakdown's
+    /// properties); with no <paramref name="result"/> (the tariff was not used) the text holds the check alone and
+    /// <see cref="Deserialize"/> reads it as no breakdown.
+    /// </summary>
+    public static string Serialize(PricingResult? result, PriceCheckDetails? check)
+    {
+        if (result is null && check is null)
+        {
+            throw new ArgumentException("A breakdown or a check is required.", nameof(result));
+        }
+
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
         buffer.ResetWrittenCount();
         var w = _writer ??= new Utf8JsonWriter(buffer);
         w.Reset(buffer);
         w.WriteStartObject();
+        if (result is not null)
+        {
+            WriteResult(w, result);
+        }
+
+        if (check is not null)
+        {
+            WriteCheck(w, check);
+        }
+
+        w.WriteEndObject();
+        w.Flush();
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>The hub's check stored beside a breakdown (<see cref="Serialize(PricingResult?, PriceCheckDetails?)"/>); null when there is none.</summary>
+    /// <exception cref="JsonException">The text is not a stored breakdown.</exception>
+    public static PriceCheckDetails? DeserializeCheck(string? json) => DeserializeWithCheck(json).Check;
+
+    /// <summary>
+    /// The stored breakdown and the hub's check beside it, in one pass over the text (a CDR read for a list or a feed
+    /// needs both); either may be null.
+    /// </summary>
+    /// <exception cref="JsonException">The text is not a stored breakdown.</exception>
+    public static (PricingResult? Price, PriceCheckDetails? Check) DeserializeWithCheck(string? json)
+    {
+        PriceCheckDetails? check = null;
+        var price = Read(json, ref check, wantCheck: true);
+        return (price, check);
+    }
+
+    private static void WriteResult(Utf8JsonWriter w, PricingResult result)
+    {
         w.WriteString("currency"u8, result.Currency);
         Charge(w, "energy"u8, result.Energy);
         Charge(w, "time"u8, result.Time);
@@ -45,14 +94,100 @@ public static class PricingResultJson
         w.WriteBoolean("incl_vat_known"u8, result.InclVatKnown);
         NullableString(w, "time_zone"u8, result.TimeZone);
         NullableString(w, "time_zone_note"u8, result.TimeZoneNote);
-        w.WriteEndObject();
-        w.Flush();
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    /// <summary>Reads a stored breakdown; null for null text. Unknown properties are skipped.</summary>
+    private static void WriteCheck(Utf8JsonWriter w, PriceCheckDetails check)
+    {
+        w.WriteStartObject("check"u8);
+        w.WriteNumber("verdict"u8, (int)check.Verdict);
+        NullableString(w, "tariff_id"u8, check.TariffId);
+        if (check.TariffLastUpdated is { } at)
+        {
+            w.WriteString("tariff_last_updated"u8, at.ToUniversalTime());
+        }
+
+        NullableString(w, "tariff_version_note"u8, check.TariffVersionNote);
+        NullableString(w, "note"u8, check.Note);
+        w.WriteStartArray("differences"u8);
+        foreach (var d in check.Differences)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("component"u8, (int)d.Component);
+            w.WriteNumber("basis"u8, (int)d.Basis);
+            w.WriteNumber("declared"u8, d.Declared);
+            w.WriteNumber("hub"u8, d.Hub);
+            w.WriteNumber("tolerance"u8, d.Tolerance);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static PriceCheckDetails ReadCheck(ref Utf8JsonReader r)
+    {
+        Start(ref r);
+        var verdict = PriceCheckVerdict.Matched;
+        string? tariffId = null, versionNote = null, note = null;
+        DateTimeOffset? lastUpdated = null;
+        var differences = new List<ComponentDifference>();
+        while (NextProperty(ref r))
+        {
+            if (r.ValueTextEquals("verdict"u8)) { verdict = (PriceCheckVerdict)(int)ReadDecimal(ref r); }
+            else if (r.ValueTextEquals("tariff_id"u8)) { tariffId = ReadString(ref r); }
+            else if (r.ValueTextEquals("tariff_last_updated"u8)) { r.Read(); lastUpdated = r.GetDateTimeOffset(); }
+            else if (r.ValueTextEquals("tariff_version_note"u8)) { versionNote = ReadString(ref r); }
+            else if (r.ValueTextEquals("note"u8)) { note = ReadString(ref r); }
+            else if (r.ValueTextEquals("differences"u8))
+            {
+                r.Read();
+                while (r.Read() && r.TokenType == JsonTokenType.StartObject)
+                {
+                    differences.Add(ReadDifference(ref r));
+                }
+            }
+            else { Skip(ref r); }
+        }
+
+        return new PriceCheckDetails
+        {
+            Verdict = verdict,
+            TariffId = tariffId,
+            TariffLastUpdated = lastUpdated,
+            TariffVersionNote = versionNote,
+            Note = note,
+            Differences = differences,
+        };
+    }
+
+    private static ComponentDifference ReadDifference(ref Utf8JsonReader r)
+    {
+        Start(ref r);
+        CdrComponent component = default;
+        AmountBasis basis = default;
+        decimal declared = 0, hub = 0, tolerance = 0;
+        while (NextProperty(ref r))
+        {
+            if (r.ValueTextEquals("component"u8)) { component = (CdrComponent)(int)ReadDecimal(ref r); }
+            else if (r.ValueTextEquals("basis"u8)) { basis = (AmountBasis)(int)ReadDecimal(ref r); }
+            else if (r.ValueTextEquals("declared"u8)) { declared = ReadDecimal(ref r); }
+            else if (r.ValueTextEquals("hub"u8)) { hub = ReadDecimal(ref r); }
+            else if (r.ValueTextEquals("tolerance"u8)) { tolerance = ReadDecimal(ref r); }
+            else { Skip(ref r); }
+        }
+
+        return new ComponentDifference(component, basis, declared, hub, tolerance);
+    }
+
+    /// <summary>Reads a stored breakdown; null for null text or a check stored without one. Unknown properties are skipped.</summary>
     /// <exception cref="JsonException">The text is not a stored breakdown.</exception>
     public static PricingResult? Deserialize(string? json)
+    {
+        PriceCheckDetails? none = null;
+        return Read(json, ref none, wantCheck: false);
+    }
+
+    private static PricingResult? Read(string? json, ref PriceCheckDetails? check, bool wantCheck)
     {
         if (json is null)
         {
@@ -65,7 +200,7 @@ public static class PricingResultJson
         try
         {
             var reader = new Utf8JsonReader(utf8[..Encoding.UTF8.GetBytes(json, utf8)]);
-            return ReadResult(ref reader);
+            return ReadResult(ref reader, ref check, wantCheck);
         }
         finally
         {
@@ -76,8 +211,9 @@ public static class PricingResultJson
         }
     }
 
-    private static PricingResult ReadResult(ref Utf8JsonReader r)
+    private static PricingResult? ReadResult(ref Utf8JsonReader r, ref PriceCheckDetails? check, bool wantCheck)
     {
+        var checkOnly = false;
         Start(ref r);
         string? currency = null, timeZone = null, note = null;
         DimensionCharge energy = default, time = default, parking = default, flat = default, reservation = default;
@@ -102,7 +238,24 @@ public static class PricingResultJson
             else if (r.ValueTextEquals("incl_vat_known"u8)) { inclKnown = ReadBoolean(ref r); }
             else if (r.ValueTextEquals("time_zone"u8)) { timeZone = ReadString(ref r); }
             else if (r.ValueTextEquals("time_zone_note"u8)) { note = ReadString(ref r); }
+            else if (r.ValueTextEquals("check"u8))
+            {
+                checkOnly = true;
+                if (wantCheck)
+                {
+                    check = ReadCheck(ref r);
+                }
+                else
+                {
+                    Skip(ref r);
+                }
+            }
             else { Skip(ref r); }
+        }
+
+        if (currency is null && checkOnly)
+        {
+            return null; // a check without a breakdown: the tariff was not used
         }
 
         return new PricingResult

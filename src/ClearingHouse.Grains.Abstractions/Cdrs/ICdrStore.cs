@@ -34,11 +34,17 @@ public enum PriceCheck
     /// <summary>The declared total_cost is within the tolerance of the hub's price.</summary>
     Matched = 1,
 
-    /// <summary>The declared total_cost differs from the hub's price beyond the tolerance: flagged for dispute.</summary>
+    /// <summary>The declared total_cost, or a cost component or volume, differs from the hub's beyond the tolerance: flagged for dispute.</summary>
     Mismatch = 2,
 
     /// <summary>The CDR names no tariff (or several), so the hub could not price it.</summary>
     NotChecked = 3,
+
+    /// <summary>The session started outside the validity window of the tariff (version) in force: not priced with it; flagged.</summary>
+    TariffNotActive = 4,
+
+    /// <summary>The price matches, but the connector the CDR names did not list the tariff when the session started: flagged.</summary>
+    TariffNotListed = 5,
 }
 
 /// <summary>A CDR as the hub stores it: the indexed fields, the hub's verdict and the OCPI document itself.</summary>

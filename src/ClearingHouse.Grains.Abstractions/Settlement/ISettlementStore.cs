@@ -238,8 +238,9 @@ public interface ISettlementStore
     Task<IReadOnlyList<AuditEntry>> ListAuditAsync(long beforeSequence, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Data quality: how many stored CDRs ending at or after <paramref name="since"/> the hub flagged MISMATCH, and up
-    /// to <paramref name="examples"/> of them (newest first) as (CPO, CDR id).
+    /// Data quality: how many stored CDRs ending at or after <paramref name="since"/> the hub flagged
+    /// <paramref name="check"/> (MISMATCH unless given), and up to <paramref name="examples"/> of them (newest first) as
+    /// (CPO, CDR id).
     /// </summary>
-    Task<(long Count, IReadOnlyList<(PartyKey Cpo, string CdrId)> Examples)> FindPriceMismatchesAsync(DateTimeOffset since, int examples, CancellationToken cancellationToken = default);
+    Task<(long Count, IReadOnlyList<(PartyKey Cpo, string CdrId)> Examples)> FindPriceMismatchesAsync(DateTimeOffset since, int examples, Cdrs.PriceCheck check = Cdrs.PriceCheck.Mismatch, CancellationToken cancellationToken = default);
 }

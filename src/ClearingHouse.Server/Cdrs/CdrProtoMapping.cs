@@ -59,9 +59,16 @@ public static class CdrProtoMapping
             ReceivedAt = Timestamp.FromDateTimeOffset(cdr.ReceivedAt),
             OcpiJson = cdr.OcpiJson,
         };
-        if (PricingResultJson.Deserialize(cdr.HubPriceJson) is { } price)
+        var (price, check) = PricingResultJson.DeserializeWithCheck(cdr.HubPriceJson);
+        if (price is not null)
         {
-            proto.HubPrice = price.ToProto();
+            proto.HubPrice = price.ToProto(check);
+        }
+
+        if (check is not null)
+        {
+            proto.Differences.AddRange(check.Differences.Select(TariffProtoMapping.ToProto));
+            proto.PriceCheckNote = check.Note ?? "";
         }
 
         return proto;
@@ -72,6 +79,8 @@ public static class CdrProtoMapping
     {
         PriceCheck.Matched => PriceCheckStatus.Matched,
         PriceCheck.Mismatch => PriceCheckStatus.Mismatch,
+        PriceCheck.TariffNotActive => PriceCheckStatus.TariffNotActive,
+        PriceCheck.TariffNotListed => PriceCheckStatus.TariffNotListed,
         _ => PriceCheckStatus.NotChecked,
     };
 
@@ -101,6 +110,15 @@ public static class CdrProtoMapping
             TimeZone = result.TimeZone ?? "",
             TimeZoneNote = result.TimeZoneNote ?? "",
         };
+        if (result.Check is { } check)
+        {
+            ack.Differences.AddRange(check.Differences.Select(TariffProtoMapping.ToProto));
+            ack.PriceCheckNote = check.Note ?? "";
+            ack.TariffId = check.TariffId ?? "";
+            ack.TariffLastUpdated = check.TariffLastUpdated is { } at ? Timestamp.FromDateTimeOffset(at) : null;
+            ack.TariffVersionNote = check.TariffVersionNote ?? "";
+        }
+
         foreach (var reason in result.Reasons)
         {
             ack.Reasons.Add(new CdrRejection { Field = reason.Field, Description = reason.Message });

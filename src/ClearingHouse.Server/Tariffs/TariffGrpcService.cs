@@ -26,8 +26,19 @@ public sealed class TariffGrpcService(TariffFlow tariffs) : TariffService.Tariff
     /// <inheritdoc />
     public override async Task<GetTariffResponse> GetTariff(GetTariffRequest request, ServerCallContext context)
     {
-        var tariff = await tariffs.GetAsync(context.GetCaller(), TariffProtoMapping.ToCpo(request.Cpo), request.TariffId);
+        var tariff = request.AsOf is { } asOf
+            ? await tariffs.GetAsOfAsync(context.GetCaller(), TariffProtoMapping.ToCpo(request.Cpo), request.TariffId, asOf.ToDateTimeOffset())
+            : await tariffs.GetAsync(context.GetCaller(), TariffProtoMapping.ToCpo(request.Cpo), request.TariffId);
         return new GetTariffResponse { Tariff = tariff.ToProto() };
+    }
+
+    /// <inheritdoc />
+    public override async Task<ListTariffVersionsResponse> ListTariffVersions(ListTariffVersionsRequest request, ServerCallContext context)
+    {
+        var versions = await tariffs.HistoryAsync(context.GetCaller(), TariffProtoMapping.ToCpo(request.Cpo), request.TariffId);
+        var response = new ListTariffVersionsResponse();
+        response.Versions.AddRange(versions.Select(v => v.ToProto()));
+        return response;
     }
 
     /// <inheritdoc />

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using ClearingHouse.Application.Tariffs;
 using ClearingHouse.Contracts.V1;
+using ClearingHouse.Domain.Cdrs;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Tariffs;
@@ -30,6 +31,33 @@ public static class TariffProtoMapping
         BilledVolume = charge.BilledVolume.ToWire(),
         Cost = charge.Cost.ToProto(currency),
     };
+
+    /// <summary>The wire form of the hub's price of a CDR, with the tariff version its check used.</summary>
+    public static PriceBreakdown ToProto(this D.PricingResult result, PriceCheckDetails? check)
+    {
+        var proto = result.ToProto();
+        if (check is not null)
+        {
+            proto.TariffId = check.TariffId ?? "";
+            proto.TariffLastUpdated = check.TariffLastUpdated is { } at ? Timestamp.FromDateTimeOffset(at) : null;
+            proto.TariffVersionNote = check.TariffVersionNote ?? "";
+        }
+
+        return proto;
+    }
+
+    /// <summary>The wire form of one differing figure.</summary>
+    public static PriceDifference ToProto(ComponentDifference difference)
+    {
+        ArgumentNullException.ThrowIfNull(difference);
+        return new PriceDifference
+        {
+            Field = difference.Field,
+            Declared = difference.Declared.ToWire(),
+            Hub = difference.Hub.ToWire(),
+            Tolerance = difference.Tolerance.ToWire(),
+        };
+    }
 
     /// <summary>The wire form of the hub's price.</summary>
     public static PriceBreakdown ToProto(this D.PricingResult result) => new()

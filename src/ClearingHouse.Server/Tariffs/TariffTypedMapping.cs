@@ -35,6 +35,8 @@ public static class TariffTypedMapping
             StartDateTime = tariff.StartDateTime?.ToDateTimeOffset(),
             EndDateTime = tariff.EndDateTime?.ToDateTimeOffset(),
             LastUpdated = tariff.LastUpdated?.ToDateTimeOffset(),
+            TaxIncluded = tariff.TaxIncluded == TaxIncluded.Unspecified ? null : (D.TaxIncluded)((int)tariff.TaxIncluded - 1),
+            PreauthorizeAmount = OptionalDecimal(tariff.PreauthorizeAmount, $"{field}.preauthorize_amount"),
         };
     }
 
@@ -55,6 +57,8 @@ public static class TariffTypedMapping
             StartDateTime = ToTimestamp(tariff.StartDateTime),
             EndDateTime = ToTimestamp(tariff.EndDateTime),
             LastUpdated = ToTimestamp(tariff.LastUpdated),
+            TaxIncluded = tariff.TaxIncluded is { } tax ? (TaxIncluded)((int)tax + 1) : TaxIncluded.Unspecified,
+            PreauthorizeAmount = tariff.PreauthorizeAmount?.ToString(CultureInfo.InvariantCulture) ?? "",
         };
         proto.TariffAltText.AddRange(tariff.TariffAltText.Select(t => new DisplayText { Language = t.Language, Text = t.Text }));
         proto.Elements.AddRange(tariff.Elements.Select(ToProto));

@@ -14,6 +14,8 @@ using ClearingHouse.Storage.Postgres.Operations;
 using ClearingHouse.Storage.Postgres.Sessions;
 using ClearingHouse.Storage.Postgres.Settlement;
 using ClearingHouse.Storage.Postgres.Tokens;
+using ClearingHouse.Storage.Postgres.Tariffs;
+using ClearingHouse.Grains.Tariffs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -31,8 +33,8 @@ public static class PostgresStorageHostingExtensions
     /// Adds every store of the PostgreSQL backend over one database: the grain storage (see
     /// <see cref="AddClearingHousePostgresStorage(IServiceCollection, Action{PostgresStorageOptions})"/>), <see cref="ICdrStore"/>
     /// and <see cref="ICdrFeedStore"/>, <see cref="ITokenStore"/> and <see cref="IAuthorizationStore"/>,
-    /// <see cref="ILocationStore"/>, <see cref="ISessionStore"/>, <see cref="ISettlementStore"/>, <see cref="IInvoiceStore"/> and
-    /// <see cref="IDataQualityStore"/>, all on one shared <see cref="PostgresConnectionFactory"/>, with the schema
+    /// <see cref="ILocationStore"/>, <see cref="ISessionStore"/>, <see cref="ISettlementStore"/>, <see cref="IInvoiceStore"/>,
+    /// <see cref="IDataQualityStore"/> and <see cref="ITariffHistoryStore"/>, all on one shared <see cref="PostgresConnectionFactory"/>, with the schema
     /// created by <see cref="PostgresMigrations"/> at start-up.
     /// </summary>
     public static ISiloBuilder AddPostgresStores(this ISiloBuilder builder, Action<PostgresStorageOptions> configure)
@@ -50,6 +52,7 @@ public static class PostgresStorageHostingExtensions
         services.TryAddSingleton<ISettlementStore, PostgresSettlementStore>();
         services.TryAddSingleton<IInvoiceStore, PostgresInvoiceStore>();
         services.TryAddSingleton<IDataQualityStore, PostgresDataQualityStore>();
+        services.TryAddSingleton<ITariffHistoryStore, PostgresTariffHistoryStore>();
         return builder;
     }
 

@@ -149,6 +149,7 @@ public sealed partial class PostgresMigrations(PostgresConnectionFactory connect
         CREATE INDEX IF NOT EXISTS cdrs_by_cpo_emsp ON cdrs (cpo_country, cpo_party, emsp_country, emsp_party, end_time, cdr_id);
         """;
 
+    // tariff_versions: every version of every tariff (ITariffHistoryStore), instants in UTC ticks.
     // tariff_id '' marks a connector that names no tariff, so one row per connector always exists. evse_status gets no
     // index on last_updated on purpose: it halved the status write-behind's upsert rate in a measurement (every status
     // change moves the row in that index), while the stale scan costs about 30 ms per million EVSEs.
@@ -164,6 +165,14 @@ public sealed partial class PostgresMigrations(PostgresConnectionFactory connect
             cpo       text NOT NULL,
             tariff_id text NOT NULL,
             PRIMARY KEY (cpo, tariff_id));
+        CREATE TABLE IF NOT EXISTS tariff_versions (
+            cpo          text NOT NULL,
+            tariff_id    text NOT NULL,
+            last_updated bigint NOT NULL,
+            currency     text NOT NULL,
+            ocpi_json    text NOT NULL,
+            recorded_at  bigint NOT NULL,
+            PRIMARY KEY (cpo, tariff_id, last_updated));
         """;
 
     private const string Settlement = """

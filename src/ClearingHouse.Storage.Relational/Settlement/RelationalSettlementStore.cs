@@ -415,11 +415,11 @@ public abstract class RelationalSettlementStore : ISettlementStore
     }
 
     /// <inheritdoc />
-    public async Task<(long Count, IReadOnlyList<(PartyKey Cpo, string CdrId)> Examples)> FindPriceMismatchesAsync(DateTimeOffset since, int examples, CancellationToken cancellationToken = default)
+    public async Task<(long Count, IReadOnlyList<(PartyKey Cpo, string CdrId)> Examples)> FindPriceMismatchesAsync(DateTimeOffset since, int examples, PriceCheck check = PriceCheck.Mismatch, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
         using var command = connection.Command("SELECT COUNT(*) FROM cdrs WHERE price_check = @check AND end_time >= @since");
-        command.Add("@check", (int)PriceCheck.Mismatch);
+        command.Add("@check", (int)check);
         command.Add("@since", CdrTime(since));
         var count = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         command.CommandText = "SELECT cpo_country, cpo_party, cdr_id FROM cdrs WHERE price_check = @check AND end_time >= @since ORDER BY end_time DESC LIMIT @n";

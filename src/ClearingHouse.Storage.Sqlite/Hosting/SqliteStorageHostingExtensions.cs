@@ -14,6 +14,8 @@ using ClearingHouse.Storage.Sqlite.Operations;
 using ClearingHouse.Storage.Sqlite.Sessions;
 using ClearingHouse.Storage.Sqlite.Settlement;
 using ClearingHouse.Storage.Sqlite.Tokens;
+using ClearingHouse.Storage.Sqlite.Tariffs;
+using ClearingHouse.Grains.Tariffs;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -31,8 +33,8 @@ public static class SqliteStorageHostingExtensions
     /// Adds every store of the SQLite backend over one file: the grain storage (see
     /// <see cref="AddClearingHouseSqliteStorage(IServiceCollection, Action{SqliteStorageOptions})"/>), <see cref="ICdrStore"/>
     /// and <see cref="ICdrFeedStore"/>, <see cref="ITokenStore"/> and <see cref="IAuthorizationStore"/>,
-    /// <see cref="ILocationStore"/>, <see cref="ISessionStore"/>, <see cref="ISettlementStore"/>, <see cref="IInvoiceStore"/> and
-    /// <see cref="IDataQualityStore"/>, all on one shared <see cref="SqliteConnectionFactory"/>, with the schema
+    /// <see cref="ILocationStore"/>, <see cref="ISessionStore"/>, <see cref="ISettlementStore"/>, <see cref="IInvoiceStore"/>,
+    /// <see cref="IDataQualityStore"/> and <see cref="ITariffHistoryStore"/>, all on one shared <see cref="SqliteConnectionFactory"/>, with the schema
     /// created by <see cref="SqliteMigrations"/> at start-up.
     /// </summary>
     public static ISiloBuilder AddSqliteStores(this ISiloBuilder builder, Action<SqliteStorageOptions> configure)
@@ -50,6 +52,7 @@ public static class SqliteStorageHostingExtensions
         services.TryAddSingleton<ISettlementStore, SqliteSettlementStore>();
         services.TryAddSingleton<IInvoiceStore, SqliteInvoiceStore>();
         services.TryAddSingleton<IDataQualityStore, SqliteDataQualityStore>();
+        services.TryAddSingleton<ITariffHistoryStore, SqliteTariffHistoryStore>();
         return builder;
     }
 

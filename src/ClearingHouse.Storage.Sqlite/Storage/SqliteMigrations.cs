@@ -132,6 +132,7 @@ public sealed partial class SqliteMigrations(SqliteConnectionFactory connections
         CREATE INDEX IF NOT EXISTS cdrs_by_emsp ON cdrs (emsp_country, emsp_party, end_time, cpo_country, cpo_party, cdr_id);
         """;
 
+    // tariff_versions: every version of every tariff (ITariffHistoryStore), instants in UTC ticks.
     // tariff_id '' marks a connector that names no tariff, so one row per connector always exists. evse_status gets no
     // index on last_updated on purpose: it halved the status write-behind's upsert rate in a measurement (every status
     // change moves the row in that index), while the stale scan costs about 30 ms per million EVSEs.
@@ -147,6 +148,14 @@ public sealed partial class SqliteMigrations(SqliteConnectionFactory connections
             cpo       TEXT NOT NULL,
             tariff_id TEXT NOT NULL,
             PRIMARY KEY (cpo, tariff_id)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS tariff_versions (
+            cpo          TEXT NOT NULL,
+            tariff_id    TEXT NOT NULL,
+            last_updated INTEGER NOT NULL,
+            currency     TEXT NOT NULL,
+            ocpi_json    TEXT NOT NULL,
+            recorded_at  INTEGER NOT NULL,
+            PRIMARY KEY (cpo, tariff_id, last_updated));
         """;
 
     private const string Settlement = """

@@ -4,6 +4,7 @@ using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Grains.Tariffs;
 using ClearingHouse.Grains.Tokens;
 
 namespace ClearingHouse.Storage.Tests.Infrastructure;
@@ -32,6 +33,8 @@ public abstract class StoreBackend : IAsyncDisposable
 
     /// <summary>An invoice store over the same database as the settlement store.</summary>
     public abstract IInvoiceStore CreateInvoiceStore();
+    /// <summary>A tariff history store, ready for use (the schema is the fixture's).</summary>
+    public abstract ITariffHistoryStore CreateTariffHistoryStore();
 
     public async ValueTask DisposeAsync()
     {

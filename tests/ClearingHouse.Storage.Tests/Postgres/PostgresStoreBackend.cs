@@ -4,6 +4,7 @@ using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Grains.Tariffs;
 using ClearingHouse.Grains.Tokens;
 using ClearingHouse.Storage.Postgres;
 using ClearingHouse.Storage.Postgres.Cdrs;
@@ -13,6 +14,7 @@ using ClearingHouse.Storage.Postgres.Operations;
 using ClearingHouse.Storage.Postgres.Sessions;
 using ClearingHouse.Storage.Postgres.Settlement;
 using ClearingHouse.Storage.Postgres.Tokens;
+using ClearingHouse.Storage.Postgres.Tariffs;
 using ClearingHouse.Storage.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -45,6 +47,7 @@ public sealed class PostgresStoreBackend : StoreBackend
         Task.FromResult<ISettlementStore>(new PostgresSettlementStore(_connections));
 
     public override IInvoiceStore CreateInvoiceStore() => new PostgresInvoiceStore(_connections);
+    public override ITariffHistoryStore CreateTariffHistoryStore() => new PostgresTariffHistoryStore(_connections);
 
     protected override ValueTask DisposeConnectionsAsync() => _connections.DisposeAsync();
 }

@@ -4,6 +4,7 @@ using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Operations;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Grains.Tariffs;
 using ClearingHouse.Grains.Tokens;
 using ClearingHouse.Storage.Sqlite;
 using ClearingHouse.Storage.Sqlite.Cdrs;
@@ -13,6 +14,7 @@ using ClearingHouse.Storage.Sqlite.Operations;
 using ClearingHouse.Storage.Sqlite.Sessions;
 using ClearingHouse.Storage.Sqlite.Settlement;
 using ClearingHouse.Storage.Sqlite.Tokens;
+using ClearingHouse.Storage.Sqlite.Tariffs;
 using ClearingHouse.Storage.Tests.Infrastructure;
 using Microsoft.Extensions.Options;
 
@@ -45,6 +47,7 @@ public sealed class SqliteStoreBackend : StoreBackend
         Task.FromResult<ISettlementStore>(new SqliteSettlementStore(_connections));
 
     public override IInvoiceStore CreateInvoiceStore() => new SqliteInvoiceStore(_connections);
+    public override ITariffHistoryStore CreateTariffHistoryStore() => new SqliteTariffHistoryStore(_connections);
 
     protected override ValueTask DisposeConnectionsAsync()
     {
