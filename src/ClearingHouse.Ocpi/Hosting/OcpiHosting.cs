@@ -1,0 +1,76 @@
+using System.Net;
+using ClearingHouse.Grains.Hosting;
+using ClearingHouse.Ocpi.Credentials;
+using ClearingHouse.Ocpi.Transport;
+using ClearingHouse.Ocpi.Versions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace ClearingHouse.Ocpi.Hosting;
+
+/// <summary>Registers and maps the OCPI 2.2.1 interface on its own Kestrel endpoint.</summary>
+public static class OcpiHosting
+{
+    /// <summary>
+    /// Reads and validates <c>Ocpi:*</c>; when OCPI is on (<see cref="OcpiOptions.Enabled"/>, else
+    /// <paramref name="enabledByDefault"/>) registers its services and its Kestrel endpoint (HTTP/1.1; HTTPS with HTTP/1.1 and HTTP/2
+    /// with <see cref="OcpiOptions.TlsCertificatePath"/>).
+    /// </summary>
+    public static WebApplicationBuilder AddClearingHouseOcpi(this WebApplicationBuilder builder, bool enabledByDefault)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Configuration.GetSection(OcpiOptions.Section).Get<OcpiOptions>() ?? new();
+        var result = new OcpiOptionsValidator().Validate(null, options);
+        if (result.Failed)
+        {
+            throw new OptionsValidationException(OcpiOptions.Section, typeof(OcpiOptions), result.Failures);
+        }
+
+        if (!(options.Enabled ?? enabledByDefault))
+        {
+            return builder;
+        }
+
+        builder.Services.AddValidatedOptions<OcpiOptions, OcpiOptionsValidator>(builder.Configuration, OcpiOptions.Section);
+        builder.Services.AddSingleton(new OcpiEnabled());
+        builder.Services.AddSingleton<OcpiAuthenticator>();
+        builder.Services.AddSingleton<OcpiResults>();
+        builder.Services.AddSingleton<OcpiPartners>();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port, listen =>
+        {
+            // HTTP/2 is negotiated with TLS (ALPN); on plain HTTP the endpoint is HTTP/1.1 only, as every OCPI
+            // partner speaks it and Kestrel refuses HTTP/2 prior knowledge on a mixed cleartext endpoint.
+            if (options.TlsCertificatePath is { Length: > 0 } certificate)
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(certificate, options.TlsCertificatePassword);
+            }
+            else
+            {
+                listen.Protocols = HttpProtocols.Http1;
+            }
+        }));
+        return builder;
+    }
+
+    /// <summary>Maps the OCPI endpoints (when OCPI is on) behind the OCPI middleware.</summary>
+    public static WebApplication MapClearingHouseOcpi(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (app.Services.GetService<OcpiEnabled>() is null)
+        {
+            return app;
+        }
+
+        app.UseMiddleware<OcpiMiddleware>();
+        var ocpi = app.MapGroup("/ocpi").WithMetadata(OcpiEndpointMetadata.Instance);
+        ocpi.MapOcpiVersions();
+        return app;
+    }
+
+    private sealed class OcpiEnabled;
+}
