@@ -40,6 +40,20 @@ public static class OcpiHosting
         builder.Services.AddSingleton<OcpiAuthenticator>();
         builder.Services.AddSingleton<OcpiResults>();
         builder.Services.AddSingleton<OcpiPartners>();
+        builder.Services.AddSingleton<OcpiMetrics>();
+        builder.Services.AddSingleton<OcpiSecretProtector>();
+        builder.Services.AddSingleton<OcpiPartnerClient>();
+        builder.Services.AddSingleton<OcpiCredentialsModule.Registrar>();
+        builder.Services.AddHttpClient(OcpiPartnerClient.ClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                // A partner's redirect is answered as a failure, never followed: the hub's token would go elsewhere.
+                AllowAutoRedirect = false,
+                ConnectTimeout = options.PartnerTimeout,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                MaxResponseHeadersLength = 64,
+            })
+            .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port, listen =>
         {
             // HTTP/2 is negotiated with TLS (ALPN); on plain HTTP the endpoint is HTTP/1.1 only, as every OCPI
@@ -69,6 +83,7 @@ public static class OcpiHosting
         app.UseMiddleware<OcpiMiddleware>();
         var ocpi = app.MapGroup("/ocpi").WithMetadata(OcpiEndpointMetadata.Instance);
         ocpi.MapOcpiVersions();
+        ocpi.MapOcpiCredentials();
         return app;
     }
 

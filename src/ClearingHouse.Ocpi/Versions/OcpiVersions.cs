@@ -26,7 +26,6 @@ public static class OcpiVersions
     public static IReadOnlyList<(string Module, string Role, string Path)> Endpoints { get; } =
     [
         ("credentials", "SENDER", "/credentials"),
-        ("credentials", "RECEIVER", "/credentials"),
     ];
 
     /// <summary>Maps the versions list and the version details.</summary>

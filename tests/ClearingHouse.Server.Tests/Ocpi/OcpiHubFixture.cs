@@ -22,6 +22,9 @@ public sealed class OcpiHubFixture : IAsyncLifetime
     /// <summary>The running hub.</summary>
     public HubHost Hub { get; private set; } = null!;
 
+    /// <summary>The hub's data directory (SQLite files).</summary>
+    public string DataDirectory => _data.Path;
+
     /// <summary>The hub's OCPI base URL (<c>http://127.0.0.1:port</c>).</summary>
     public Uri OcpiUrl => Hub.Services.GetRequiredService<IOptions<OcpiOptions>>().Value.BaseUrl;
 
