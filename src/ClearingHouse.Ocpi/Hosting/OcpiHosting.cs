@@ -1,6 +1,7 @@
 using System.Net;
 using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Ocpi.Credentials;
+using ClearingHouse.Ocpi.Locations;
 using ClearingHouse.Ocpi.Transport;
 using ClearingHouse.Ocpi.Versions;
 using Microsoft.AspNetCore.Builder;
@@ -16,8 +17,8 @@ namespace ClearingHouse.Ocpi.Hosting;
 public static class OcpiHosting
 {
     /// <summary>
-    /// Reads and validates <c>Ocpi:*</c>; when OCPI is on (<see cref="OcpiOptions.Enabled"/>, else
-    /// <paramref name="enabledByDefault"/>) registers its services and its Kestrel endpoint (HTTP/1.1; HTTPS with HTTP/1.1 and HTTP/2
+    /// Reads and validates <c>Ocpi:*</c> and registers the OCPI services; when OCPI is on (<see cref="OcpiOptions.Enabled"/>,
+    /// else <paramref name="enabledByDefault"/>) also its Kestrel endpoint (HTTP/1.1; HTTPS with HTTP/1.1 and HTTP/2
     /// with <see cref="OcpiOptions.TlsCertificatePath"/>).
     /// </summary>
     public static WebApplicationBuilder AddClearingHouseOcpi(this WebApplicationBuilder builder, bool enabledByDefault)
@@ -30,13 +31,7 @@ public static class OcpiHosting
             throw new OptionsValidationException(OcpiOptions.Section, typeof(OcpiOptions), result.Failures);
         }
 
-        if (!(options.Enabled ?? enabledByDefault))
-        {
-            return builder;
-        }
-
         builder.Services.AddValidatedOptions<OcpiOptions, OcpiOptionsValidator>(builder.Configuration, OcpiOptions.Section);
-        builder.Services.AddSingleton(new OcpiEnabled());
         builder.Services.AddSingleton<OcpiAuthenticator>();
         builder.Services.AddSingleton<OcpiResults>();
         builder.Services.AddSingleton<OcpiPartners>();
@@ -54,6 +49,14 @@ public static class OcpiHosting
                 MaxResponseHeadersLength = 64,
             })
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan);
+
+        // The registrations and their operator commands work whether this silo serves OCPI or not.
+        if (!(options.Enabled ?? enabledByDefault))
+        {
+            return builder;
+        }
+
+        builder.Services.AddSingleton(new OcpiEnabled());
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.ListenAddress), options.Port, listen =>
         {
             // HTTP/2 is negotiated with TLS (ALPN); on plain HTTP the endpoint is HTTP/1.1 only, as every OCPI
@@ -84,6 +87,7 @@ public static class OcpiHosting
         var ocpi = app.MapGroup("/ocpi").WithMetadata(OcpiEndpointMetadata.Instance);
         ocpi.MapOcpiVersions();
         ocpi.MapOcpiCredentials();
+        ocpi.MapOcpiLocations();
         return app;
     }
 

@@ -26,6 +26,8 @@ public static class OcpiVersions
     public static IReadOnlyList<(string Module, string Role, string Path)> Endpoints { get; } =
     [
         ("credentials", "SENDER", "/credentials"),
+        ("locations", "SENDER", "/locations"),
+        ("locations", "RECEIVER", "/receiver/locations"),
     ];
 
     /// <summary>Maps the versions list and the version details.</summary>

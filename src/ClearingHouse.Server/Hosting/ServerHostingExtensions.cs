@@ -103,6 +103,7 @@ public static class ServerHostingExtensions
         app.MapGrpcService<OpsGrpcService>();
         app.MapGrpcService<SessionGrpcService>();
         app.MapGrpcService<CommandGrpcService>();
+        app.MapGrpcService<ClearingHouse.Server.Ocpi.OcpiAdminGrpcService>();
         app.MapClearingHouseOcpi();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
