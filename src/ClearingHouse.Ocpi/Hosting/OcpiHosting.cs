@@ -2,6 +2,7 @@ using System.Net;
 using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Ocpi.Credentials;
 using ClearingHouse.Ocpi.Locations;
+using ClearingHouse.Ocpi.Tokens;
 using ClearingHouse.Ocpi.Transport;
 using ClearingHouse.Ocpi.Versions;
 using Microsoft.AspNetCore.Builder;
@@ -88,6 +89,7 @@ public static class OcpiHosting
         ocpi.MapOcpiVersions();
         ocpi.MapOcpiCredentials();
         ocpi.MapOcpiLocations();
+        ocpi.MapOcpiTokens();
         return app;
     }
 

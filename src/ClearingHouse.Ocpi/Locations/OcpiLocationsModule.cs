@@ -71,6 +71,8 @@ public static class OcpiLocationsModule
             var items = new List<OcpiLocation>();
             (string Cpo, string LocationId)? next;
             // Without a cursor, an offset is reached by reading from the start (a client following the links never does).
+            // Pages go on until the offset is passed and something is found (date_to may leave a page empty); a
+            // page may be short, as OCPI allows, and the cursor is always the last key read.
             do
             {
                 var result = await core.ListAsync(caller.Identity, new LocationListQuery { UpdatedSince = page.DateFrom, After = after, Size = page.Limit }, context.RequestAborted);
@@ -81,7 +83,7 @@ public static class OcpiLocationsModule
                 next = result.Next;
                 after = next;
             }
-            while (skip > 0 && next is not null);
+            while (next is not null && (skip > 0 || items.Count == 0));
 
             page.WriteHeaders(context, OcpiVersions.Url(options.Value, SenderPath), items.Count, next is { } n ? $"{n.Cpo}|{n.LocationId}" : null, totalCount: null);
             return results.Ok(items);

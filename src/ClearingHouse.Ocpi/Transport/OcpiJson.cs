@@ -21,6 +21,8 @@ public static class OcpiJson
             NumberHandling = JsonNumberHandling.Strict,
             PropertyNameCaseInsensitive = false,
             MaxDepth = 32,
+            // Bodies are JSON for machines, never embedded in HTML: a partner's message shows 'BROKEN', not \u0027BROKEN\u0027.
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
         options.Converters.Add(new OcpiDateTimeConverter());
         options.MakeReadOnly(populateMissingResolver: true);

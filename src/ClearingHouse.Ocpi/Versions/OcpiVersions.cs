@@ -28,6 +28,8 @@ public static class OcpiVersions
         ("credentials", "SENDER", "/credentials"),
         ("locations", "SENDER", "/locations"),
         ("locations", "RECEIVER", "/receiver/locations"),
+        ("tokens", "SENDER", "/tokens"),
+        ("tokens", "RECEIVER", "/receiver/tokens"),
     ];
 
     /// <summary>Maps the versions list and the version details.</summary>

@@ -134,7 +134,7 @@ public sealed class OcpiCredentialsTests(OcpiHubFixture fixture) : IClassFixture
     {
         var (party, tokenA) = await fixture.PartyWithTokenAAsync(PartyRole.Cpo);
         using var withA = fixture.Client(tokenA);
-        var body = Credentials(null, party).Replace("\"roles\"", $"\"padding\": \"{new string('x', 5000)}\", \"roles\"", StringComparison.Ordinal);
+        var body = Credentials(null, party).Replace("\"roles\"", $"\"padding\": \"{new string('x', 9000)}\", \"roles\"", StringComparison.Ordinal);
         Assert.Equal(413, (await ReadAsync(await withA.PostAsync("/ocpi/2.2.1/credentials", Json(body)))).Http);
     }
 

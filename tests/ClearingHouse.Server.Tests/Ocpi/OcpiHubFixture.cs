@@ -28,14 +28,32 @@ public sealed class OcpiHubFixture : IAsyncLifetime
     /// <summary>The hub's OCPI base URL (<c>http://127.0.0.1:port</c>).</summary>
     public Uri OcpiUrl => Hub.Services.GetRequiredService<IOptions<OcpiOptions>>().Value.BaseUrl;
 
+    /// <summary>A partner platform the parties of <see cref="RegisterAsync"/> register with.</summary>
+    public FakeOcpiPartner Partner { get; private set; } = null!;
+
     /// <inheritdoc />
-    public async Task InitializeAsync() =>
+    public async Task InitializeAsync()
+    {
+        Partner = await FakeOcpiPartner.StartAsync();
         Hub = await HubHost.StartEmbeddedAsync(_data.Path, settings: new Dictionary<string, string?>
         {
-            ["Ocpi:MaxRequestBodyBytes"] = "4096",
+            ["Ocpi:MaxRequestBodyBytes"] = "8192",
             ["Ocpi:AllowInsecurePartnerUrls"] = "true",
             ["Ocpi:PartnerTimeout"] = "00:00:03",
         });
+    }
+
+    /// <summary>Issues a TOKEN_A for a party registered over gRPC, registers over OCPI with it; returns TOKEN_C.</summary>
+    public async Task<string> RegisterAsync(PartyRef party)
+    {
+        ArgumentNullException.ThrowIfNull(party);
+        var key = new PartyKey(party.CountryCode, party.PartyId, party.Role == PartyRole.Cpo ? Domain.Parties.PartyRole.Cpo : Domain.Parties.PartyRole.Emsp);
+        var tokenA = await Hub.Services.GetRequiredService<OcpiPartners>().IssueTokenAAsync(new CallerIdentity(null, "test"), key);
+        using var client = Client(tokenA);
+        var (http, code, data, message, _) = await OcpiAnswers.ReadAsync(await client.PostAsync("/ocpi/2.2.1/credentials", OcpiAnswers.Json(OcpiCredentialsTests.Credentials(Partner, key))));
+        Assert.True((http, code) == (200, 1000), $"registering {key}: HTTP {http}, {code}: {message}");
+        return (string)data!["token"]!;
+    }
 
     /// <summary>Registers a party over gRPC (as the operator) and issues its TOKEN_A; returns the party and the token.</summary>
     public async Task<(PartyKey Party, string TokenA)> PartyWithTokenAAsync(PartyRole role)
@@ -63,6 +81,7 @@ public sealed class OcpiHubFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Hub.DisposeAsync();
+        await Partner.DisposeAsync();
         _data.Dispose();
     }
 }
