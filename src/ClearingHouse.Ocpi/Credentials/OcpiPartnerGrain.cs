@@ -18,7 +18,7 @@ internal sealed class OcpiPartnerGrain(
     {
         var token = OcpiToken.Generate(Party);
         state.State.TokenAHash = token.Hash();
-        await CommitAsync();
+        await state.CommitOrReloadAsync();
         return token.Text;
     }
 
@@ -39,7 +39,7 @@ internal sealed class OcpiPartnerGrain(
         s.TokenCId = token.Id;
         s.Registration = registration;
         s.RegisteredAt = clock.UtcNow;
-        await CommitAsync();
+        await state.CommitOrReloadAsync();
         return token.Text;
     }
 
@@ -50,7 +50,7 @@ internal sealed class OcpiPartnerGrain(
         s.TokenCId = null;
         s.Registration = null;
         s.RegisteredAt = clock.UtcNow;
-        await CommitAsync();
+        await state.CommitOrReloadAsync();
     }
 
     public Task<OcpiPartnerView> Get() => Task.FromResult(new OcpiPartnerView
@@ -66,20 +66,6 @@ internal sealed class OcpiPartnerGrain(
         state.State.TokenCHash is { } c && CredentialSecret.HashesEqual(c, hash) ? OcpiTokenKind.Registered
         : state.State.TokenAHash is { } a && CredentialSecret.HashesEqual(a, hash) ? OcpiTokenKind.Registration
         : OcpiTokenKind.None;
-
-    // Nothing half-applied: a failed write reloads the stored state before the caller sees the error.
-    private async Task CommitAsync()
-    {
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            await state.ReadStateAsync();
-            throw;
-        }
-    }
 }
 
 /// <summary>The stored state of <see cref="OcpiPartnerGrain"/>: hashes and the protected TOKEN_B, never a token in clear.</summary>

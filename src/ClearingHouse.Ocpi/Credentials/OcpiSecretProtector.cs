@@ -75,15 +75,7 @@ internal sealed class OcpiKeyRingGrain(
     public async Task Store(string friendlyName, string xml)
     {
         state.State.Elements[friendlyName] = xml;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            await state.ReadStateAsync();
-            throw;
-        }
+        await state.CommitOrReloadAsync();
     }
 }
 

@@ -88,6 +88,24 @@ public sealed class OcpiLocationsTests(OcpiHubFixture fixture) : IClassFixture<O
         Assert.Equal((404, 2003), (http, code));
     }
 
+    [Fact]
+    public async Task Locations_SuspendedParty_OcpiRefusedAsGrpcThenServedAfterReinstate()
+    {
+        var r = await Roaming.SetUpAsync(fixture.Hub);
+        using var cpo = fixture.Client(await fixture.RegisterAsync(r.Cpo));
+        var admin = new PartyAdminService.PartyAdminServiceClient(fixture.Hub.Channel(fixture.Hub.OperatorSecret));
+        await admin.SuspendPartyAsync(new SuspendPartyRequest { Party = r.Cpo, Reason = "test" });
+
+        // One identity: the suspension the operator set over gRPC refuses the party's OCPI token too.
+        var (http, code, _, message, _) = await ReadAsync(await cpo.PutAsync(Receiver(r.Cpo, "LOC1"), Json(Location(r.Cpo, "LOC1"))));
+        Assert.Equal((403, 2000), (http, code));
+        Assert.Contains("suspended", message, StringComparison.Ordinal);
+        await Infrastructure.Parties.AssertFails(Grpc.Core.StatusCode.PermissionDenied, () => r.CpoClient.PutLocationAsync(new PutLocationRequest { Location = LocationTestData.Location("LOC1") }).ResponseAsync);
+
+        await admin.ReinstatePartyAsync(new ReinstatePartyRequest { Party = r.Cpo });
+        Assert.Equal((200, 1000), Pair(await ReadAsync(await cpo.PutAsync(Receiver(r.Cpo, "LOC1"), Json(Location(r.Cpo, "LOC1"))))));
+    }
+
     [Theory]
     [InlineData("""{"status":"BROKEN","last_updated":"2026-01-01T00:00:00Z"}""", "status")]
     [InlineData("""{"status":"AVAILABLE","last_updated":"yesterday"}""", "last_updated")]
