@@ -100,7 +100,7 @@ public sealed class OcpiLocationsTests(OcpiHubFixture fixture) : IClassFixture<O
         var (http, code, _, message, _) = await ReadAsync(await cpo.PutAsync(Receiver(r.Cpo, "LOC1"), Json(Location(r.Cpo, "LOC1"))));
         Assert.Equal((403, 2000), (http, code));
         Assert.Contains("suspended", message, StringComparison.Ordinal);
-        await Infrastructure.Parties.AssertFails(Grpc.Core.StatusCode.PermissionDenied, () => r.CpoClient.PutLocationAsync(new PutLocationRequest { Location = LocationTestData.Location("LOC1") }).ResponseAsync);
+        await Infrastructure.Parties.AssertFails(global::Grpc.Core.StatusCode.PermissionDenied, () => r.CpoClient.PutLocationAsync(new PutLocationRequest { Location = LocationTestData.Location("LOC1") }).ResponseAsync);
 
         await admin.ReinstatePartyAsync(new ReinstatePartyRequest { Party = r.Cpo });
         Assert.Equal((200, 1000), Pair(await ReadAsync(await cpo.PutAsync(Receiver(r.Cpo, "LOC1"), Json(Location(r.Cpo, "LOC1"))))));
