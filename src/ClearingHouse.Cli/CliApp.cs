@@ -39,6 +39,7 @@ public sealed class CliApp(TextWriter output, TextWriter error)
         root.Subcommands.Add(SessionsCommands.Create(context));
         root.Subcommands.Add(CommandsCommands.Create(context));
         root.Subcommands.Add(CpoCommands.Create(context));
+        root.Subcommands.Add(OcpiCommands.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

@@ -14,6 +14,10 @@ public static class InstrumentNames
     /// <summary>Calls refused by authentication, tagged with <c>reason</c>.</summary>
     public const string AuthFailures = "clearinghouse.auth.failures";
 
+    // OCPI edge.
+    /// <summary>Calls to OCPI partners that failed or were not trusted (timeout, redirect, garbage), tagged <c>call</c>.</summary>
+    public const string OcpiPartnerFailures = "clearinghouse.ocpi.partner.failures";
+
     // Tokens and real-time authorization.
     /// <summary>Authorization decisions, tagged <c>allowed</c> (<c>ALLOWED</c>, <c>BLOCKED</c>, ...) and <c>source</c> (<c>HUB_COPY</c>, ...).</summary>
     public const string TokenAuthorizations = "clearinghouse.tokens.authorizations";

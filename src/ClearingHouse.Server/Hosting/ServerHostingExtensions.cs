@@ -6,6 +6,7 @@ using ClearingHouse.Application.Cdrs;
 using System.Net;
 using ClearingHouse.Application.Hosting;
 using ClearingHouse.Grains.Hosting;
+using ClearingHouse.Ocpi.Hosting;
 using ClearingHouse.Server.Tokens;
 using ClearingHouse.Server.Cdrs;
 using ClearingHouse.Server.Commands;
@@ -57,6 +58,7 @@ public static class ServerHostingExtensions
         builder.Services.AddClearingHouseCdrs(builder.Configuration);
         builder.Services.AddClearingHouseSettlement(builder.Configuration);
         builder.Services.AddClearingHouseSessions(builder.Configuration);
+        builder.AddClearingHouseOcpi(enabledByDefault: settings.Hub.Profile == HubProfile.Embedded);
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
         builder.Services.AddSingleton<IOperatorCredential>(sp => sp.GetRequiredService<OperatorCredential>());
 
@@ -99,6 +101,8 @@ public static class ServerHostingExtensions
         app.MapGrpcService<OpsGrpcService>();
         app.MapGrpcService<SessionGrpcService>();
         app.MapGrpcService<CommandGrpcService>();
+        app.MapGrpcService<ClearingHouse.Server.Ocpi.OcpiAdminGrpcService>();
+        app.MapClearingHouseOcpi();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (settings.Hub.MetricsPort > 0)

@@ -51,7 +51,11 @@ public sealed partial class GuideTests
         await File.WriteAllTextAsync(Path.Combine(work.Path, "guide.sh"), script.ToBash());
 
         await using var hub = await HubProcess.StartAsync(settings);
-        var run = await CliProcess.RunAsync("bash", ["guide.sh"], work.Path, GuideTimeout, new Dictionary<string, string> { ["CLEARINGHOUSE_HUB"] = hub.Address.ToString() });
+        var run = await CliProcess.RunAsync("bash", ["guide.sh"], work.Path, GuideTimeout, new Dictionary<string, string>
+        {
+            ["CLEARINGHOUSE_HUB"] = hub.Address.ToString(),
+            ["CLEARINGHOUSE_OCPI"] = $"http://127.0.0.1:{settings.Values["Ocpi:Port"]}",
+        });
 
         var outputs = GuideScript.SplitOutput(run.Output);
         foreach (var step in script.Steps)

@@ -1,0 +1,21 @@
+using System.Diagnostics.Metrics;
+using ClearingHouse.Application.Diagnostics;
+
+namespace ClearingHouse.Ocpi.Hosting;
+
+/// <summary>The OCPI edge's instruments, on the hub's one meter.</summary>
+public sealed class OcpiMetrics
+{
+    private readonly Counter<long> _partnerFailures;
+
+    /// <summary>Creates the instruments.</summary>
+    public OcpiMetrics(IMeterFactory meterFactory)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        var meter = meterFactory.Create(HubMetrics.MeterName);
+        _partnerFailures = meter.CreateCounter<long>(InstrumentNames.OcpiPartnerFailures, unit: "{call}", description: "Calls to OCPI partners that failed or were not trusted");
+    }
+
+    /// <summary>Counts a failed call to a partner; <paramref name="what"/> is one of a few fixed words.</summary>
+    public void PartnerCallFailed(string what) => _partnerFailures.Add(1, new KeyValuePair<string, object?>("call", what));
+}
