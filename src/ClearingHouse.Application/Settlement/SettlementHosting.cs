@@ -4,13 +4,12 @@ namespace ClearingHouse.Application.Settlement;
 internal static class SettlementHosting
 {
     /// <summary>
-    /// Adds the <see cref="StatementBuilder"/>, the <see cref="OperatorAudit"/>, <see cref="StatementFlow"/> and
+    /// Adds the <see cref="StatementBuilder"/>, <see cref="StatementFlow"/> and
     /// <see cref="DisputeFlow"/>. The host registers the settlement store of its profile and binds <c>Settlement</c>.
     /// </summary>
     internal static IServiceCollection AddSettlementCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<StatementBuilder>();
-        services.AddSingleton<OperatorAudit>();
         services.AddSingleton<StatementFlow>();
         services.AddSingleton<DisputeFlow>();
         return services;

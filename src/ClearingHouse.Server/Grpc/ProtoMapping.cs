@@ -59,7 +59,12 @@ public static class ProtoMapping
     {
         Ref = party.Key.ToProto(),
         Name = party.Name,
-        Status = party.Status == Grains.Parties.PartyStatus.Active ? Contracts.V1.PartyStatus.Active : Contracts.V1.PartyStatus.Suspended,
+        Status = party.Status switch
+        {
+            Grains.Parties.PartyStatus.Active => Contracts.V1.PartyStatus.Active,
+            Grains.Parties.PartyStatus.Archived => Contracts.V1.PartyStatus.Archived,
+            _ => Contracts.V1.PartyStatus.Suspended,
+        },
         RegisteredAt = Timestamp.FromDateTimeOffset(party.RegisteredAt),
         UpdatedAt = Timestamp.FromDateTimeOffset(party.UpdatedAt),
     };

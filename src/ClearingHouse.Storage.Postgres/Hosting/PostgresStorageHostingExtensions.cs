@@ -30,7 +30,7 @@ public static class PostgresStorageHostingExtensions
     /// <see cref="AddClearingHousePostgresStorage(IServiceCollection, Action{PostgresStorageOptions})"/>), <see cref="ICdrStore"/>
     /// and <see cref="ICdrFeedStore"/>, <see cref="ITokenStore"/> and <see cref="IAuthorizationStore"/>,
     /// <see cref="ILocationStore"/>, <see cref="ISessionStore"/>, <see cref="ISettlementStore"/> and
-    /// <see cref="IDataQualityStore"/>, all on one shared <see cref="PostgresConnectionFactory"/>, with the schema
+    /// <see cref="IDataQualityStore"/> and <see cref="IAuditStore"/>, all on one shared <see cref="PostgresConnectionFactory"/>, with the schema
     /// created by <see cref="PostgresMigrations"/> at start-up.
     /// </summary>
     public static ISiloBuilder AddPostgresStores(this ISiloBuilder builder, Action<PostgresStorageOptions> configure)
@@ -47,6 +47,7 @@ public static class PostgresStorageHostingExtensions
         services.TryAddSingleton<ISessionStore, PostgresSessionStore>();
         services.TryAddSingleton<ISettlementStore, PostgresSettlementStore>();
         services.TryAddSingleton<IDataQualityStore, PostgresDataQualityStore>();
+        services.TryAddSingleton<IAuditStore, PostgresAuditStore>();
         return builder;
     }
 

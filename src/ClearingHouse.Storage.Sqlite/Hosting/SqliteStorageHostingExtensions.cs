@@ -30,7 +30,7 @@ public static class SqliteStorageHostingExtensions
     /// <see cref="AddClearingHouseSqliteStorage(IServiceCollection, Action{SqliteStorageOptions})"/>), <see cref="ICdrStore"/>
     /// and <see cref="ICdrFeedStore"/>, <see cref="ITokenStore"/> and <see cref="IAuthorizationStore"/>,
     /// <see cref="ILocationStore"/>, <see cref="ISessionStore"/>, <see cref="ISettlementStore"/> and
-    /// <see cref="IDataQualityStore"/>, all on one shared <see cref="SqliteConnectionFactory"/>, with the schema
+    /// <see cref="IDataQualityStore"/> and <see cref="IAuditStore"/>, all on one shared <see cref="SqliteConnectionFactory"/>, with the schema
     /// created by <see cref="SqliteMigrations"/> at start-up.
     /// </summary>
     public static ISiloBuilder AddSqliteStores(this ISiloBuilder builder, Action<SqliteStorageOptions> configure)
@@ -47,6 +47,7 @@ public static class SqliteStorageHostingExtensions
         services.TryAddSingleton<ISessionStore, SqliteSessionStore>();
         services.TryAddSingleton<ISettlementStore, SqliteSettlementStore>();
         services.TryAddSingleton<IDataQualityStore, SqliteDataQualityStore>();
+        services.TryAddSingleton<IAuditStore, SqliteAuditStore>();
         return builder;
     }
 

@@ -29,6 +29,9 @@ public abstract class StoreBackend : IAsyncDisposable
     /// <summary>A settlement store, ready for use.</summary>
     public abstract Task<ISettlementStore> CreateSettlementStoreAsync();
 
+    /// <summary>An audit store, ready for use.</summary>
+    public abstract Task<IAuditStore> CreateAuditStoreAsync();
+
     public async ValueTask DisposeAsync()
     {
         await DisposeConnectionsAsync();

@@ -42,5 +42,8 @@ public sealed class PostgresStoreBackend : StoreBackend
     public override Task<ISettlementStore> CreateSettlementStoreAsync() =>
         Task.FromResult<ISettlementStore>(new PostgresSettlementStore(_connections));
 
+    public override Task<IAuditStore> CreateAuditStoreAsync() =>
+        Task.FromResult<IAuditStore>(new PostgresAuditStore(_connections));
+
     protected override ValueTask DisposeConnectionsAsync() => _connections.DisposeAsync();
 }

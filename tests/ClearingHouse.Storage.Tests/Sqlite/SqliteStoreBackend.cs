@@ -42,6 +42,9 @@ public sealed class SqliteStoreBackend : StoreBackend
     public override Task<ISettlementStore> CreateSettlementStoreAsync() =>
         Task.FromResult<ISettlementStore>(new SqliteSettlementStore(_connections));
 
+    public override Task<IAuditStore> CreateAuditStoreAsync() =>
+        Task.FromResult<IAuditStore>(new SqliteAuditStore(_connections));
+
     protected override ValueTask DisposeConnectionsAsync()
     {
         _connections.Dispose();
