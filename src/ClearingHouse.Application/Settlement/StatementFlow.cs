@@ -100,7 +100,7 @@ public sealed class StatementFlow(
             await Write(StatementHtml.Head(StatementBuilder.View(statement), view.GetParty(key.Cpo)?.Name ?? key.Cpo.ToString(), view.GetParty(key.Emsp)?.Name ?? key.Emsp.ToString()));
             await foreach (var line in store.ReadLinesAsync(statement.Number, cancellationToken))
             {
-                await Write(StatementHtml.Row(line));
+                await Write(StatementHtml.Row(line, key.Currency));
             }
 
             await Write(StatementHtml.Tail, flush: true);
