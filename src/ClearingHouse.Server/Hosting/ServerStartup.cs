@@ -57,7 +57,8 @@ public static class ServerStartup
     public static async Task<int> RunAsync(string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Any(static a => a is "--help" or "-h" or "-?" or "/?" or "help"))
+        // A switch, never a setting's value: "--Silo:ClusterId help" is a cluster id.
+        if (args.Any(static a => a is "--help" or "-h" or "-?" or "/?") || args is ["help"])
         {
             await Console.Out.WriteAsync(Help());
             return ExitCodes.Ok;

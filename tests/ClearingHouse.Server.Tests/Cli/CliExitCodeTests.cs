@@ -85,7 +85,7 @@ public sealed class CliExitCodeTests(CliHubFixture hub) : IClassFixture<CliHubFi
         var result = await hub.AsCpo("status", "send", "--file", file);
 
         Assert.True(result.Code == 1, result.ToString());
-        Assert.Contains("rejected 1", result.Output, StringComparison.Ordinal);
+        Assert.Matches(@"rejected\s+1\n", result.Output);
         Assert.Contains("(EXIT-NO-LOC/E1): UnknownLocation", result.Output, StringComparison.Ordinal);
     }
 
