@@ -125,6 +125,9 @@ public static class ServerHostingExtensions
     public static async Task<int> RunClearingHouseAsync(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Read before running: once a start has failed the container is disposed, and an exception filter that throws
+        // would leave the start-up failure unhandled (exit code 134).
+        var settings = app.Services.GetRequiredService<HubSettings>();
         try
         {
             await app.RunAsync();
@@ -132,8 +135,7 @@ public static class ServerHostingExtensions
         }
         catch (OperationCanceledException)
         {
-            var timeout = app.Services.GetRequiredService<HubSettings>().Hub.ShutdownTimeout;
-            LogStopTimedOut(app.Logger, timeout, null);
+            LogStopTimedOut(app.Logger, settings.Hub.ShutdownTimeout, null);
             return ServerStartup.ExitCodes.StopTimedOut;
         }
         catch (Exception ex) when (ServerStartup.SettingErrors(ex) is { } errors)
@@ -141,7 +143,7 @@ public static class ServerHostingExtensions
             // A section validated at start (Tokens, Locations, ...): one line per bad setting, as for the Hub section.
             return ServerStartup.Fail(ServerStartup.ExitCodes.BadSetting, errors);
         }
-        catch (Exception ex) when (ServerStartup.ListenErrors(ex, app.Services.GetRequiredService<HubSettings>()) is { } errors)
+        catch (Exception ex) when (ServerStartup.ListenErrors(ex, settings) is { } errors)
         {
             return ServerStartup.Fail(ServerStartup.ExitCodes.CannotListen, errors);
         }
