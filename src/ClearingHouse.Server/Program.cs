@@ -1,13 +1,7 @@
 using ClearingHouse.Server.Hosting;
 
-// appsettings.json ships beside the binary; relative paths in settings (Hub:DataDirectory) are
-// relative to the working directory.
-var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.AddClearingHouse();
-
-var app = builder.Build();
-app.MapClearingHouse();
-return await app.RunClearingHouseAsync();
+// --help, bad settings and busy ports end with one plain line and a documented exit code (ServerStartup.ExitCodes).
+return await ServerStartup.RunAsync(args);
 
 /// <summary>The server's entry point; public so tests can find the assembly.</summary>
 public partial class Program;

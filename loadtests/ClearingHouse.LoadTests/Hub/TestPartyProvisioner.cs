@@ -18,8 +18,8 @@ public sealed record RoamingPair(TestCredential Cpo, TestCredential Emsp);
 
 /// <summary>
 /// Provisions test parties, credentials and agreements through the operator's PartyAdminService and
-/// undoes all of it when disposed (end agreements, revoke credentials, suspend parties; the API has
-/// no delete). Clean-up is best effort, bounded in time, and never hides the run's own result.
+/// undoes all of it when disposed (end agreements, revoke credentials, archive parties: an archived
+/// party is refused like a suspended one and left out of party listings; its data is kept). Clean-up is best effort, bounded in time, and never hides the run's own result.
 /// Use it with <c>await using</c> so the clean-up runs in a finally.
 /// </summary>
 public sealed class TestPartyProvisioner : IAsyncDisposable
@@ -155,9 +155,9 @@ public sealed class TestPartyProvisioner : IAsyncDisposable
 
         foreach (var party in Enumerable.Reverse(_parties))
         {
-            await BestEffortAsync($"suspend party {party}", () =>
-                _admin.SuspendPartyAsync(
-                    new SuspendPartyRequest { Party = party.Ref, Reason = $"load test {_runName} finished" },
+            await BestEffortAsync($"archive party {party}", () =>
+                _admin.ArchivePartyAsync(
+                    new ArchivePartyRequest { Party = party.Ref, Reason = $"load test {_runName} finished" },
                     _operator,
                     Deadline()).ResponseAsync);
         }

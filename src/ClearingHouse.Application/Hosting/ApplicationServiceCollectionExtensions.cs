@@ -8,6 +8,7 @@ using ClearingHouse.Application.Sessions;
 using ClearingHouse.Application.Settlement;
 using ClearingHouse.Application.Tokens;
 using ClearingHouse.Application.Cdrs;
+using ClearingHouse.Application.Errors;
 using ClearingHouse.Application.Tariffs;
 using ClearingHouse.Application.Diagnostics;
 
@@ -21,6 +22,7 @@ public static class ApplicationServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddSingleton<AccessPolicy>();
+        services.AddSingleton<ClockSkewBound>();
         services.AddChannelsCore(configuration);
         services.AddLocationsCore(configuration);
         services.AddAccessCore(configuration);

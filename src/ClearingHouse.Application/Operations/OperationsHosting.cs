@@ -1,16 +1,19 @@
+using ClearingHouse.Application.Operations.Audit;
+
 namespace ClearingHouse.Application.Operations;
 
 /// <summary>Registers the operator's tools.</summary>
 internal static class OperationsHosting
 {
     /// <summary>
-    /// Adds the per-partner call counters (<see cref="PartnerActivity"/>) and <see cref="OpsFlow"/>. The host registers
-    /// the data-quality store of its profile and binds <c>Ops</c>.
+    /// Adds the per-partner call counters (<see cref="PartnerActivity"/>), <see cref="OpsFlow"/> and the audit log
+    /// (<see cref="AuditLog"/>). The host registers the data-quality and audit stores of its profile and binds <c>Ops</c>.
     /// </summary>
     internal static IServiceCollection AddOperationsCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<PartnerActivity>();
         services.AddSingleton<OpsFlow>();
+        services.AddSingleton<AuditLog>();
         return services;
     }
 }

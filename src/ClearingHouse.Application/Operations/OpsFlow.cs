@@ -11,6 +11,7 @@ using ClearingHouse.Grains.Options;
 using ClearingHouse.Grains.Parties;
 using ClearingHouse.Grains.Sessions;
 using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Application.Operations.Audit;
 using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Application.Operations;
@@ -29,7 +30,7 @@ public sealed class OpsFlow(
     PartyDirectory directory, PartnerActivity activity, MspChannelHub mspChannels, StatusSubscriptionHub subscriptions,
     ISettlementStore store, ICdrStore cdrs, ICdrFeedStore feed, ISessionStore sessions, IDataQualityStore quality,
     IOptions<SessionsOptions> sessionOptions, IOptions<OpsOptions> opsOptions, IGrainFactory grains,
-    HubClock clock, OperatorAudit audit)
+    HubClock clock, AuditLog audit)
 {
     /// <summary>Every registered partner with its open channels and subscriptions and its calls on this silo, by party key.</summary>
     public async Task<IReadOnlyList<PartnerHealthView>> GetHealthAsync(CallerIdentity caller)
@@ -106,20 +107,6 @@ public sealed class OpsFlow(
             await grains.GetGrain<ISessionGrain>(SessionRecord.KeyOf(c, sessionId)).Republish() is { } session
                 ? $"republished session {session.Id} ({session.Status}) on {session.Emsp}'s session feed as change {session.Sequence}: SubscribeSessions streams deliver it again"
                 : null, ct);
-
-    /// <summary>The audit log, newest first, before a sequence (0: from the newest), at most <paramref name="limit"/> (0: 100, at most 1000).</summary>
-    public async Task<IReadOnlyList<AuditEntry>> ListAuditLogAsync(CallerIdentity caller, long beforeSequence, int limit, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        caller.RequireOperator();
-        limit = limit switch
-        {
-            < 0 => throw new HubException(HubErrorCode.InvalidArgument, "limit must not be negative", "limit"),
-            0 => 100,
-            var n => Math.Min(n, 1000),
-        };
-        return await store.ListAuditAsync(beforeSequence, limit, ct);
-    }
 
     private static readonly (PriceCheck Check, string Kind, string Note)[] TariffFlags =
     [

@@ -1,4 +1,5 @@
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Operations.Audit;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Credentials;
@@ -21,6 +22,7 @@ public sealed partial class PartyAdminFlow(
     IdentityResolver identities,
     LiveAccess live,
     HubClock clock,
+    AuditLog audit,
     IOptions<IdentityOptions> identityOptions,
     ILogger<PartyAdminFlow> logger)
 {
@@ -35,6 +37,7 @@ public sealed partial class PartyAdminFlow(
         var party = await Registry.Register(key, name);
         await directory.GetFreshAsync();
         LogOperatorAction(logger, "RegisterParty", key.ToString(), caller.CredentialId);
+        await audit.RecordAsync(caller, "parties.register", key.ToString(), $"registered as '{party.Name}'");
         return party;
     }
 
@@ -46,8 +49,11 @@ public sealed partial class PartyAdminFlow(
         return await Registry.Get(key) ?? throw new HubException(HubErrorCode.NotFound, $"party {key} is not registered");
     }
 
-    /// <summary>Parties by key (operator only), optionally of one role and country, after a position (a party key's text).</summary>
-    public async Task<Page<PartyRecord>> ListAsync(CallerIdentity caller, PartyRole? role, string? countryCode, string? after, int size)
+    /// <summary>
+    /// Parties by key (operator only), optionally of one role and country, after a position (a party key's text); archived
+    /// ones only when <paramref name="includeArchived"/>.
+    /// </summary>
+    public async Task<Page<PartyRecord>> ListAsync(CallerIdentity caller, PartyRole? role, string? countryCode, string? after, int size, bool includeArchived = false)
     {
         ArgumentNullException.ThrowIfNull(caller);
         caller.RequireOperator();
@@ -68,7 +74,8 @@ public sealed partial class PartyAdminFlow(
         {
             if ((start is { } a && party.Key <= a)
                 || (role is { } r && party.Key.Role != r)
-                || (!string.IsNullOrEmpty(countryCode) && party.Key.CountryCode != countryCode))
+                || (!string.IsNullOrEmpty(countryCode) && party.Key.CountryCode != countryCode)
+                || (!includeArchived && party.Status == PartyStatus.Archived))
             {
                 continue;
             }
@@ -85,18 +92,32 @@ public sealed partial class PartyAdminFlow(
     }
 
     /// <summary>
-    /// Suspends or reinstates a party (operator only). A suspension ends the party's open streams and channels with
-    /// PermissionDenied before this returns.
+    /// Suspends, archives or reinstates a party (operator only). A suspension or an archive ends the party's open streams
+    /// and channels with PermissionDenied before this returns; an archived party is also left out of listings by default.
     /// </summary>
     public async Task<PartyRecord> SetStatusAsync(CallerIdentity caller, PartyKey key, PartyStatus status, string? reason)
     {
         ArgumentNullException.ThrowIfNull(caller);
         caller.RequireOperator();
+        if (!Enum.IsDefined(status))
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, "status must be ACTIVE, SUSPENDED or ARCHIVED", "status");
+        }
+
         HubException.ThrowIfInvalid(PartyRules.ValidateReason(reason), "reason");
+        var before = (await Registry.Get(key))?.Status;
         var party = await Registry.SetStatus(key, status, reason);
         await directory.GetFreshAsync();
         await live.RecheckNowAsync();
-        LogOperatorAction(logger, status == PartyStatus.Active ? "ReinstateParty" : "SuspendParty", key.ToString(), caller.CredentialId);
+        var action = status switch
+        {
+            PartyStatus.Active => "reinstate",
+            PartyStatus.Suspended => "suspend",
+            _ => "archive",
+        };
+        LogOperatorAction(logger, $"{char.ToUpperInvariant(action[0])}{action[1..]}Party", key.ToString(), caller.CredentialId);
+        var change = before == status ? $"already {Status(status)}" : $"{Status(before)} -> {Status(status)}";
+        await audit.RecordAsync(caller, $"parties.{action}", key.ToString(), string.IsNullOrWhiteSpace(reason) ? change : $"{change}; reason: {reason}");
         return party;
     }
 
@@ -107,6 +128,7 @@ public sealed partial class PartyAdminFlow(
         caller.RequireOperator();
         var issued = await Credentials(key).Issue();
         LogOperatorAction(logger, "IssueCredential", $"{key}/{issued.Credential.Id}", caller.CredentialId);
+        await audit.RecordAsync(caller, "credentials.issue", $"{key}/{issued.Credential.Id}", "issued");
         return View(issued);
     }
 
@@ -119,6 +141,8 @@ public sealed partial class PartyAdminFlow(
         var issued = await Credentials(key).Rotate(credentialId, identityOptions.Value.RotationGracePeriod);
         identities.Invalidate();
         LogOperatorAction(logger, "RotateCredential", $"{key}/{credentialId}", caller.CredentialId);
+        var oldUntil = issued.Previous?.ExpiresAt is { } expires ? $"; it works until {expires:yyyy-MM-ddTHH:mm:ssZ}" : "";
+        await audit.RecordAsync(caller, "credentials.rotate", $"{key}/{credentialId}", $"replaced by {issued.Credential.Id}{oldUntil}");
         return View(issued);
     }
 
@@ -135,6 +159,7 @@ public sealed partial class PartyAdminFlow(
         identities.Invalidate();
         await live.RecheckNowAsync();
         LogOperatorAction(logger, "RevokeCredential", $"{key}/{credentialId}", caller.CredentialId);
+        await audit.RecordAsync(caller, "credentials.revoke", $"{key}/{credentialId}", "revoked");
         return View(revoked, clock.UtcNow);
     }
 
@@ -158,7 +183,10 @@ public sealed partial class PartyAdminFlow(
         // A new end date may already have passed: open streams stop that pair's items at once.
         await live.RecheckNowAsync();
         LogOperatorAction(logger, "SetAgreement", $"{cpo}|{emsp}", caller.CredentialId);
-        return new AgreementView(agreement, view.StateOf(agreement, now));
+        var state = view.StateOf(agreement, now);
+        var until = agreement.ValidUntil is { } u ? $" until {u:yyyy-MM-ddTHH:mm:ssZ}" : "";
+        await audit.RecordAsync(caller, "agreements.set", $"{cpo}|{emsp}", $"valid from {agreement.ValidFrom:yyyy-MM-ddTHH:mm:ssZ}{until}: {state.ToString().ToUpperInvariant()}");
+        return new AgreementView(agreement, state);
     }
 
     /// <summary>Ends an agreement (operator only), now unless <paramref name="endedAt"/> says otherwise; NotFound when there is none.</summary>
@@ -171,6 +199,7 @@ public sealed partial class PartyAdminFlow(
         var view = await directory.GetFreshAsync();
         await live.RecheckNowAsync();
         LogOperatorAction(logger, "EndAgreement", $"{cpo}|{emsp}", caller.CredentialId);
+        await audit.RecordAsync(caller, "agreements.end", $"{cpo}|{emsp}", $"ends {agreement.ValidUntil ?? now:yyyy-MM-ddTHH:mm:ssZ}");
         return new AgreementView(agreement, view.StateOf(agreement, now));
     }
 
@@ -235,6 +264,8 @@ public sealed partial class PartyAdminFlow(
             throw new HubException(HubErrorCode.InvalidArgument, "credential_id must be the 12-character id the hub returned", "credential_id");
         }
     }
+
+    private static string Status(PartyStatus? status) => status?.ToString().ToUpperInvariant() ?? "UNKNOWN";
 
     private static HubException BadToken() =>
         new(HubErrorCode.InvalidArgument, "page.page_token is not a token this hub returned", "page.page_token");

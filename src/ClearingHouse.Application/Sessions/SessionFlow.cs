@@ -1,5 +1,6 @@
 using System.Globalization;
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Errors;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Sessions;
 using ClearingHouse.Domain.Tokens;
@@ -27,6 +28,7 @@ public sealed partial class SessionFlow(
     PartyFeedHub feeds,
     SessionMetrics metrics,
     HubClock clock,
+    ClockSkewBound skew,
     IOptions<SessionsOptions> options,
     ILogger<SessionFlow> logger)
 {
@@ -41,6 +43,8 @@ public sealed partial class SessionFlow(
             throw new HubException(HubErrorCode.PermissionDenied, $"the session belongs to {session.Cpo}; a CPO may only put its own sessions");
         }
 
+        skew.Check(session.LastUpdated, "session.last_updated");
+
         await RequireOwnLocationAsync(cpo, session.LocationId, session.EvseUid);
         var agreementActive = await access.MayExchangeAsync(cpo, session.Emsp);
         return Written(await Grain(cpo, session.Id).Put(session, agreementActive), cpo);
@@ -52,6 +56,8 @@ public sealed partial class SessionFlow(
         ArgumentNullException.ThrowIfNull(caller);
         var cpo = caller.RequireParty(PartyRole.Cpo);
         HubException.ThrowIfInvalid(TokenRules.ValidateId(sessionId, required: true), "session_id");
+        ArgumentNullException.ThrowIfNull(patch);
+        skew.Check(patch.LastUpdated, "last_updated");
         return Written(await Grain(cpo, sessionId).Patch(patch), cpo);
     }
 

@@ -5,6 +5,7 @@ using ClearingHouse.Grains;
 using ClearingHouse.Grains.Cdrs;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Application.Operations.Audit;
 
 namespace ClearingHouse.Application.Settlement;
 
@@ -24,7 +25,7 @@ public sealed record DisputeMove(long Id, DisputeState? To, string Reason, strin
 /// CPO declines or revises, the EMSP accepts, the operator resolves; every move is recorded (and audited when the operator
 /// makes it). Access: the two sides and the operator; a party that is neither side learns nothing of a dispute.
 /// </summary>
-public sealed class DisputeFlow(ISettlementStore store, ICdrStore cdrs, HubClock clock, OperatorAudit audit)
+public sealed class DisputeFlow(ISettlementStore store, ICdrStore cdrs, HubClock clock, AuditLog audit)
 {
     /// <summary>Longest reason a move may carry.</summary>
     public const int MaxReasonLength = 1000;

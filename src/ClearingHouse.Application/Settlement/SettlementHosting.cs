@@ -4,14 +4,13 @@ namespace ClearingHouse.Application.Settlement;
 internal static class SettlementHosting
 {
     /// <summary>
-    /// Adds the <see cref="StatementBuilder"/>, the <see cref="OperatorAudit"/>, <see cref="StatementFlow"/>,
-    /// <see cref="DisputeFlow"/> and <see cref="Invoices.InvoiceFlow"/>. The host registers the settlement and invoice
-    /// stores of its profile and binds <c>Settlement</c>.
+    /// Adds the <see cref="StatementBuilder"/>, <see cref="StatementFlow"/>, <see cref="DisputeFlow"/> and
+    /// <see cref="Invoices.InvoiceFlow"/>. The host registers the settlement and invoice stores of its profile and binds
+    /// <c>Settlement</c>.
     /// </summary>
     internal static IServiceCollection AddSettlementCore(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<StatementBuilder>();
-        services.AddSingleton<OperatorAudit>();
         services.AddSingleton<StatementFlow>();
         services.AddSingleton<DisputeFlow>();
         services.AddSingleton<Invoices.InvoiceFlow>();

@@ -5,6 +5,7 @@ using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Settlement;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Settlement;
+using ClearingHouse.Application.Operations.Audit;
 using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Application.Settlement;
@@ -28,7 +29,7 @@ public sealed class StatementFlow(
     StatementBuilder builder,
     ISettlementStore store,
     AccessPolicy access,
-    OperatorAudit audit,
+    AuditLog audit,
     IOptions<SettlementOptions> options)
 {
     /// <summary>Text is written out in chunks of about this many characters.</summary>
@@ -99,7 +100,7 @@ public sealed class StatementFlow(
             await Write(StatementHtml.Head(StatementBuilder.View(statement), view.GetParty(key.Cpo)?.Name ?? key.Cpo.ToString(), view.GetParty(key.Emsp)?.Name ?? key.Emsp.ToString()));
             await foreach (var line in store.ReadLinesAsync(statement.Number, cancellationToken))
             {
-                await Write(StatementHtml.Row(line));
+                await Write(StatementHtml.Row(line, key.Currency));
             }
 
             await Write(StatementHtml.Tail, flush: true);

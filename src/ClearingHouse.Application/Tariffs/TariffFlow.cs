@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Errors;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tariffs;
 using ClearingHouse.Grains;
@@ -16,7 +17,7 @@ namespace ClearingHouse.Application.Tariffs;
 /// agreement and the operator read them (<see cref="AccessPolicy"/>), price a session with one, and ask which apply
 /// at a location. Tariffs arrive as the Domain's <see cref="Tariff"/>, whatever the edge's wire form.
 /// </summary>
-public sealed partial class TariffFlow(IGrainFactory grains, AccessPolicy policy, TariffCatalog catalog, ITariffHistoryStore history, HubClock clock, ILogger<TariffFlow> logger)
+public sealed partial class TariffFlow(IGrainFactory grains, AccessPolicy policy, TariffCatalog catalog, ITariffHistoryStore history, HubClock clock, ClockSkewBound skew, ILogger<TariffFlow> logger)
 {
     /// <summary>The longest tariff id OCPI allows.</summary>
     public const int MaxTariffIdLength = 36;
@@ -48,6 +49,7 @@ public sealed partial class TariffFlow(IGrainFactory grains, AccessPolicy policy
         ArgumentNullException.ThrowIfNull(tariff);
         var cpo = caller.RequireParty(PartyRole.Cpo);
         Validate(cpo, tariff);
+        skew.Check(tariff.LastUpdated, "tariff.last_updated");
         var normalised = tariff with { CountryCode = cpo.CountryCode, PartyId = cpo.PartyId, LastUpdated = tariff.LastUpdated ?? clock.UtcNow };
         var record = new TariffRecord
         {

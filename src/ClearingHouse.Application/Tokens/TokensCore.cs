@@ -1,4 +1,5 @@
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Errors;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Tokens;
 using ClearingHouse.Grains;
@@ -32,6 +33,7 @@ public sealed partial class TokensCore(
     TokenGrainReferences tokenGrains,
     TokenMetrics metrics,
     HubClock clock,
+    ClockSkewBound skew,
     IOptions<TokensOptions> options,
     ILogger<TokensCore> logger)
 {
@@ -56,6 +58,7 @@ public sealed partial class TokensCore(
         }
 
         ValidateToken(token, emsp, "token");
+        skew.Check(token.LastUpdated, "token.last_updated");
         try
         {
             var created = await tokenGrains.Get(token.Type, token.Uid).Put(token);
@@ -81,6 +84,7 @@ public sealed partial class TokensCore(
         HubException.ThrowIfInvalid(TokenRules.ValidateUid(uid), "uid");
         RequireType(type, "type");
         ValidatePatch(patch);
+        skew.Check(patch.LastUpdated, "last_updated");
         return tokenGrains.Get(type, uid).Patch(emsp, patch);
     }
 
@@ -141,6 +145,7 @@ public sealed partial class TokensCore(
                 var field = $"tokens[{index++}]";
                 var token = toRecord(message[i], now, field);
                 ValidateToken(token, emsp, field);
+                skew.Check(token.LastUpdated, field + ".last_updated");
                 batch[(token.Type, token.Uid)] = token;
                 if (batch.Count >= batchSize)
                 {

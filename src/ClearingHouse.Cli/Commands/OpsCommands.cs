@@ -45,24 +45,61 @@ public static class OpsCommands
 
         var resend = new Command("resend", "Deliver a stored CDR or a session again to its EMSP's subscription") { ResendCdr(ctx), ResendSession(ctx) };
 
-        var limit = new Option<int>("--limit") { Description = "Entries (default 100)" };
-        var audit = new Command("audit", "The audit log of operator actions, newest first") { limit };
-        audit.SetAction(async (r, ct) =>
-        {
-            using var channel = ctx.Channel(r);
-            var response = await new OpsService.OpsServiceClient(channel).ListAuditLogAsync(new ListAuditLogRequest { Limit = r.GetValue(limit) }, deadline: CommandContext.Deadline, cancellationToken: ct);
-            ctx.Printer(r).Table(response, response.Entries, ["SEQ", "AT", "ACTOR", "ACTION", "TARGET", "DETAIL"], e =>
-                [N(e.Sequence), Format.Time(e.At), e.Actor, e.Action, e.Target, e.Detail]);
-            return 0;
-        });
-
         ops.Subcommands.Add(health);
         ops.Subcommands.Add(findings);
         ops.Subcommands.Add(resend);
-        ops.Subcommands.Add(audit);
+        ops.Subcommands.Add(Audit(ctx));
         return ops;
     }
 
+    // ops audit [--action A] [--target T] [--actor X] [--since T] [--until T] [--limit N] [--before SEQ]
+    private static Command Audit(CommandContext ctx)
+    {
+        var limit = new Option<int>("--limit") { Description = "Entries (default 100, at most 1000)" };
+        var action = new Option<string?>("--action") { Description = "Only this action or those under it: parties, credentials.rotate, agreements, ..." };
+        var target = new Option<string?>("--target") { Description = "Only this target or those under it: NL-ABC-CPO also matches its credentials and agreements" };
+        var actor = new Option<string?>("--actor") { Description = "Only entries by this actor: operator, or a party (NL-ABC-CPO)" };
+        var since = new Option<string?>("--since") { Description = "Only entries at or after (ISO 8601 UTC)" };
+        var until = new Option<string?>("--until") { Description = "Only entries before (ISO 8601 UTC)" };
+        var before = new Option<long>("--before") { Description = "Only entries older than this sequence (the next-page hint of the previous page)" };
+        var audit = new Command("audit", "The audit log, newest first: who changed which party, credential or agreement, and the operator's actions")
+        {
+            limit, action, target, actor, since, until, before,
+        };
+        audit.SetAction(async (r, ct) =>
+        {
+            var request = new ListAuditLogRequest
+            {
+                Limit = r.GetValue(limit),
+                BeforeSequence = r.GetValue(before),
+                Action = r.GetValue(action) ?? "",
+                Target = r.GetValue(target) ?? "",
+                Actor = r.GetValue(actor) ?? "",
+            };
+            if (r.GetValue(since) is { } s)
+            {
+                request.From = Format.ParseTime(s, "--since");
+            }
+
+            if (r.GetValue(until) is { } u)
+            {
+                request.Until = Format.ParseTime(u, "--until");
+            }
+
+            using var channel = ctx.Channel(r);
+            var response = await new OpsService.OpsServiceClient(channel).ListAuditLogAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
+            var printer = ctx.Printer(r);
+            printer.Table(response, response.Entries, ["SEQ", "AT", "ACTOR", "ACTION", "TARGET", "DETAIL"], e =>
+                [N(e.Sequence), Format.Time(e.At), e.Actor, e.Action, e.Target, e.Detail]);
+            if (response.NextBeforeSequence > 0)
+            {
+                printer.Line($"next page: --before {response.NextBeforeSequence}");
+            }
+
+            return 0;
+        });
+        return audit;
+    }
     // ops resend cdr --cpo CC-PID --id X
     private static Command ResendCdr(CommandContext ctx)
     {

@@ -4,13 +4,13 @@ using ClearingHouse.Contracts.V1;
 
 namespace ClearingHouse.Cli.Commands;
 
-/// <summary><c>parties register|get|list|suspend|reinstate</c>.</summary>
+/// <summary><c>parties register|get|list|suspend|reinstate|archive</c>.</summary>
 public static class PartiesCommands
 {
     /// <summary>Builds the command group.</summary>
     public static Command Create(CommandContext ctx)
     {
-        var parties = new Command("parties", "Register, list, suspend and reinstate parties (operator)");
+        var parties = new Command("parties", "Register, list, suspend, reinstate and archive parties (operator)");
 
         var party = PartyArgument();
         var name = new Option<string>("--name") { Description = "Display name", Required = true };
@@ -42,7 +42,8 @@ public static class PartiesCommands
         var country = new Option<string?>("--country") { Description = "Only this country code" };
         var pageSize = new Option<int>("--page-size") { Description = "Items per page (default 100)" };
         var pageToken = new Option<string?>("--page-token") { Description = "The next-page token printed by the previous page" };
-        var list = new Command("list", "List parties") { role, country, pageSize, pageToken };
+        var includeArchived = new Option<bool>("--include-archived") { Description = "Archived parties too (left out by default)" };
+        var list = new Command("list", "List parties (archived ones only with --include-archived)") { role, country, pageSize, pageToken, includeArchived };
         list.SetAction(async (r, ct) =>
         {
             using var channel = ctx.Channel(r);
@@ -51,6 +52,7 @@ public static class PartiesCommands
                 Role = r.GetValue(role) switch { "CPO" => PartyRole.Cpo, "EMSP" => PartyRole.Emsp, _ => PartyRole.Unspecified },
                 CountryCode = r.GetValue(country) ?? "",
                 Page = new PageRequest { PageSize = r.GetValue(pageSize), PageToken = r.GetValue(pageToken) ?? "" },
+                IncludeArchived = r.GetValue(includeArchived),
             };
             var response = await new PartyAdminService.PartyAdminServiceClient(channel).ListPartiesAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
             var printer = ctx.Printer(r);
@@ -67,15 +69,16 @@ public static class PartiesCommands
         parties.Subcommands.Add(register);
         parties.Subcommands.Add(get);
         parties.Subcommands.Add(list);
-        parties.Subcommands.Add(StatusCommand(ctx, "suspend", "Suspend a party: its calls are refused and nothing flows to or from it", suspend: true));
-        parties.Subcommands.Add(StatusCommand(ctx, "reinstate", "Reinstate a suspended party", suspend: false));
+        parties.Subcommands.Add(StatusCommand(ctx, "suspend", "Suspend a party: its calls are refused and nothing flows to or from it", PartyStatus.Suspended));
+        parties.Subcommands.Add(StatusCommand(ctx, "reinstate", "Reinstate a suspended or archived party", PartyStatus.Active));
+        parties.Subcommands.Add(StatusCommand(ctx, "archive", "Archive a party no longer in use (a test party): suspended and left out of 'parties list'; its data is kept", PartyStatus.Archived));
         return parties;
     }
 
     /// <summary>The positional party argument, COUNTRY-PARTY-ROLE.</summary>
     public static Argument<string> PartyArgument() => new("party") { Description = "COUNTRY-PARTY-ROLE, e.g. NL-ABC-CPO or DE-XYZ-EMSP" };
 
-    private static Command StatusCommand(CommandContext ctx, string verb, string description, bool suspend)
+    private static Command StatusCommand(CommandContext ctx, string verb, string description, PartyStatus status)
     {
         var party = PartyArgument();
         var reason = new Option<string?>("--reason") { Description = "Why, for the audit trail" };
@@ -85,9 +88,13 @@ public static class PartiesCommands
             using var channel = ctx.Channel(r);
             var client = new PartyAdminService.PartyAdminServiceClient(channel);
             var partyRef = CommandContext.ParseParty(r.GetValue(party)!, "party");
-            var result = suspend
-                ? (await client.SuspendPartyAsync(new SuspendPartyRequest { Party = partyRef, Reason = r.GetValue(reason) ?? "" }, deadline: CommandContext.Deadline, cancellationToken: ct)).Party
-                : (await client.ReinstatePartyAsync(new ReinstatePartyRequest { Party = partyRef, Reason = r.GetValue(reason) ?? "" }, deadline: CommandContext.Deadline, cancellationToken: ct)).Party;
+            var why = r.GetValue(reason) ?? "";
+            var result = status switch
+            {
+                PartyStatus.Suspended => (await client.SuspendPartyAsync(new SuspendPartyRequest { Party = partyRef, Reason = why }, deadline: CommandContext.Deadline, cancellationToken: ct)).Party,
+                PartyStatus.Archived => (await client.ArchivePartyAsync(new ArchivePartyRequest { Party = partyRef, Reason = why }, deadline: CommandContext.Deadline, cancellationToken: ct)).Party,
+                _ => (await client.ReinstatePartyAsync(new ReinstatePartyRequest { Party = partyRef, Reason = why }, deadline: CommandContext.Deadline, cancellationToken: ct)).Party,
+            };
             PrintParty(ctx.Printer(r), result);
             return 0;
         });

@@ -75,7 +75,7 @@ public static class StatementsCommands
             printer.Table(response, response.Statements, ["NUMBER", "CPO", "EMSP", "FROM", "TO", "CDRS", "DUE EXCL VAT", "DUE INCL VAT", "DISPUTED", "SHA-256"], s =>
             [
                 s.Number.ToString(System.Globalization.CultureInfo.InvariantCulture), Format.Party(s.Cpo), Format.Party(s.Emsp), Format.Time(s.From), Format.Time(s.To),
-                s.LineCount.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{s.AmountDue.ExclVat} {s.Currency}", $"{s.AmountDue.InclVat} {s.Currency}",
+                s.LineCount.ToString(System.Globalization.CultureInfo.InvariantCulture), $"{Money(s.AmountDue.ExclVat, s.Currency)} {s.Currency}", $"{Money(s.AmountDue.InclVat, s.Currency)} {s.Currency}",
                 s.Disputed.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), s.ContentHash,
             ]);
             if (response.Page?.NextPageToken is { Length: > 0 } next)
@@ -150,14 +150,19 @@ public static class StatementsCommands
         printer.Table(response, rows, header, x =>
         [
             x.Name, x.Section.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), x.Section.EnergyKwh, x.Section.ChargingHours, x.Section.ParkingHours,
-            x.Section.Energy.ExclVat, x.Section.Time.ExclVat, x.Section.Parking.ExclVat, x.Section.Flat.ExclVat, x.Section.Reservation.ExclVat, x.Section.Other.ExclVat,
-            x.Section.Total.ExclVat, x.Section.Total.InclVat,
+            Money(x.Section.Energy.ExclVat, cur), Money(x.Section.Time.ExclVat, cur), Money(x.Section.Parking.ExclVat, cur), Money(x.Section.Flat.ExclVat, cur),
+            Money(x.Section.Reservation.ExclVat, cur), Money(x.Section.Other.ExclVat, cur), Money(x.Section.Total.ExclVat, cur), Money(x.Section.Total.InclVat, cur),
         ]);
-        printer.Line($"amount due  {s.AmountDue.ExclVat} {cur} excl. VAT, {s.AmountDue.InclVat} {cur} incl. VAT (disputed CDRs not included)");
+        printer.Line($"amount due  {Money(s.AmountDue.ExclVat, cur)} {cur} excl. VAT, {Money(s.AmountDue.InclVat, cur)} {cur} incl. VAT (disputed CDRs not included)");
         if (s.Invoiced is { } invoiced && s.NotInvoiced is { } notInvoiced)
         {
-            printer.Line($"invoiced    {s.InvoicedCount} CDRs, {invoiced.ExclVat} {cur} excl. VAT, {invoiced.InclVat} {cur} incl. VAT");
-            printer.Line($"not invoiced {s.NotInvoicedCount} CDRs, {notInvoiced.ExclVat} {cur} excl. VAT, {notInvoiced.InclVat} {cur} incl. VAT");
+            printer.Line($"invoiced    {s.InvoicedCount} CDRs, {Money(invoiced.ExclVat, cur)} {cur} excl. VAT, {Money(invoiced.InclVat, cur)} {cur} incl. VAT");
+            printer.Line($"not invoiced {s.NotInvoicedCount} CDRs, {Money(notInvoiced.ExclVat, cur)} {cur} excl. VAT, {Money(notInvoiced.InclVat, cur)} {cur} incl. VAT");
         }
+
+        printer.Line($"amounts rounded to {cur}'s minor unit, halves away from zero; exact values: --json, statements export");
     }
+
+    // Where people read money: at the currency's minor unit (the wire, --json and exports keep exact values).
+    private static string Money(string amount, string currency) => ClearingHouse.Domain.Settlement.MoneyDisplay.Format(amount, currency);
 }

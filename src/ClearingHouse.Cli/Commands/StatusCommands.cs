@@ -50,7 +50,9 @@ public static class StatusCommands
                 }
             }
 
-            return 0;
+            // As cdrs submit: any rejected update fails the command so a script notices; the others were applied (stale
+            // ones are not errors: the hub already holds a newer status).
+            return summary.Rejected > 0 ? 1 : 0;
         });
 
         var cpos = new Option<string[]>("--cpo") { Description = "Only these CPOs (repeatable)", AllowMultipleArgumentsPerToken = true };

@@ -65,8 +65,7 @@ public sealed record StatementTotals
     /// <see cref="MidpointRounding.AwayFromZero"/>: the amount to invoice. The exact total is <c>Payable.Total</c>.
     /// </summary>
     public Tariffs.Cost AmountDue(string currency) =>
-        new(Math.Round(Payable.Total.ExclVat, MinorUnits(currency), MidpointRounding.AwayFromZero),
-            Math.Round(Payable.Total.InclVat, MinorUnits(currency), MidpointRounding.AwayFromZero));
+        new(MoneyDisplay.Round(Payable.Total.ExclVat, currency), MoneyDisplay.Round(Payable.Total.InclVat, currency));
 
     /// <summary>Adds one line to the section(s) it belongs to.</summary>
     public StatementTotals Plus(StatementLine line)

@@ -10,6 +10,12 @@ public enum PartyStatus
 
     /// <summary>The party's calls are refused and nothing flows to or from it.</summary>
     Suspended = 2,
+
+    /// <summary>
+    /// As <see cref="Suspended"/>, and left out of party listings unless asked for: a party no longer in use (a test
+    /// party, a partner that left). Its data stays; reinstating makes it active again.
+    /// </summary>
+    Archived = 3,
 }
 
 /// <summary>A registered party.</summary>

@@ -150,32 +150,10 @@ public sealed record DisputeQuery
     public required int Limit { get; init; }
 }
 
-/// <summary>One operator action, as recorded.</summary>
-public sealed record AuditEntry
-{
-    /// <summary>Position in the log (assigned by the store; 0 when appending).</summary>
-    public long Sequence { get; init; }
-
-    /// <summary>When.</summary>
-    public required DateTimeOffset At { get; init; }
-
-    /// <summary>Who (the operator's credential id).</summary>
-    public required string Actor { get; init; }
-
-    /// <summary>What, for example "statements.close", "disputes.move", "ops.resend".</summary>
-    public required string Action { get; init; }
-
-    /// <summary>On what, for example "statement 12" or "NL-ABC-CPO/CDR-1".</summary>
-    public required string Target { get; init; }
-
-    /// <summary>The outcome and details, for a person to read.</summary>
-    public required string Detail { get; init; }
-}
-
 /// <summary>
 /// Durable settlement data beside the CDRs (same SQLite file / PostgreSQL database): closed statements with their
-/// lines, which CDR each statement settled (a CDR is settled at most once), disputes with their history, and the
-/// operator audit log. Closed statements are never updated: there is no method that could.
+/// lines, which CDR each statement settled (a CDR is settled at most once), disputes with their history (the audit
+/// log is <see cref="Operations.IAuditStore"/>). Closed statements are never updated: there is no method that could.
 /// </summary>
 public interface ISettlementStore
 {
@@ -230,12 +208,6 @@ public interface ISettlementStore
 
     /// <summary>The history of one dispute, oldest first.</summary>
     Task<IReadOnlyList<DisputeEvent>> ListDisputeEventsAsync(long disputeId, CancellationToken cancellationToken = default);
-
-    /// <summary>Appends an operator action (durable when it returns).</summary>
-    Task AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default);
-
-    /// <summary>The newest audit entries before <paramref name="beforeSequence"/> (0: from the newest), newest first.</summary>
-    Task<IReadOnlyList<AuditEntry>> ListAuditAsync(long beforeSequence, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Data quality: how many stored CDRs ending at or after <paramref name="since"/> the hub flagged

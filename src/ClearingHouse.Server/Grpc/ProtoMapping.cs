@@ -36,6 +36,16 @@ public static class ProtoMapping
         _ => throw new HubException(HubErrorCode.InvalidArgument, $"{field} must be PARTY_ROLE_CPO or PARTY_ROLE_EMSP", field),
     };
 
+    /// <summary>
+    /// <paramref name="value"/> when it is one of the proto enum's values (UNSPECIFIED included); InvalidArgument naming
+    /// <paramref name="field"/> for a number the proto does not define (99, -1), which must not read as "not set".
+    /// </summary>
+    public static T Known<T>(T value, string field)
+        where T : struct, System.Enum =>
+        System.Enum.IsDefined(value)
+            ? value
+            : throw new HubException(HubErrorCode.InvalidArgument, $"{field} {Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)} is not a {typeof(T).Name} value", field);
+
     /// <summary>The wire form of a party key.</summary>
     public static PartyRef ToProto(this PartyKey key) => new()
     {
@@ -49,7 +59,12 @@ public static class ProtoMapping
     {
         Ref = party.Key.ToProto(),
         Name = party.Name,
-        Status = party.Status == Grains.Parties.PartyStatus.Active ? Contracts.V1.PartyStatus.Active : Contracts.V1.PartyStatus.Suspended,
+        Status = party.Status switch
+        {
+            Grains.Parties.PartyStatus.Active => Contracts.V1.PartyStatus.Active,
+            Grains.Parties.PartyStatus.Archived => Contracts.V1.PartyStatus.Archived,
+            _ => Contracts.V1.PartyStatus.Suspended,
+        },
         RegisteredAt = Timestamp.FromDateTimeOffset(party.RegisteredAt),
         UpdatedAt = Timestamp.FromDateTimeOffset(party.UpdatedAt),
     };

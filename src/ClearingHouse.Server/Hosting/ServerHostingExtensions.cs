@@ -121,11 +121,15 @@ public static class ServerHostingExtensions
     /// <summary>
     /// Runs the hub until it is stopped (SIGTERM, Ctrl+C). Exit code 0 after a graceful stop; 1 when the stop did not
     /// finish within <c>Hub:ShutdownTimeout</c> (the process still ends then, with one log line instead of an
-    /// unhandled exception).
+    /// unhandled exception); 2 when a setting validated at start is bad; 3 when a port is in use (see
+    /// <see cref="ServerStartup.ExitCodes"/>).
     /// </summary>
     public static async Task<int> RunClearingHouseAsync(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Read before running: once a start has failed the container is disposed, and an exception filter that throws
+        // would leave the start-up failure unhandled (exit code 134).
+        var settings = app.Services.GetRequiredService<HubSettings>();
         try
         {
             await app.RunAsync();
@@ -133,9 +137,17 @@ public static class ServerHostingExtensions
         }
         catch (OperationCanceledException)
         {
-            var timeout = app.Services.GetRequiredService<HubSettings>().Hub.ShutdownTimeout;
-            LogStopTimedOut(app.Logger, timeout, null);
-            return 1;
+            LogStopTimedOut(app.Logger, settings.Hub.ShutdownTimeout, null);
+            return ServerStartup.ExitCodes.StopTimedOut;
+        }
+        catch (Exception ex) when (ServerStartup.SettingErrors(ex) is { } errors)
+        {
+            // A section validated at start (Tokens, Locations, ...): one line per bad setting, as for the Hub section.
+            return ServerStartup.Fail(ServerStartup.ExitCodes.BadSetting, errors);
+        }
+        catch (Exception ex) when (ServerStartup.ListenErrors(ex, settings) is { } errors)
+        {
+            return ServerStartup.Fail(ServerStartup.ExitCodes.CannotListen, errors);
         }
     }
 

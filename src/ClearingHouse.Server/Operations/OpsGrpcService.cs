@@ -1,4 +1,6 @@
 using ClearingHouse.Application.Operations;
+using ClearingHouse.Application.Operations.Audit;
+using ClearingHouse.Grains.Operations;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Server.Grpc;
 using ClearingHouse.Server.Identity;
@@ -7,8 +9,8 @@ using Grpc.Core;
 
 namespace ClearingHouse.Server.Operations;
 
-/// <summary>The operator's daily tools (see ops.proto). Operator only. The flow is <see cref="OpsFlow"/>.</summary>
-public sealed class OpsGrpcService(OpsFlow ops) : OpsService.OpsServiceBase
+/// <summary>The operator's daily tools (see ops.proto). Operator only. The flows are <see cref="OpsFlow"/> and <see cref="AuditLog"/>.</summary>
+public sealed class OpsGrpcService(OpsFlow ops, AuditLog audit) : OpsService.OpsServiceBase
 {
     /// <inheritdoc />
     public override async Task<GetHealthResponse> GetHealth(GetHealthRequest request, ServerCallContext context)
@@ -52,11 +54,24 @@ public sealed class OpsGrpcService(OpsFlow ops) : OpsService.OpsServiceBase
     /// <inheritdoc />
     public override async Task<ListAuditLogResponse> ListAuditLog(ListAuditLogRequest request, ServerCallContext context)
     {
-        var response = new ListAuditLogResponse();
-        response.Entries.AddRange((await ops.ListAuditLogAsync(context.GetCaller(), request.BeforeSequence, request.Limit, context.CancellationToken)).Select(e => new AuditLogEntry
+        var query = new AuditQuery
+        {
+            Limit = request.Limit,
+            BeforeSequence = request.BeforeSequence,
+            Action = NullIfEmpty(request.Action),
+            Target = NullIfEmpty(request.Target),
+            Actor = NullIfEmpty(request.Actor),
+            From = request.From is { } from ? ProtoMapping.ToInstant(from, "from") : null,
+            Until = request.Until is { } until ? ProtoMapping.ToInstant(until, "until") : null,
+        };
+        var page = await audit.ListAsync(context.GetCaller(), query, context.CancellationToken);
+        var response = new ListAuditLogResponse { NextBeforeSequence = page.NextBeforeSequence };
+        response.Entries.AddRange(page.Entries.Select(e => new AuditLogEntry
         {
             Sequence = e.Sequence, At = Timestamp.FromDateTimeOffset(e.At), Actor = e.Actor, Action = e.Action, Target = e.Target, Detail = e.Detail,
         }));
         return response;
     }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
 }

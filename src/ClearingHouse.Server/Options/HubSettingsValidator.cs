@@ -36,6 +36,20 @@ public sealed class HubSettingsValidator : IValidateOptions<HubSettings>
             errors.Add("Hub:MetricsPort must differ from Hub:GrpcPort");
         }
 
+        // The silo's ports share the machine with Kestrel's: a clash would fail only after the silo started.
+        foreach (var (setting, port) in new[] { ("Silo:SiloPort", silo.SiloPort), ("Silo:GatewayPort", silo.GatewayPort) })
+        {
+            if (port != 0 && (port == hub.GrpcPort || port == hub.MetricsPort))
+            {
+                errors.Add($"{setting} {port} must differ from Hub:GrpcPort and Hub:MetricsPort");
+            }
+        }
+
+        if (silo.SiloPort != 0 && silo.SiloPort == silo.GatewayPort)
+        {
+            errors.Add("Silo:GatewayPort must differ from Silo:SiloPort");
+        }
+
         if (hub.MaxReceiveMessageBytes is < 1024 or > 64 * 1024 * 1024)
         {
             errors.Add("Hub:MaxReceiveMessageBytes must be between 1024 and 67108864");

@@ -23,7 +23,7 @@ public sealed class PartyAdminGrpcService(PartyAdminFlow parties) : PartyAdminSe
     {
         var caller = context.GetCaller();
         Domain.Parties.PartyRole? role = request.Role == Contracts.V1.PartyRole.Unspecified ? null : ProtoMapping.ToRole(request.Role, "role");
-        var page = await parties.ListAsync(caller, role, request.CountryCode, ProtoMapping.DecodePageToken(request.Page), ProtoMapping.PageSize(request.Page));
+        var page = await parties.ListAsync(caller, role, request.CountryCode, ProtoMapping.DecodePageToken(request.Page), ProtoMapping.PageSize(request.Page), request.IncludeArchived);
         var response = new ListPartiesResponse { Page = ProtoMapping.NextPage(page.NextPosition) };
         response.Parties.AddRange(page.Items.Select(p => p.ToProto()));
         return response;
@@ -36,6 +36,10 @@ public sealed class PartyAdminGrpcService(PartyAdminFlow parties) : PartyAdminSe
     /// <inheritdoc />
     public override async Task<ReinstatePartyResponse> ReinstateParty(ReinstatePartyRequest request, ServerCallContext context) =>
         new() { Party = (await parties.SetStatusAsync(context.GetCaller(), ProtoMapping.ToKey(request.Party, "party"), PartyStatus.Active, request.Reason)).ToProto() };
+
+    /// <inheritdoc />
+    public override async Task<ArchivePartyResponse> ArchiveParty(ArchivePartyRequest request, ServerCallContext context) =>
+        new() { Party = (await parties.SetStatusAsync(context.GetCaller(), ProtoMapping.ToKey(request.Party, "party"), PartyStatus.Archived, request.Reason)).ToProto() };
 
     /// <inheritdoc />
     public override async Task<IssueCredentialResponse> IssueCredential(IssueCredentialRequest request, ServerCallContext context)

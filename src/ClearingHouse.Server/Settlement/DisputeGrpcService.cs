@@ -16,7 +16,7 @@ public sealed class DisputeGrpcService(DisputeFlow disputes) : DisputeService.Di
         var cpo = request.Cpo is null ? (Domain.Parties.PartyKey?)null : ProtoMapping.ToKey(request.Cpo, "cpo");
         var emsp = request.Emsp is null ? (Domain.Parties.PartyKey?)null : ProtoMapping.ToKey(request.Emsp, "emsp");
         var page = await disputes.ListAsync(
-            caller, cpo, emsp, SettlementMapping.ToDomain(request.State), ProtoMapping.DecodePageToken(request.Page), ProtoMapping.PageSize(request.Page), context.CancellationToken);
+            caller, cpo, emsp, SettlementMapping.ToDomain(ProtoMapping.Known(request.State, "state")), ProtoMapping.DecodePageToken(request.Page), ProtoMapping.PageSize(request.Page), context.CancellationToken);
         var response = new ListDisputesResponse { Page = ProtoMapping.NextPage(page.NextPosition) };
         response.Disputes.AddRange(page.Items.Select(d => d.ToProto()));
         return response;
@@ -32,7 +32,7 @@ public sealed class DisputeGrpcService(DisputeFlow disputes) : DisputeService.Di
     /// <inheritdoc />
     public override async Task<MoveDisputeResponse> MoveDispute(MoveDisputeRequest request, ServerCallContext context)
     {
-        var move = new DisputeMove(request.Id, SettlementMapping.ToDomain(request.To), request.Reason, request.CreditCdrId, request.NewCdrId);
+        var move = new DisputeMove(request.Id, SettlementMapping.ToDomain(ProtoMapping.Known(request.To, "to")), request.Reason, request.CreditCdrId, request.NewCdrId);
         return new MoveDisputeResponse { Dispute = (await disputes.MoveAsync(context.GetCaller(), move, context.CancellationToken)).ToProto() };
     }
 

@@ -46,7 +46,7 @@ public sealed class SettlementGrpcService(StatementFlow statements) : Settlement
         statements.ExportAsync(
             context.GetCaller(),
             request.Number,
-            request.Format == StatementFormat.Html ? StatementExportFormat.Html : StatementExportFormat.Csv,
+            ProtoMapping.Known(request.Format, "format") == StatementFormat.Html ? StatementExportFormat.Html : StatementExportFormat.Csv,
             (chunk, ct) => responseStream.WriteAsync(new ExportStatementResponse { Chunk = ByteString.CopyFromUtf8(chunk) }, ct),
             context.CancellationToken);
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Grains.Errors;
+using ClearingHouse.Server.Grpc;
 using Google.Protobuf.Collections;
 using Google.Protobuf.WellKnownTypes;
 using D = ClearingHouse.Domain.Tariffs;
@@ -20,13 +21,14 @@ public static class TariffTypedMapping
     public static D.Tariff FromProto(OcpiTariff tariff, string field)
     {
         ArgumentNullException.ThrowIfNull(tariff);
+        CheckEnergyMix(tariff.EnergyMix, $"{field}.energy_mix");
         return new D.Tariff
         {
             CountryCode = tariff.CountryCode,
             PartyId = tariff.PartyId,
             Id = tariff.Id,
             Currency = tariff.Currency,
-            Type = tariff.Type == TariffType.Unspecified ? null : (D.TariffType)((int)tariff.Type - 1),
+            Type = ProtoMapping.Known(tariff.Type, $"{field}.type") == TariffType.Unspecified ? null : (D.TariffType)((int)tariff.Type - 1),
             TariffAltText = [.. tariff.TariffAltText.Select(t => new D.DisplayText { Language = t.Language, Text = t.Text })],
             TariffAltUrl = NullIfEmpty(tariff.TariffAltUrl),
             MinPrice = FromProto(tariff.MinPrice, $"{field}.min_price"),
@@ -38,6 +40,26 @@ public static class TariffTypedMapping
             TaxIncluded = tariff.TaxIncluded == TaxIncluded.Unspecified ? null : (D.TaxIncluded)((int)tariff.TaxIncluded - 1),
             PreauthorizeAmount = OptionalDecimal(tariff.PreauthorizeAmount, $"{field}.preauthorize_amount"),
         };
+    }
+
+    // The energy mix is not priced or stored apart from the JSON form, but an enum number the proto does not define is
+    // refused as everywhere else.
+    private static void CheckEnergyMix(EnergyMix? mix, string field)
+    {
+        if (mix is null)
+        {
+            return;
+        }
+
+        for (var i = 0; i < mix.EnergySources.Count; i++)
+        {
+            ProtoMapping.Known(mix.EnergySources[i].Source, $"{field}.energy_sources[{i}].source");
+        }
+
+        for (var i = 0; i < mix.EnvironImpact.Count; i++)
+        {
+            ProtoMapping.Known(mix.EnvironImpact[i].Category, $"{field}.environ_impact[{i}].category");
+        }
     }
 
     /// <summary>The typed form of a Domain tariff.</summary>
@@ -103,7 +125,7 @@ public static class TariffTypedMapping
 
     private static D.CdrDimension ToDimension(CdrDimension d, string field) => new()
     {
-        Type = d.Type == CdrDimensionType.Unspecified ? throw Invalid($"{field}.type", "is required") : (D.CdrDimensionType)((int)d.Type - 1),
+        Type = ProtoMapping.Known(d.Type, $"{field}.type") == CdrDimensionType.Unspecified ? throw Invalid($"{field}.type", "is required") : (D.CdrDimensionType)((int)d.Type - 1),
         Volume = ToVolume(d.Volume, $"{field}.volume"),
     };
 
@@ -115,7 +137,7 @@ public static class TariffTypedMapping
 
     private static D.PriceComponent FromProto(PriceComponent component, string field) => new()
     {
-        Type = component.Type == TariffDimensionType.Unspecified ? throw Invalid($"{field}.type", "is required") : (D.TariffDimensionType)((int)component.Type - 1),
+        Type = ProtoMapping.Known(component.Type, $"{field}.type") == TariffDimensionType.Unspecified ? throw Invalid($"{field}.type", "is required") : (D.TariffDimensionType)((int)component.Type - 1),
         Price = RequireDecimal(component.Price, $"{field}.price"),
         Vat = OptionalDecimal(component.Vat, $"{field}.vat"),
         StepSize = component.StepSize,
@@ -135,8 +157,8 @@ public static class TariffTypedMapping
         MaxPower = OptionalDecimal(r.MaxPower, $"{field}.max_power"),
         MinDuration = r.HasMinDuration ? r.MinDuration : null,
         MaxDuration = r.HasMaxDuration ? r.MaxDuration : null,
-        DayOfWeek = [.. r.DayOfWeek.Select((d, i) => d == ProtoDay.Unspecified ? throw Invalid($"{field}.day_of_week[{i}]", "is required") : (System.DayOfWeek)((int)d % 7))],
-        Reservation = r.Reservation == ReservationRestrictionType.Unspecified ? null : (D.ReservationRestrictionType)((int)r.Reservation - 1),
+        DayOfWeek = [.. r.DayOfWeek.Select((d, i) => ProtoMapping.Known(d, $"{field}.day_of_week[{i}]") == ProtoDay.Unspecified ? throw Invalid($"{field}.day_of_week[{i}]", "is required") : (System.DayOfWeek)((int)d % 7))],
+        Reservation = ProtoMapping.Known(r.Reservation, $"{field}.reservation") == ReservationRestrictionType.Unspecified ? null : (D.ReservationRestrictionType)((int)r.Reservation - 1),
     };
 
     private static TariffElement ToProto(D.TariffElement element)

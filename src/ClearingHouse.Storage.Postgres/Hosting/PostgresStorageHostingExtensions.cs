@@ -34,7 +34,7 @@ public static class PostgresStorageHostingExtensions
     /// <see cref="AddClearingHousePostgresStorage(IServiceCollection, Action{PostgresStorageOptions})"/>), <see cref="ICdrStore"/>
     /// and <see cref="ICdrFeedStore"/>, <see cref="ITokenStore"/> and <see cref="IAuthorizationStore"/>,
     /// <see cref="ILocationStore"/>, <see cref="ISessionStore"/>, <see cref="ISettlementStore"/>, <see cref="IInvoiceStore"/>,
-    /// <see cref="IDataQualityStore"/> and <see cref="ITariffHistoryStore"/>, all on one shared <see cref="PostgresConnectionFactory"/>, with the schema
+    /// <see cref="IDataQualityStore"/>, <see cref="ITariffHistoryStore"/> and <see cref="IAuditStore"/>, all on one shared <see cref="PostgresConnectionFactory"/>, with the schema
     /// created by <see cref="PostgresMigrations"/> at start-up.
     /// </summary>
     public static ISiloBuilder AddPostgresStores(this ISiloBuilder builder, Action<PostgresStorageOptions> configure)
@@ -53,6 +53,7 @@ public static class PostgresStorageHostingExtensions
         services.TryAddSingleton<IInvoiceStore, PostgresInvoiceStore>();
         services.TryAddSingleton<IDataQualityStore, PostgresDataQualityStore>();
         services.TryAddSingleton<ITariffHistoryStore, PostgresTariffHistoryStore>();
+        services.TryAddSingleton<IAuditStore, PostgresAuditStore>();
         return builder;
     }
 

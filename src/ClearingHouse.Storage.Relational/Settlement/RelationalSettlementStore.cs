@@ -9,7 +9,7 @@ using System.Data.Common;
 namespace ClearingHouse.Storage.Relational.Settlement;
 
 /// <summary>
-/// <see cref="ISettlementStore"/> over ADO.NET: every query and write of statements, disputes and the audit log, the same
+/// <see cref="ISettlementStore"/> over ADO.NET: every query and write of statements and disputes, the same
 /// SQL for SQLite and PostgreSQL. A backend supplies its connections, how writes are run and serialized, and how it
 /// reports a unique violation; its migration step creates the tables.
 /// </summary>
@@ -365,49 +365,6 @@ public abstract class RelationalSettlementStore : ISettlementStore
                 From = reader.IsDBNull(4) ? null : (DisputeState)reader.GetInt32(4),
                 To = (DisputeState)reader.GetInt32(5),
                 Reason = reader.GetString(6),
-            });
-        }
-
-        return list;
-    }
-
-    /// <inheritdoc />
-    public async Task AppendAuditAsync(AuditEntry entry, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(entry);
-        await WriteAsync(
-            async (connection, ct) =>
-            {
-                using var command = connection.Command("INSERT INTO audit_log (at, actor, action, target, detail) VALUES (@at, @actor, @action, @target, @detail)");
-                command.Add("@at", entry.At.UtcTicks);
-                command.Add("@actor", entry.Actor);
-                command.Add("@action", entry.Action);
-                command.Add("@target", entry.Target);
-                command.Add("@detail", entry.Detail);
-                return await command.ExecuteNonQueryAsync(ct);
-            },
-            cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<AuditEntry>> ListAuditAsync(long beforeSequence, int limit, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        using var command = connection.Command("SELECT seq, at, actor, action, target, detail FROM audit_log WHERE @before = 0 OR seq < @before ORDER BY seq DESC LIMIT @limit");
-        command.Add("@before", beforeSequence);
-        command.Add("@limit", limit);
-        var list = new List<AuditEntry>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            list.Add(new AuditEntry
-            {
-                Sequence = reader.GetInt64(0),
-                At = new DateTimeOffset(reader.GetInt64(1), TimeSpan.Zero),
-                Actor = reader.GetString(2),
-                Action = reader.GetString(3),
-                Target = reader.GetString(4),
-                Detail = reader.GetString(5),
             });
         }
 

@@ -34,7 +34,7 @@ public static class SqliteStorageHostingExtensions
     /// <see cref="AddClearingHouseSqliteStorage(IServiceCollection, Action{SqliteStorageOptions})"/>), <see cref="ICdrStore"/>
     /// and <see cref="ICdrFeedStore"/>, <see cref="ITokenStore"/> and <see cref="IAuthorizationStore"/>,
     /// <see cref="ILocationStore"/>, <see cref="ISessionStore"/>, <see cref="ISettlementStore"/>, <see cref="IInvoiceStore"/>,
-    /// <see cref="IDataQualityStore"/> and <see cref="ITariffHistoryStore"/>, all on one shared <see cref="SqliteConnectionFactory"/>, with the schema
+    /// <see cref="IDataQualityStore"/>, <see cref="ITariffHistoryStore"/> and <see cref="IAuditStore"/>, all on one shared <see cref="SqliteConnectionFactory"/>, with the schema
     /// created by <see cref="SqliteMigrations"/> at start-up.
     /// </summary>
     public static ISiloBuilder AddSqliteStores(this ISiloBuilder builder, Action<SqliteStorageOptions> configure)
@@ -53,6 +53,7 @@ public static class SqliteStorageHostingExtensions
         services.TryAddSingleton<IInvoiceStore, SqliteInvoiceStore>();
         services.TryAddSingleton<IDataQualityStore, SqliteDataQualityStore>();
         services.TryAddSingleton<ITariffHistoryStore, SqliteTariffHistoryStore>();
+        services.TryAddSingleton<IAuditStore, SqliteAuditStore>();
         return builder;
     }
 

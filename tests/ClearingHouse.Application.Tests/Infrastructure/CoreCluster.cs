@@ -90,6 +90,9 @@ public sealed class CoreCluster : IAsyncLifetime
             services.AddSingleton<ISessionStore, SqliteSessionStore>();
             services.AddSingleton<IDataQualityStore, SqliteDataQualityStore>();
             services.AddSingleton<ITariffHistoryStore, SqliteTariffHistoryStore>();
+            services.AddSingleton<IAuditStore, SqliteAuditStore>();
+            services.AddSingleton<IOperatorCredential, NoOperatorCredential>();
+            services.AddSingleton<ClearingHouse.Application.Diagnostics.HubMetrics>();
             services.AddSingleton<SqliteCdrStore>();
             services.AddSingleton<ICdrStore>(sp => sp.GetRequiredService<SqliteCdrStore>());
             services.AddSingleton<ICdrFeedStore>(sp => sp.GetRequiredService<SqliteCdrStore>());
@@ -151,4 +154,11 @@ public sealed class CoreCluster : IAsyncLifetime
             // A file still held open by a stopping silo: the temporary folder is cleaned by the OS later.
         }
     }
+}
+
+/// <summary>No operator secret matches: core tests act as the operator with a <see cref="CallerIdentity"/> directly.</summary>
+internal sealed class NoOperatorCredential : IOperatorCredential
+{
+    /// <inheritdoc />
+    public bool Matches(Domain.Credentials.CredentialSecret secret) => false;
 }

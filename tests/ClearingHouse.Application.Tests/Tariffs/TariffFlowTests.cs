@@ -40,6 +40,17 @@ public sealed class TariffFlowTests(CoreCluster hub) : IClassFixture<CoreCluster
     }
 
     [Fact]
+    public async Task PutAsync_FarFutureLastUpdated_InvalidArgumentNamingField()
+    {
+        var cpo = new CallerIdentity(new Domain.Parties.PartyKey("NL", "TF9", Domain.Parties.PartyRole.Cpo), "c1");
+        var tariff = TariffFlow.ParseTariff(MinPriceTariff, "ocpi_json") with { LastUpdated = new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero) };
+
+        var ex = await Assert.ThrowsAsync<HubException>(() => hub.Get<TariffFlow>().PutAsync(cpo, tariff));
+
+        Assert.Equal((HubErrorCode.InvalidArgument, "tariff.last_updated"), (ex.Code, ex.Field));
+    }
+
+    [Fact]
     public async Task PriceSessionAsync_StoredTariff_MinPriceAppliedInTheGivenZone()
     {
         var cpo = await hub.RegisterAsync("NL-TF3-CPO");

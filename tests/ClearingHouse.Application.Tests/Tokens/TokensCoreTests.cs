@@ -90,6 +90,29 @@ public sealed class TokensCoreTests(CoreCluster hub) : IClassFixture<CoreCluster
         Assert.Equal(HubErrorCode.NotFound, (await Assert.ThrowsAsync<HubException>(() => tokens.GetAsync(other, token.Type, token.Uid))).Code);
     }
 
+    [Fact]
+    public async Task PutPatchUpload_FarFutureLastUpdated_InvalidArgumentNamingField()
+    {
+        var emsp = new CallerIdentity(Emsp with { PartyId = "TK6" }, "test");
+        var tokens = hub.Get<TokensCore>();
+        var future = DateTimeOffset.UtcNow.AddYears(100);
+        var token = Token() with { Owner = emsp.Party!.Value, Uid = "FUTURE1", LastUpdated = future };
+
+        var put = await Assert.ThrowsAsync<HubException>(() => tokens.PutAsync(emsp, token));
+        var patch = await Assert.ThrowsAsync<HubException>(() => tokens.PatchAsync(emsp, token.Type, token.Uid, new TokenPatch { Valid = false, LastUpdated = future }));
+        var upload = await Assert.ThrowsAsync<HubException>(() => tokens.UploadAsync(emsp, OneMessage(token), static (t, _, _) => t, CancellationToken.None));
+
+        Assert.Equal((HubErrorCode.InvalidArgument, "token.last_updated"), (put.Code, put.Field));
+        Assert.Equal((HubErrorCode.InvalidArgument, "last_updated"), (patch.Code, patch.Field));
+        Assert.Equal((HubErrorCode.InvalidArgument, "tokens[0].last_updated"), (upload.Code, upload.Field));
+    }
+
+    private static async IAsyncEnumerable<IReadOnlyList<TokenRecord>> OneMessage(TokenRecord token)
+    {
+        await Task.Yield();
+        yield return [token];
+    }
+
     private static TokenRecord Token() => new()
     {
         Owner = Emsp,

@@ -78,6 +78,18 @@ public sealed class CliExitCodeTests(CliHubFixture hub) : IClassFixture<CliHubFi
     }
 
     [Fact]
+    public async Task StatusSend_RejectedUpdate_Exit1WithTheRejection()
+    {
+        var file = hub.File("rejected-status.txt", "EXIT-NO-LOC E1 AVAILABLE\n");
+
+        var result = await hub.AsCpo("status", "send", "--file", file);
+
+        Assert.True(result.Code == 1, result.ToString());
+        Assert.Matches(@"rejected\s+1\n", result.Output);
+        Assert.Contains("(EXIT-NO-LOC/E1): UnknownLocation", result.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CdrsSubmit_AllAcceptedOrDuplicate_Exit0()
     {
         var file = hub.File("accepted.json", Cdr("EXIT-A1", broken: false));

@@ -25,6 +25,8 @@ public sealed class HubSettingsUnitTests
     [InlineData("Identity:OperatorSecretSha256", "abc", "Identity:OperatorSecretSha256")]
     [InlineData("Identity:CacheTtl", "01:00:00", "Identity:CacheTtl")]
     [InlineData("Hub:DataDirectory", "", "Hub:DataDirectory")]
+    [InlineData("Silo:SiloPort", "5080", "Silo:SiloPort")]
+    [InlineData("Silo:GatewayPort", "11111", "Silo:GatewayPort")]
     public void Rejects_BadSetting_NamingIt(string key, string value, string named)
     {
         var ex = Assert.Throws<OptionsValidationException>(() => HubSettings.Load(Config(new() { [key] = value })));

@@ -52,8 +52,9 @@ public sealed class StuckSessionTests
         time.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(["PEND", "ACT"], (await operatorSessions.ListStuckSessionsAsync(new ListStuckSessionsRequest())).Sessions.Select(s => s.Session.Id));
 
-        // An update un-sticks a session.
-        await pair.PutAsync(pair.Session("PEND", SessionStatus.Invalid, kwh: 0, minute: 30));
+        // An update un-sticks a session (last updated at the hub's now, T0 + 21 min: a later one would be beyond
+        // Locations:MaxClockSkew, refused like any far-future last_updated).
+        await pair.PutAsync(pair.Session("PEND", SessionStatus.Invalid, kwh: 0, minute: 21));
         Assert.Equal(["ACT"], (await operatorSessions.ListStuckSessionsAsync(new ListStuckSessionsRequest())).Sessions.Select(s => s.Session.Id));
         Assert.Equal(1, await monitor.ScanAsync());
     }

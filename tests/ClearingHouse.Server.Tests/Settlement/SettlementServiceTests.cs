@@ -120,6 +120,22 @@ public sealed class SettlementServiceTests(EmbeddedHubFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task ExportStatement_HtmlAtMinorUnit_CsvExact()
+    {
+        var roaming = await SetUpAsync();
+        await SubmitAsync(roaming, roaming.Cdr("R-1", total: 27.455m, totalInclVat: 33.2206m));
+        var closed = await Settlement(Hub.OperatorSecret).CloseStatementAsync(Close(Period(roaming, Day, Day.AddDays(1))));
+
+        var html = await ExportAsync(roaming.CpoSecret, closed.Statement.Number, StatementFormat.Html);
+        var csv = await ExportAsync(roaming.CpoSecret, closed.Statement.Number, StatementFormat.Csv);
+
+        Assert.Contains("<td>27.46</td><td>33.22</td>", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("27.455", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("33.2206", html, StringComparison.Ordinal);
+        Assert.Contains("27.455,33.2206", csv, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ExportStatement_Html_PrintableWithPartiesTotalsAndLines()
     {
         var roaming = await SetUpAsync();

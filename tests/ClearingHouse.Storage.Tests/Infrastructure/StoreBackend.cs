@@ -35,6 +35,8 @@ public abstract class StoreBackend : IAsyncDisposable
     public abstract IInvoiceStore CreateInvoiceStore();
     /// <summary>A tariff history store, ready for use (the schema is the fixture's).</summary>
     public abstract ITariffHistoryStore CreateTariffHistoryStore();
+    /// <summary>An audit store, ready for use.</summary>
+    public abstract Task<IAuditStore> CreateAuditStoreAsync();
 
     public async ValueTask DisposeAsync()
     {

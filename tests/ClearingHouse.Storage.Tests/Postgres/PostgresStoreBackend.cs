@@ -48,6 +48,8 @@ public sealed class PostgresStoreBackend : StoreBackend
 
     public override IInvoiceStore CreateInvoiceStore() => new PostgresInvoiceStore(_connections);
     public override ITariffHistoryStore CreateTariffHistoryStore() => new PostgresTariffHistoryStore(_connections);
+    public override Task<IAuditStore> CreateAuditStoreAsync() =>
+        Task.FromResult<IAuditStore>(new PostgresAuditStore(_connections));
 
     protected override ValueTask DisposeConnectionsAsync() => _connections.DisposeAsync();
 }

@@ -167,20 +167,6 @@ public abstract class SettlementStoreTestBase : IAsyncLifetime
     }
 
     [Fact]
-    public async Task AuditLog_Appended_NewestFirst()
-    {
-        var marker = Guid.NewGuid().ToString("N");
-        await Store.AppendAuditAsync(new AuditEntry { At = Oct, Actor = "operator", Action = "a.first", Target = marker, Detail = "1" });
-        await Store.AppendAuditAsync(new AuditEntry { At = Oct, Actor = "operator", Action = "a.second", Target = marker, Detail = "2" });
-
-        var newest = await Store.ListAuditAsync(0, 2);
-
-        Assert.Equal(["a.second", "a.first"], newest.Select(e => e.Action));
-        Assert.All(newest, e => Assert.Equal(marker, e.Target));
-        Assert.Equal(["a.first"], (await Store.ListAuditAsync(newest[0].Sequence, 1)).Select(e => e.Action));
-    }
-
-    [Fact]
     public async Task FindPriceMismatchesAsync_CountsSinceAndGivesExamples()
     {
         var (cpo, emsp) = NewPair();

@@ -48,6 +48,8 @@ public sealed class SqliteStoreBackend : StoreBackend
 
     public override IInvoiceStore CreateInvoiceStore() => new SqliteInvoiceStore(_connections);
     public override ITariffHistoryStore CreateTariffHistoryStore() => new SqliteTariffHistoryStore(_connections);
+    public override Task<IAuditStore> CreateAuditStoreAsync() =>
+        Task.FromResult<IAuditStore>(new SqliteAuditStore(_connections));
 
     protected override ValueTask DisposeConnectionsAsync()
     {
