@@ -271,6 +271,10 @@ public sealed partial class StatusFeedGrain(
         var s = state.State;
         try
         {
+            // Batches the in-memory retention already dropped (by count: FeedRetentionMaxEvents) are never replayed,
+            // so they are not written either: under a storm a second's events are several times the retention, and
+            // writing them all made every flush serialize and store hundreds of thousands of events.
+            _unwritten.RemoveAll(b => b.LastSequence <= _retainedFrom);
             if (_unwritten.Count > 0)
             {
                 var number = s.NextSegment;
