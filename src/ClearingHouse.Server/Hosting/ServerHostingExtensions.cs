@@ -170,11 +170,17 @@ public static class ServerHostingExtensions
     private static void ConfigureKestrel(WebApplicationBuilder builder, HubOptions hub)
     {
         var address = IPAddress.Parse(hub.ListenAddress);
+        // Connections still open this long after the stop began are closed (at most 5 s, at most half the timeout).
+        var grace = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, hub.ShutdownTimeout.Ticks / 2));
+        builder.Services.AddSingleton(sp => new StopConnectionReaper(
+            sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<StopConnectionReaper>>(), grace));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StopConnectionReaper>());
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
             kestrel.Listen(address, hub.GrpcPort, listen =>
             {
+                listen.Use(next => kestrel.ApplicationServices.GetRequiredService<StopConnectionReaper>().Track(next));
                 if (hub.TlsCertificatePath is { Length: > 0 } certificate)
                 {
                     listen.Protocols = HttpProtocols.Http1AndHttp2;

@@ -73,11 +73,11 @@ public sealed class ShutdownUnderLoadTests(ITestOutputHelper output)
 
         var (exitCode, took) = await hub.TerminateAsync(ShutdownTimeout * 3);
         output.WriteLine($"SIGTERM with partners that do not read their streams: exit code {exitCode} after {took.TotalMilliseconds:0} ms (Hub:ShutdownTimeout {ShutdownTimeout.TotalSeconds:0} s)");
-        // The target is "within Hub:ShutdownTimeout"; measured: the stop waits for the whole timeout when these partners
-        // hold their streams. Bisected: the EMSP channel whose responses are not read is what holds it (each of the
-        // others alone stops in under 1 s); meanwhile the location grains' write-behind flush waits and is cut at the
-        // timeout (see docs/operations.md). Asserted here: the process ends, cleanly, shortly after the timeout, never later.
-        Assert.True(took < ShutdownTimeout + TimeSpan.FromSeconds(5), $"the hub took {took} to stop (timeout {ShutdownTimeout}):{Environment.NewLine}{hub.RecentOutput}");
+        // The target is "within Hub:ShutdownTimeout". The EMSP channel whose responses are not read held the stop for
+        // the whole timeout (Kestrel waited for its connection, the end of the stream blocked on flow control);
+        // StopConnectionReaper now closes connections still open a grace after the stop began (5 s here). Half the
+        // timeout leaves a slow machine room and fails on the old behaviour.
+        Assert.True(took < ShutdownTimeout / 2, $"the hub took {took} to stop (timeout {ShutdownTimeout}):{Environment.NewLine}{hub.RecentOutput}");
         Assert.True(exitCode == 0, $"exit code {exitCode} after {took}:{Environment.NewLine}{hub.RecentOutput}");
     }
 }
