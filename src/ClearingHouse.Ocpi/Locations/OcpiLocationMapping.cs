@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Locations;
 using ClearingHouse.Domain.Locations;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Errors;
@@ -239,33 +240,15 @@ public static class OcpiLocationMapping
 
         var twentyFourSeven = OcpiFields.Required(hours.Twentyfourseven, field + ".twentyfourseven");
         var list = hours.RegularHours ?? [];
-        if (twentyFourSeven && list.Count > 0)
-        {
-            throw new HubException(HubErrorCode.InvalidArgument, $"{field}.regular_hours must be empty when twentyfourseven is true", field + ".regular_hours");
-        }
-
-        var regular = new RegularHoursData[list.Count];
+        var regular = new (int Weekday, string? PeriodBegin, string? PeriodEnd)[list.Count];
         for (var i = 0; i < regular.Length; i++)
         {
             var f = $"{field}.regular_hours[{i}]";
             var h = OcpiFields.Required(list[i], f);
-            var weekday = OcpiFields.Required(h.Weekday, f + ".weekday");
-            if (weekday is < 1 or > 7)
-            {
-                throw new HubException(HubErrorCode.InvalidArgument, $"{f}.weekday must be 1 (Monday) to 7 (Sunday)", f + ".weekday");
-            }
-
-            HubException.ThrowIfInvalid(LocationRules.ValidateHourMinute(h.PeriodBegin), f + ".period_begin");
-            HubException.ThrowIfInvalid(LocationRules.ValidateHourMinute(h.PeriodEnd), f + ".period_end");
-            if (string.CompareOrdinal(h.PeriodBegin, h.PeriodEnd) >= 0)
-            {
-                throw new HubException(HubErrorCode.InvalidArgument, $"{f}.period_end must be after period_begin", f + ".period_end");
-            }
-
-            regular[i] = new RegularHoursData { Weekday = weekday, PeriodBegin = h.PeriodBegin!, PeriodEnd = h.PeriodEnd! };
+            regular[i] = (OcpiFields.Required(h.Weekday, f + ".weekday"), h.PeriodBegin, h.PeriodEnd);
         }
 
-        return new HoursData { TwentyFourSeven = twentyFourSeven, RegularHours = regular };
+        return OpeningHours.Validate(twentyFourSeven, regular, field);
     }
 
     private static EvseData[] Evses(IReadOnlyList<OcpiEvse?> list, string field, DateTimeOffset now, TimeSpan maxSkew)

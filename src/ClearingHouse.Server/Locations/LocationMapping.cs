@@ -373,32 +373,7 @@ public static class LocationMapping
             return null;
         }
 
-        if (hours.Twentyfourseven && hours.RegularHours.Count > 0)
-        {
-            throw new HubException(HubErrorCode.InvalidArgument, $"{field}.regular_hours must be empty when twentyfourseven is true", field + ".regular_hours");
-        }
-
-        var regular = new RegularHoursData[hours.RegularHours.Count];
-        for (var i = 0; i < regular.Length; i++)
-        {
-            var h = hours.RegularHours[i];
-            var f = $"{field}.regular_hours[{i}]";
-            if (h.Weekday is < 1 or > 7)
-            {
-                throw new HubException(HubErrorCode.InvalidArgument, $"{f}.weekday must be 1 (Monday) to 7 (Sunday)", f + ".weekday");
-            }
-
-            HubException.ThrowIfInvalid(LocationRules.ValidateHourMinute(h.PeriodBegin), f + ".period_begin");
-            HubException.ThrowIfInvalid(LocationRules.ValidateHourMinute(h.PeriodEnd), f + ".period_end");
-            if (string.CompareOrdinal(h.PeriodBegin, h.PeriodEnd) >= 0)
-            {
-                throw new HubException(HubErrorCode.InvalidArgument, $"{f}.period_end must be after period_begin", f + ".period_end");
-            }
-
-            regular[i] = new RegularHoursData { Weekday = h.Weekday, PeriodBegin = h.PeriodBegin, PeriodEnd = h.PeriodEnd };
-        }
-
-        return new HoursData { TwentyFourSeven = hours.Twentyfourseven, RegularHours = regular };
+        return OpeningHours.Validate(hours.Twentyfourseven, [.. hours.RegularHours.Select(h => (h.Weekday, (string?)h.PeriodBegin, (string?)h.PeriodEnd))], field);
     }
 
     private static int[] Facilities(IList<Facility> facilities, string field)
