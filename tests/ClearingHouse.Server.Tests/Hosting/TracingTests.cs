@@ -127,6 +127,7 @@ public sealed record ReceivedSpan(string TraceId, string SpanId, string ParentSp
 public sealed class OtlpReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<(string TraceId, string SpanId), bool> _seen = new();
 
     private OtlpReceiver(WebApplication app, Uri address)
     {
@@ -137,7 +138,7 @@ public sealed class OtlpReceiver : IAsyncDisposable
     /// <summary>The receiver's base address (ends with '/').</summary>
     public Uri Address { get; }
 
-    /// <summary>Every span received.</summary>
+    /// <summary>Every span received, once: an OTLP exporter retries an export it is unsure of, so a span may arrive twice.</summary>
     public ConcurrentQueue<ReceivedSpan> Spans { get; } = new();
 
     /// <summary>Starts a receiver on a free port of 127.0.0.1.</summary>
@@ -155,7 +156,10 @@ public sealed class OtlpReceiver : IAsyncDisposable
             await context.Request.Body.CopyToAsync(body);
             foreach (var span in Parse(body.ToArray()))
             {
-                receiver.Spans.Enqueue(span);
+                if (receiver._seen.TryAdd((span.TraceId, span.SpanId), true))
+                {
+                    receiver.Spans.Enqueue(span);
+                }
             }
 
             context.Response.ContentType = "application/x-protobuf";
