@@ -252,7 +252,7 @@ public sealed partial class StatusFeedGrain(
                 continue;
             }
 
-            foreach (var batch in stored.State!.Batches)
+            foreach (var batch in stored.State!.Expand(this.GetPrimaryKeyString()))
             {
                 _retained.Enqueue(batch);
                 _retainedEvents += batch.Events.Length;
@@ -279,7 +279,7 @@ public sealed partial class StatusFeedGrain(
             {
                 var number = s.NextSegment;
                 var slot = (int)(number % SlotCount);
-                var segment = new GrainState<StatusFeedSegment>(new StatusFeedSegment { Number = number, Batches = [.. _unwritten] })
+                var segment = new GrainState<StatusFeedSegment>(StatusFeedSegment.Compact(number, _unwritten))
                 {
                     ETag = await SlotETagAsync(slot),
                 };
