@@ -79,7 +79,8 @@ public static class OcpiCdrsModule
                     var result = await feed.ListAsync(caller.Identity, new CdrListRequest { From = page.DateFrom, To = page.DateTo, After = Cursor(after), Size = size }, cancellation);
                     return (result.Cdrs, result.Next is { } n ? string.Create(CultureInfo.InvariantCulture, $"{n.EndDateTime.UtcTicks} {n.CpoCountryCode} {n.CpoPartyId} {n.Id}") : null);
                 },
-                c => c.EndDateTime, c => ToOcpi(c), results);
+                c => c.EndDateTime, c => ToOcpi(c), results,
+                cancellation => feed.CountAsync(caller.Identity, new CdrListRequest { From = page.DateFrom, To = page.DateTo, Size = 0 }, cancellation));
         });
         return ocpi;
     }

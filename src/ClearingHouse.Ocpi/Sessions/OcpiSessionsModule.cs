@@ -65,7 +65,8 @@ public static class OcpiSessionsModule
                     var result = await Renaming(() => core.ListAsync(caller.Identity, page.DateFrom, after, size, cancellation));
                     return (result.Items, result.NextPosition);
                 },
-                v => v.Session.LastUpdated, v => OcpiSessionMapping.ToOcpi(v.Session), results);
+                v => v.Session.LastUpdated, v => OcpiSessionMapping.ToOcpi(v.Session), results,
+                cancellation => core.CountAsync(caller.Identity, page.DateFrom, page.DateTo, cancellation));
         });
         return ocpi;
     }

@@ -111,7 +111,7 @@ public sealed class OcpiSessionsTests(OcpiHubFixture fixture) : IClassFixture<Oc
     }
 
     [Theory]
-    [InlineData("{\"id\": ", "body")]
+    [InlineData("{\"id\": ", "id")]
     [InlineData("[]", "body")]
     [InlineData("kwh=\"12\"", "kwh")]
     [InlineData("kwh=-1", "kwh")]
