@@ -48,7 +48,8 @@ public static class OcpiSessionMapping
         ArgumentNullException.ThrowIfNull(session);
         var country = OcpiFields.Required(session.CountryCode, "country_code");
         var party = OcpiFields.Required(session.PartyId, "party_id");
-        if (!string.Equals(country, cpo.CountryCode, StringComparison.Ordinal) || !string.Equals(party, cpo.PartyId, StringComparison.Ordinal))
+        // OCPI's CiString: compared without case, as the receiver URL is.
+        if (!string.Equals(country, cpo.CountryCode, StringComparison.OrdinalIgnoreCase) || !string.Equals(party, cpo.PartyId, StringComparison.OrdinalIgnoreCase))
         {
             throw new HubException(HubErrorCode.PermissionDenied, $"the session belongs to {Shown(country)}-{Shown(party)}; a CPO may only put sessions under its own country_code and party_id ({cpo.CountryCode}-{cpo.PartyId})");
         }

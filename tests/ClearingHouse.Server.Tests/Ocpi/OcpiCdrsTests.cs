@@ -46,6 +46,21 @@ public sealed class OcpiCdrsTests(OcpiHubFixture fixture) : IClassFixture<OcpiHu
     }
 
     [Fact]
+    public async Task VersionDetails_SessionsCdrsTariffs_ListedWithBothRoles()
+    {
+        var r = await Roaming.SetUpAsync(fixture.Hub);
+        using var cpo = fixture.Client(await fixture.RegisterAsync(r.Cpo));
+        var (_, _, data, _) = await ExpectAsync(cpo.GetAsync("/ocpi/2.2.1"), 200, 1000, "version details");
+        var endpoints = data!["endpoints"]!.AsArray().Select(e => ((string?)e!["identifier"], (string?)e["role"], (string?)e["url"])).ToList();
+        var hub = fixture.OcpiUrl.ToString().TrimEnd('/');
+        foreach (var module in new[] { "sessions", "cdrs", "tariffs" })
+        {
+            Assert.Contains((module, "SENDER", $"{hub}/ocpi/2.2.1/{module}"), endpoints);
+            Assert.Contains((module, "RECEIVER", $"{hub}/ocpi/2.2.1/receiver/{module}"), endpoints);
+        }
+    }
+
+    [Fact]
     public async Task ListCdrs_CpoOverGrpc_EmspPullsOverOcpiPaged()
     {
         var r = await Roaming.SetUpAsync(fixture.Hub);
