@@ -95,6 +95,15 @@ public sealed class OcpiSessionsTests(OcpiHubFixture fixture) : IClassFixture<Oc
         var foreignBody = Session(r, "S1");
         foreignBody["party_id"] = other.Cpo.PartyId;
         await ExpectAsync(cpo.PutAsync(Receiver("sessions", r.Cpo, "S1"), Json(foreignBody.ToJsonString())), 403, 2000, "PUT naming another CPO in the body");
+        // Routing headers naming another party: refused before anything runs, nothing stored.
+        using (var spoofed = new HttpRequestMessage(HttpMethod.Put, Receiver("sessions", r.Cpo, "S1")) { Content = Json(Session(r, "S1").ToJsonString()) })
+        {
+            spoofed.Headers.Add("OCPI-from-country-code", other.Cpo.CountryCode);
+            spoofed.Headers.Add("OCPI-from-party-id", other.Cpo.PartyId);
+            await ExpectAsync(cpo.SendAsync(spoofed), 403, 2001, "PUT with another party's OCPI-from-* headers");
+        }
+
+        await ExpectAsync(cpo.GetAsync(Receiver("sessions", r.Cpo, "S1")), 404, 2003, "GET after the spoofed PUT");
         // An EMSP writes no sessions; a CPO pulls no session list (the gRPC rules).
         await ExpectAsync(emsp.PutAsync(Receiver("sessions", r.Emsp, "S1"), Json(Session(r, "S1").ToJsonString())), 403, 2000, "EMSP PUT");
         await ExpectAsync(cpo.GetAsync("/ocpi/2.2.1/sessions"), 403, 2000, "CPO GET list");
