@@ -89,6 +89,15 @@ public sealed class CdrFeed(ICdrStore store, ICdrFeedStore feed, CdrSubscription
             : new CdrPage(page, null);
     }
 
+    /// <summary>How many CDRs the caller may see match the filters of <paramref name="request"/> (its position and size are ignored).</summary>
+    public Task<long> CountAsync(CallerIdentity caller, CdrListRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        ArgumentNullException.ThrowIfNull(request);
+        var (cpo, emsp) = Scope(caller, RequireRole(request.Cpo, PartyRole.Cpo, "cpo"), RequireRole(request.Emsp, PartyRole.Emsp, "emsp"));
+        return store.CountAsync(new CdrQuery { Cpo = cpo, Emsp = emsp, From = request.From, To = request.To, Limit = 0 }, cancellationToken);
+    }
+
     /// <summary>
     /// The calling EMSP's CDRs as they become durable: first a message with only the starting cursor, then CDRs
     /// read from the store (after <paramref name="resumeCursor"/>; else from the start when

@@ -15,6 +15,9 @@ public sealed record LocationListQuery
     /// <summary>Only locations changed (object or any EVSE status) at or after this; null means any.</summary>
     public DateTimeOffset? UpdatedSince { get; init; }
 
+    /// <summary>Only locations changed before this (exclusive); null means any. Used by <see cref="LocationsCore.CountAsync"/>.</summary>
+    public DateTimeOffset? UpdatedBefore { get; init; }
+
     /// <summary>Start strictly after this (CPO text form, location id), the previous page's <see cref="LocationPage.Next"/>.</summary>
     public (string Cpo, string LocationId)? After { get; init; }
 

@@ -65,17 +65,7 @@ public sealed class LocationsCore(
     public async Task<LocationPage> ListAsync(CallerIdentity caller, LocationListQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        IReadOnlyCollection<string>? cpos;
-        if (query.Cpo is { } cpo)
-        {
-            await RequireMayReadAsync(caller, cpo);
-            cpos = [cpo.ToString()];
-        }
-        else
-        {
-            cpos = await VisibleCposAsync(caller);
-        }
-
+        var cpos = await ListedCposAsync(caller, query);
         var entries = await store.PageAsync(new LocationIndexQuery
         {
             Cpos = cpos,
@@ -92,6 +82,35 @@ public sealed class LocationsCore(
             Locations = [.. locations.Where(l => l is not null).Select(l => l!)],
             Next = entries.Count > query.Size ? (page[^1].Cpo, page[^1].LocationId) : null,
         };
+    }
+
+    /// <summary>
+    /// How many locations the caller may read match the filters of <paramref name="query"/> (its position and size are
+    /// ignored): the total of the pages <see cref="ListAsync"/> returns, by the index's change time (object or EVSE status).
+    /// </summary>
+    public async Task<long> CountAsync(CallerIdentity caller, LocationListQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        return await store.CountAsync(new LocationIndexQuery
+        {
+            Cpos = await ListedCposAsync(caller, query),
+            CountryCode = query.CountryCode,
+            UpdatedSinceTicks = query.UpdatedSince?.UtcTicks,
+            UpdatedBeforeTicks = query.UpdatedBefore?.UtcTicks,
+            Limit = 0,
+        }, cancellationToken);
+    }
+
+    // The CPOs a list covers: the one named (PermissionDenied unless the caller may read it), else every one it may read.
+    private async Task<IReadOnlyCollection<string>?> ListedCposAsync(CallerIdentity caller, LocationListQuery query)
+    {
+        if (query.Cpo is { } cpo)
+        {
+            await RequireMayReadAsync(caller, cpo);
+            return [cpo.ToString()];
+        }
+
+        return await VisibleCposAsync(caller);
     }
 
     /// <summary>

@@ -83,6 +83,16 @@ public sealed partial class SessionFlow(
         return new Page<SessionView>(rows.Take(size).Select(View).ToList(), next);
     }
 
+    /// <summary>
+    /// How many of the calling EMSP's sessions were last updated from <paramref name="updatedSince"/> (inclusive) until
+    /// <paramref name="updatedBefore"/> (exclusive): the total of the pages <see cref="ListAsync"/> returns.
+    /// </summary>
+    public Task<long> CountAsync(CallerIdentity caller, DateTimeOffset? updatedSince, DateTimeOffset? updatedBefore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return store.CountAsync(caller.RequireParty(PartyRole.Emsp), updatedSince, updatedBefore, cancellationToken);
+    }
+
     /// <summary>For the operator: sessions PENDING or ACTIVE with no update for <c>Sessions:StuckAfter</c>, longest silent first.</summary>
     public async Task<Page<StuckSessionView>> ListStuckAsync(CallerIdentity caller, string? after, int size, CancellationToken cancellationToken)
     {

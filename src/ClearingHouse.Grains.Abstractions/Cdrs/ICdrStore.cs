@@ -26,6 +26,9 @@ public interface ICdrStore
 
     /// <summary>One page of CDRs in <see cref="CdrCursor"/> order (end_date_time, CPO, id).</summary>
     Task<IReadOnlyList<StoredCdr>> ListAsync(CdrQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>How many CDRs match the filters of <paramref name="query"/> (its position and limit are ignored): a paged list's total.</summary>
+    Task<long> CountAsync(CdrQuery query, CancellationToken cancellationToken = default);
 }
 
 /// <summary>What the hub found when it priced a CDR again from its tariff.</summary>

@@ -22,6 +22,9 @@ public sealed record LocationIndexQuery
     /// <summary>Only entries changed at or after (UTC ticks); null means any.</summary>
     public long? UpdatedSinceTicks { get; init; }
 
+    /// <summary>Only entries changed before (UTC ticks, exclusive); null means any.</summary>
+    public long? UpdatedBeforeTicks { get; init; }
+
     /// <summary>Start strictly after this (cpo, location id); null for the first page.</summary>
     public (string Cpo, string LocationId)? After { get; init; }
 
@@ -48,6 +51,9 @@ public interface ILocationStore
 
     /// <summary>One keyset page of index rows in (cpo, location id) order.</summary>
     Task<IReadOnlyList<LocationIndexEntry>> PageAsync(LocationIndexQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>How many index rows match the filters of <paramref name="query"/> (its position and limit are ignored): a paged list's total.</summary>
+    Task<long> CountAsync(LocationIndexQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>The written statuses of one location.</summary>
     Task<IReadOnlyList<EvseStatusRow>> ReadStatusesAsync(string locationKey, CancellationToken cancellationToken = default);

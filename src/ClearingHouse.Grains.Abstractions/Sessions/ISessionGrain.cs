@@ -44,6 +44,9 @@ public interface ISessionStore
     /// <summary>An EMSP's sessions by (last_updated, CPO, id), after a keyset position, from <paramref name="updatedSince"/>.</summary>
     Task<IReadOnlyList<SessionRecord>> ListAsync(PartyKey emsp, DateTimeOffset? updatedSince, SessionPosition? after, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>How many sessions of an EMSP were last updated from <paramref name="updatedSince"/> (inclusive) until <paramref name="updatedBefore"/> (exclusive): a paged list's total.</summary>
+    Task<long> CountAsync(PartyKey emsp, DateTimeOffset? updatedSince, DateTimeOffset? updatedBefore, CancellationToken cancellationToken = default);
+
     /// <summary>An EMSP's sessions changed after sequence <paramref name="afterSequence"/>, by sequence.</summary>
     Task<IReadOnlyList<SessionRecord>> ChangesAsync(PartyKey emsp, long afterSequence, int limit, CancellationToken cancellationToken = default);
 

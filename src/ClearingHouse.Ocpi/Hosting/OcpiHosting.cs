@@ -1,7 +1,10 @@
 using System.Net;
 using ClearingHouse.Grains.Hosting;
+using ClearingHouse.Ocpi.Cdrs;
 using ClearingHouse.Ocpi.Credentials;
 using ClearingHouse.Ocpi.Locations;
+using ClearingHouse.Ocpi.Sessions;
+using ClearingHouse.Ocpi.Tariffs;
 using ClearingHouse.Ocpi.Tokens;
 using ClearingHouse.Ocpi.Transport;
 using ClearingHouse.Ocpi.Versions;
@@ -90,6 +93,9 @@ public static class OcpiHosting
         ocpi.MapOcpiCredentials();
         ocpi.MapOcpiLocations();
         ocpi.MapOcpiTokens();
+        ocpi.MapOcpiSessions();
+        ocpi.MapOcpiCdrs();
+        ocpi.MapOcpiTariffs();
         return app;
     }
 

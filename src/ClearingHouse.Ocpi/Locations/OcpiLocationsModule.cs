@@ -85,7 +85,8 @@ public static class OcpiLocationsModule
             }
             while (next is not null && (skip > 0 || items.Count == 0));
 
-            page.WriteHeaders(context, OcpiVersions.Url(options.Value, SenderPath), items.Count, next is { } n ? $"{n.Cpo}|{n.LocationId}" : null, totalCount: null);
+            var total = await core.CountAsync(caller.Identity, new LocationListQuery { UpdatedSince = page.DateFrom, UpdatedBefore = page.DateTo, Size = 0 }, context.RequestAborted);
+            page.WriteHeaders(context, OcpiVersions.Url(options.Value, SenderPath), items.Count, next is { } n ? $"{n.Cpo}|{n.LocationId}" : null, total);
             return results.Ok(items);
         });
         return ocpi;

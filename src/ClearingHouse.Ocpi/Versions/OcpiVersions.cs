@@ -30,6 +30,12 @@ public static class OcpiVersions
         ("locations", "RECEIVER", "/receiver/locations"),
         ("tokens", "SENDER", "/tokens"),
         ("tokens", "RECEIVER", "/receiver/tokens"),
+        ("sessions", "SENDER", "/sessions"),
+        ("sessions", "RECEIVER", "/receiver/sessions"),
+        ("cdrs", "SENDER", "/cdrs"),
+        ("cdrs", "RECEIVER", "/receiver/cdrs"),
+        ("tariffs", "SENDER", "/tariffs"),
+        ("tariffs", "RECEIVER", "/receiver/tariffs"),
     ];
 
     /// <summary>Maps the versions list and the version details.</summary>

@@ -337,32 +337,8 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand { Connection = connection };
         var sql = new StringBuilder($"SELECT {Columns} FROM cdrs WHERE true");
-        string Add<T>(T value)
-        {
-            command.Parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
-            return "$" + command.Parameters.Count.ToString(CultureInfo.InvariantCulture);
-        }
-
-        if (query.Cpo is { } cpo)
-        {
-            sql.Append(CultureInfo.InvariantCulture, $" AND cpo_country = {Add(cpo.CountryCode)} AND cpo_party = {Add(cpo.PartyId)}");
-        }
-
-        if (query.Emsp is { } emsp)
-        {
-            sql.Append(CultureInfo.InvariantCulture, $" AND emsp_country = {Add(emsp.CountryCode)} AND emsp_party = {Add(emsp.PartyId)}");
-        }
-
-        if (query.From is { } from)
-        {
-            sql.Append(CultureInfo.InvariantCulture, $" AND end_time >= {Add(from.UtcDateTime)}");
-        }
-
-        if (query.To is { } to)
-        {
-            sql.Append(CultureInfo.InvariantCulture, $" AND end_time < {Add(to.UtcDateTime)}");
-        }
-
+        string Add<T>(T value) => AddParameter(command, value);
+        AppendFilters(sql, command, query);
         if (query.After is { } after)
         {
             sql.Append(CultureInfo.InvariantCulture,
@@ -379,6 +355,49 @@ public sealed class PostgresCdrStore(PostgresConnectionFactory connections) : IC
         }
 
         return page;
+    }
+
+    /// <inheritdoc />
+    public async Task<long> CountAsync(CdrQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        var sql = new StringBuilder("SELECT COUNT(*) FROM cdrs WHERE true");
+        AppendFilters(sql, command, query);
+        command.CommandText = sql.ToString();
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    // The filters of a list or count: CPO, EMSP, end_date_time range.
+    private static void AppendFilters(StringBuilder sql, NpgsqlCommand command, CdrQuery query)
+    {
+        if (query.Cpo is { } cpo)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" AND cpo_country = {AddParameter(command, cpo.CountryCode)} AND cpo_party = {AddParameter(command, cpo.PartyId)}");
+        }
+
+        if (query.Emsp is { } emsp)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" AND emsp_country = {AddParameter(command, emsp.CountryCode)} AND emsp_party = {AddParameter(command, emsp.PartyId)}");
+        }
+
+        if (query.From is { } from)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" AND end_time >= {AddParameter(command, from.UtcDateTime)}");
+        }
+
+        if (query.To is { } to)
+        {
+            sql.Append(CultureInfo.InvariantCulture, $" AND end_time < {AddParameter(command, to.UtcDateTime)}");
+        }
+    }
+
+    // A positional parameter ($n) of the command.
+    private static string AddParameter<T>(NpgsqlCommand command, T value)
+    {
+        command.Parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
+        return "$" + command.Parameters.Count.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <inheritdoc />

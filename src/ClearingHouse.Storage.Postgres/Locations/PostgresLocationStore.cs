@@ -35,16 +35,22 @@ public sealed class PostgresLocationStore(PostgresConnectionFactory connections)
         await using var command = new NpgsqlCommand { Connection = connection };
 
         // COLLATE "C": byte order, the same order as the ordinal keyset comparison the tokens encode.
-        return await LocationIndexPage.ReadAsync(
-            command,
-            query,
-            static (c, cpos) =>
-            {
-                c.Add("@cpos", cpos.ToArray());
-                return "cpo = ANY(@cpos)";
-            },
-            "cpo COLLATE \"C\", location_id COLLATE \"C\"",
-            cancellationToken);
+        return await LocationIndexPage.ReadAsync(command, query, CpoIn, "cpo COLLATE \"C\", location_id COLLATE \"C\"", cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<long> CountAsync(LocationIndexQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand { Connection = connection };
+        return await LocationIndexPage.CountAsync(command, query, CpoIn, cancellationToken);
+    }
+
+    private static string CpoIn(System.Data.Common.DbCommand command, IReadOnlyCollection<string> cpos)
+    {
+        command.Add("@cpos", cpos.ToArray());
+        return "cpo = ANY(@cpos)";
     }
 
     /// <inheritdoc />

@@ -70,6 +70,16 @@ public sealed class PostgresSessionStore(PostgresConnectionFactory connections, 
             cancellationToken);
 
     /// <inheritdoc />
+    public async Task<long> CountAsync(PartyKey emsp, DateTimeOffset? updatedSince, DateTimeOffset? updatedBefore, CancellationToken cancellationToken = default)
+    {
+        await using var command = connections.DataSource.CreateCommand("SELECT COUNT(*) FROM sessions WHERE emsp = $1 AND last_updated >= $2 AND last_updated < $3");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = emsp.ToString() });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = (updatedSince ?? DateTimeOffset.MinValue).ToUniversalTime() });
+        command.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = (updatedBefore ?? DateTimeOffset.MaxValue).ToUniversalTime() });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<SessionRecord>> ChangesAsync(PartyKey emsp, long afterSequence, int limit, CancellationToken cancellationToken = default) =>
         QueryAsync("SELECT seq, body FROM sessions WHERE emsp = $1 AND seq > $2 ORDER BY seq LIMIT $3", [emsp.ToString(), afterSequence, limit], cancellationToken);
 

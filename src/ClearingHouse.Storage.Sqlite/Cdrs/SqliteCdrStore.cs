@@ -221,6 +221,44 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         using var command = connection.CreateCommand();
         var sql = new StringBuilder($"SELECT {Columns} FROM cdrs WHERE 1 = 1");
+        AppendFilters(sql, command, query);
+        if (query.After is { } after)
+        {
+            sql.Append(" AND (end_time, cpo_country, cpo_party, cdr_id) > ($at, $ac, $ap, $aid)");
+            command.Parameters.AddWithValue("$at", after.EndDateTime.UtcTicks);
+            command.Parameters.AddWithValue("$ac", after.CpoCountryCode);
+            command.Parameters.AddWithValue("$ap", after.CpoPartyId);
+            command.Parameters.AddWithValue("$aid", after.Id);
+        }
+
+        sql.Append(" ORDER BY end_time, cpo_country, cpo_party, cdr_id LIMIT $limit");
+        command.Parameters.AddWithValue("$limit", query.Limit);
+        command.CommandText = sql.ToString();
+        var page = new List<StoredCdr>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            page.Add(Read(reader));
+        }
+
+        return page;
+    }
+
+    /// <inheritdoc />
+    public async Task<long> CountAsync(CdrQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        using var command = connection.CreateCommand();
+        var sql = new StringBuilder("SELECT COUNT(*) FROM cdrs WHERE 1 = 1");
+        AppendFilters(sql, command, query);
+        command.CommandText = sql.ToString();
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
+    // The filters of a list or count: CPO, EMSP, end_date_time range.
+    private static void AppendFilters(StringBuilder sql, SqliteCommand command, CdrQuery query)
+    {
         if (query.Cpo is { } cpo)
         {
             sql.Append(" AND cpo_country = $cc AND cpo_party = $cp");
@@ -246,27 +284,6 @@ public sealed class SqliteCdrStore(SqliteConnectionFactory connections) : ICdrSt
             sql.Append(" AND end_time < $to");
             command.Parameters.AddWithValue("$to", to.UtcTicks);
         }
-
-        if (query.After is { } after)
-        {
-            sql.Append(" AND (end_time, cpo_country, cpo_party, cdr_id) > ($at, $ac, $ap, $aid)");
-            command.Parameters.AddWithValue("$at", after.EndDateTime.UtcTicks);
-            command.Parameters.AddWithValue("$ac", after.CpoCountryCode);
-            command.Parameters.AddWithValue("$ap", after.CpoPartyId);
-            command.Parameters.AddWithValue("$aid", after.Id);
-        }
-
-        sql.Append(" ORDER BY end_time, cpo_country, cpo_party, cdr_id LIMIT $limit");
-        command.Parameters.AddWithValue("$limit", query.Limit);
-        command.CommandText = sql.ToString();
-        var page = new List<StoredCdr>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            page.Add(Read(reader));
-        }
-
-        return page;
     }
 
     /// <inheritdoc />

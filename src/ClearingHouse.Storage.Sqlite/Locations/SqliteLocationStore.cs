@@ -36,16 +36,22 @@ public sealed class SqliteLocationStore(SqliteConnectionFactory connections) : I
         ArgumentNullException.ThrowIfNull(query);
         await using var connection = await connections.OpenConnectionAsync(cancellationToken);
         using var command = connection.CreateCommand();
-        return await LocationIndexPage.ReadAsync(
-            command,
-            query,
-            static (c, cpos) =>
-            {
-                var names = cpos.Select((cpo, i) => c.Add($"@c{i}", cpo).ParameterName);
-                return $"cpo IN ({string.Join(",", names)})";
-            },
-            "cpo, location_id",
-            cancellationToken);
+        return await LocationIndexPage.ReadAsync(command, query, CpoIn, "cpo, location_id", cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<long> CountAsync(LocationIndexQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        using var command = connection.CreateCommand();
+        return await LocationIndexPage.CountAsync(command, query, CpoIn, cancellationToken);
+    }
+
+    private static string CpoIn(System.Data.Common.DbCommand command, IReadOnlyCollection<string> cpos)
+    {
+        var names = cpos.Select((cpo, i) => command.Add($"@c{i}", cpo).ParameterName);
+        return $"cpo IN ({string.Join(",", names)})";
     }
 
     /// <inheritdoc />

@@ -69,6 +69,18 @@ public sealed class SqliteSessionStore(SqliteConnectionFactory connections, Seri
         }, cancellationToken);
 
     /// <inheritdoc />
+    public async Task<long> CountAsync(PartyKey emsp, DateTimeOffset? updatedSince, DateTimeOffset? updatedBefore, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sessions WHERE emsp = $emsp AND last_updated >= $since AND last_updated < $before";
+        command.Parameters.AddWithValue("$emsp", emsp.ToString());
+        command.Parameters.AddWithValue("$since", updatedSince?.UtcTicks ?? long.MinValue);
+        command.Parameters.AddWithValue("$before", updatedBefore?.UtcTicks ?? long.MaxValue);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<SessionRecord>> ChangesAsync(PartyKey emsp, long afterSequence, int limit, CancellationToken cancellationToken = default) =>
         QueryAsync($"SELECT {Columns} FROM sessions WHERE emsp = $emsp AND seq > $after ORDER BY seq LIMIT $limit", c =>
         {

@@ -49,6 +49,7 @@ public sealed class OcpiLocationsTests(OcpiHubFixture fixture) : IClassFixture<O
         Assert.True((http, code) == (200, 1000), $"GET list: HTTP {http}, {code}: {message}");
         Assert.Equal(["L1", "L2"], data!.AsArray().Select(l => (string?)l!["id"]));
         Assert.Equal("2", response.Headers.GetValues("X-Limit").Single());
+        Assert.Equal("3", response.Headers.GetValues("X-Total-Count").Single());
         var link = response.Headers.GetValues("Link").Single();
         Assert.Contains("rel=\"next\"", link, StringComparison.Ordinal);
         Assert.Contains("offset=2", link, StringComparison.Ordinal);

@@ -161,6 +161,21 @@ public abstract class CdrStoreTestBase
     }
 
     [Fact]
+    public async Task CountAsync_Filters_CountsWhatListReturnsIgnoringPosition()
+    {
+        var (cpo, other, emsp) = (NewCpo(), NewCpo(), NewEmsp());
+        var start = new DateTimeOffset(2026, 6, 1, 22, 0, 0, TimeSpan.Zero);
+        await Store.InsertAsync(cpo, Enumerable.Range(0, 6).Select(i => Cdr(cpo, emsp, $"C{i}", start.AddHours(i))).ToArray());
+        await Store.InsertAsync(other, [Cdr(other, emsp, "O1", start)]);
+
+        Assert.Equal(7, await Store.CountAsync(new CdrQuery { Emsp = emsp, Limit = 1 }));
+        Assert.Equal(6, await Store.CountAsync(new CdrQuery { Cpo = cpo, Emsp = emsp, Limit = 0 }));
+        var day = new CdrQuery { Emsp = emsp, From = new DateTimeOffset(2026, 6, 2, 0, 0, 0, TimeSpan.Zero), To = new DateTimeOffset(2026, 6, 2, 2, 0, 0, TimeSpan.Zero), Limit = 100 };
+        Assert.Equal((await Store.ListAsync(day)).Count, await Store.CountAsync(day with { After = new CdrCursor(start.AddDays(1), "ZZ", "ZZZ", "ZZZ") }));
+        Assert.Equal(2, await Store.CountAsync(day));
+    }
+
+    [Fact]
     public async Task FindExistingAsync_MixedIds_ReturnsOnlyStoredOnes()
     {
         var (cpo, emsp) = (NewCpo(), NewEmsp());

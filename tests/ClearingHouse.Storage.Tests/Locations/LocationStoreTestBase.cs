@@ -73,6 +73,20 @@ public abstract class LocationStoreTestBase : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CountAsync_Filters_CountsMatchingRowsIgnoringPosition()
+    {
+        var (nl, de) = (NewCpo("NL"), NewCpo("DE"));
+        await Store.UpsertIndexAsync(new LocationIndexEntry(nl, "OLD", "NL", 100));
+        await Store.UpsertIndexAsync(new LocationIndexEntry(nl, "NEW", "NL", 300));
+        await Store.UpsertIndexAsync(new LocationIndexEntry(de, "NEW", "DE", 300));
+
+        Assert.Equal(3, await Store.CountAsync(new LocationIndexQuery { Cpos = [nl, de], After = (nl, "ZZZ"), Limit = 1 }));
+        Assert.Equal(1, await Store.CountAsync(new LocationIndexQuery { Cpos = [nl, de], CountryCode = "DE", Limit = 0 }));
+        Assert.Equal(1, await Store.CountAsync(new LocationIndexQuery { Cpos = [nl, de], UpdatedSinceTicks = 100, UpdatedBeforeTicks = 300, Limit = 0 }));
+        Assert.Equal(0, await Store.CountAsync(new LocationIndexQuery { Cpos = [], Limit = 0 }));
+    }
+
+    [Fact]
     public async Task PageAsync_OtherCpoOrNoCpo_ReturnsNothing()
     {
         var cpo = NewCpo("NL");
