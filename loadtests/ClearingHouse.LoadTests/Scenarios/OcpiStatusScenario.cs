@@ -222,7 +222,7 @@ public sealed class OcpiStatusScenario : IScenario
                 sent = _sentPerSecond.Where(p => p.Key >= first && p.Key <= last).Sum(p => p.Value);
             }
 
-            await Delays.WaitUntilQuietAsync();
+            await Delays.WaitUntilQuietAsync(Interlocked.Read(ref _applied));
             var figures = new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["window seconds (whole seconds of send time)"] = seconds,

@@ -64,14 +64,25 @@ public sealed class StatusDelays(Uri hub, TextWriter log) : IAsyncDisposable
         }
     }
 
-    /// <summary>Lets what is still on its way arrive: until nothing new came for 1 s, at most 10 s.</summary>
-    public async Task WaitUntilQuietAsync()
+    /// <summary>
+    /// Lets what is still on its way arrive: until every subscriber received <paramref name="expectedEach"/> events (when
+    /// known: every update the hub answered as applied reaches every subscriber once), at most 30 s; when not known, until
+    /// nothing new came for 1 s, at most 10 s.
+    /// </summary>
+    public async Task WaitUntilQuietAsync(long? expectedEach = null)
     {
         var quietSince = DateTime.UtcNow;
         var seen = _subscribers.Sum(s => s.Total);
-        var until = DateTime.UtcNow.AddSeconds(10);
-        while (_subscribers.Count > 0 && DateTime.UtcNow < until && DateTime.UtcNow - quietSince < TimeSpan.FromSeconds(1))
+        var until = DateTime.UtcNow.AddSeconds(expectedEach is null ? 10 : 30);
+        while (_subscribers.Count > 0 && DateTime.UtcNow < until)
         {
+            if (expectedEach is { } expected
+                ? _subscribers.All(s => s.Total >= expected || s.Failure is not null)
+                : DateTime.UtcNow - quietSince >= TimeSpan.FromSeconds(1))
+            {
+                return;
+            }
+
             await Task.Delay(100, CancellationToken.None);
             var now = _subscribers.Sum(s => s.Total);
             if (now != seen)
