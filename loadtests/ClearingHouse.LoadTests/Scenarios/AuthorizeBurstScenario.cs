@@ -47,52 +47,23 @@ public sealed class AuthorizeBurstScenario : IScenario
         {
             var pair = await provisioner.ProvisionRoamingPairAsync(cancellationToken);
             connections = context.OpenConnections(hub);
-            var emsp = Bearer.Headers(pair.Emsp.Secret);
             var upload = new TokenService.TokenServiceClient(connections[0]);
             await context.Log.WriteLineAsync($"uploading {tokens} ALWAYS and {tokens} NEVER tokens for {pair.Emsp.Party}");
-            var started = DateTime.UtcNow;
-            try
+            await TokenUpload.PutAsync(upload, pair.Emsp, tokens * 2, i =>
             {
-                using (var call = upload.PutTokens(emsp, DateTime.UtcNow.AddMinutes(30), cancellationToken))
+                var never = i >= tokens;
+                return new Token
                 {
-                    var message = new PutTokensRequest();
-                    for (var i = 0; i < tokens * 2; i++)
-                    {
-                        var never = i >= tokens;
-                        message.Tokens.Add(new Token
-                        {
-                            CountryCode = pair.Emsp.Party.Ref.CountryCode,
-                            PartyId = pair.Emsp.Party.Ref.PartyId,
-                            Uid = Uid(pair.Emsp.Party.Ref.PartyId, never, never ? i - tokens : i),
-                            Type = TokenType.Rfid,
-                            ContractId = $"NL-{pair.Emsp.Party.Ref.PartyId}-C{i:D8}",
-                            Issuer = "load test",
-                            Valid = true,
-                            Whitelist = never ? WhitelistType.Never : WhitelistType.Always,
-                        });
-                        if (message.Tokens.Count == uploadBatch)
-                        {
-                            await call.RequestStream.WriteAsync(message, cancellationToken);
-                            message = new PutTokensRequest();
-                        }
-                    }
-
-                    if (message.Tokens.Count > 0)
-                    {
-                        await call.RequestStream.WriteAsync(message, cancellationToken);
-                    }
-
-                    await call.RequestStream.CompleteAsync();
-                    var stored = await call;
-                    var seconds = (DateTime.UtcNow - started).TotalSeconds;
-                    await context.Log.WriteLineAsync($"stored {stored.Stored} tokens in {seconds:0.00} s ({stored.Stored / seconds:0} tokens/s durable)");
-                }
-            }
-            catch (RpcException e)
-            {
-                // ResourceExhausted: the hub's Hub:MaxReceiveMessageBytes is below one message of AUTHORIZE_UPLOAD_BATCH tokens (about 60 bytes each).
-                throw HubErrors.Explain(e, hub, $"TokenService.PutTokens in messages of {uploadBatch} tokens (AUTHORIZE_UPLOAD_BATCH)");
-            }
+                    CountryCode = pair.Emsp.Party.Ref.CountryCode,
+                    PartyId = pair.Emsp.Party.Ref.PartyId,
+                    Uid = Uid(pair.Emsp.Party.Ref.PartyId, never, never ? i - tokens : i),
+                    Type = TokenType.Rfid,
+                    ContractId = $"NL-{pair.Emsp.Party.Ref.PartyId}-C{i:D8}",
+                    Issuer = "load test",
+                    Valid = true,
+                    Whitelist = never ? WhitelistType.Never : WhitelistType.Always,
+                };
+            }, uploadBatch, "AUTHORIZE_UPLOAD_BATCH", hub, context.Log, cancellationToken);
 
             run = new Run(provisioner, connections, pair, tokens, mspShare, latency, silent, context.Log);
             await run.OpenChannelsAsync(cancellationToken);

@@ -12,6 +12,8 @@ public static class ScenarioRegistry
         new SessionLifecycleScenario(),
         new StatusStormScenario(),
         new RoamingDayScenario(),
+        new OcpiStatusScenario(),
+        new OcpiAuthorizeScenario(),
     ];
 
     public static IScenario? Find(string name) =>

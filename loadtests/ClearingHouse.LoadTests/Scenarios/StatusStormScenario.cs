@@ -2,6 +2,7 @@ using System.Globalization;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.LoadTests.Cli;
 using ClearingHouse.LoadTests.Hub;
+using ClearingHouse.LoadTests.Scenarios.Shared;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -25,9 +26,6 @@ namespace ClearingHouse.LoadTests.Scenarios;
 /// </summary>
 public sealed class StatusStormScenario : IScenario
 {
-    /// <summary>Delays are recorded in microseconds, up to 60 s.</summary>
-    private const long MaxMicros = 60_000_000;
-
     public string Name => "status-storm";
 
     public string Description =>
@@ -126,11 +124,10 @@ public sealed class StatusStormScenario : IScenario
         : IScenarioRun, IScenarioFigures
     {
         /// <summary>Issue 3's target is the end-to-end delay at half of max: --max-p99 gates it.</summary>
-        public string? P99TargetFigure => "end-to-end delay p99 ms";
+        public string? P99TargetFigure => StatusDelays.P99Figure;
 
         private readonly CancellationTokenSource _stop = new();
-        private readonly List<Subscriber> _subscribers = [];
-        private readonly List<GrpcChannel> _subscriberChannels = [];
+        private readonly StatusDelays _delays = new(settings.SubscriberHub, log);
         private StormStream[][] _streams = [];
         private long _next;
 
@@ -213,31 +210,7 @@ public sealed class StatusStormScenario : IScenario
                 $"put {total} locations ({total * settings.Evses} EVSEs) in {seconds:0.0} s ({total / seconds:0} locations/s)"));
         }
 
-        public async Task SubscribeAsync(List<TestCredential> emsps, CancellationToken cancellationToken)
-        {
-            foreach (var emsp in emsps)
-            {
-                // Each subscriber on its own connection, as separate MSPs would be.
-                var channel = ConnectionSet.CreateChannel(settings.SubscriberHub);
-                _subscriberChannels.Add(channel);
-                var subscriber = new Subscriber(emsp, new LocationService.LocationServiceClient(channel), _stop.Token);
-                _subscribers.Add(subscriber);
-            }
-
-            try
-            {
-                await Task.WhenAll(_subscribers.Select(s => s.Subscribed)).WaitAsync(TimeSpan.FromSeconds(15), cancellationToken);
-            }
-            catch (Exception e) when (e is RpcException or TimeoutException)
-            {
-                throw HubErrors.Explain(e, settings.SubscriberHub, "LocationService.SubscribeStatus with the test EMSP's credential");
-            }
-
-            if (emsps.Count > 0)
-            {
-                await log.WriteLineAsync($"{emsps.Count} subscriber(s) subscribed at {settings.SubscriberHub}");
-            }
-        }
+        public Task SubscribeAsync(List<TestCredential> emsps, CancellationToken cancellationToken) => _delays.SubscribeAsync(emsps, cancellationToken);
 
         public void OpenStreams()
         {
@@ -267,15 +240,7 @@ public sealed class StatusStormScenario : IScenario
 
         public async Task ExecuteAsync(int connection, DateTime deadline, CancellationToken cancellationToken)
         {
-            foreach (var subscriber in _subscribers)
-            {
-                if (subscriber.Failure is { } failure)
-                {
-                    // A subscriber that lost its stream makes every later arrival an error, so a run
-                    // with a broken subscription can never pass --max-error-rate.
-                    throw new RpcException(new Status(StatusCode.Aborted, $"subscriber {subscriber.Party} failed: {failure}"));
-                }
-            }
+            _delays.ThrowIfFailed();
 
             var streams = _streams[connection];
             var stream = streams[(int)((ulong)Interlocked.Increment(ref _next) % (ulong)streams.Length)];
@@ -284,25 +249,9 @@ public sealed class StatusStormScenario : IScenario
 
         public async Task<IReadOnlyDictionary<string, double>> CollectFiguresAsync(DateTime measuredFromUtc, DateTime measuredToUtc, CancellationToken cancellationToken)
         {
-            // Whole seconds of send time inside the measured window.
-            var first = (measuredFromUtc.Ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond;
-            var last = (measuredToUtc.Ticks / TimeSpan.TicksPerSecond) - 1;
-            var seconds = Math.Max(1, last - first + 1);
+            var (first, last, seconds) = StatusDelays.Window(measuredFromUtc, measuredToUtc);
             var sent = _streams.SelectMany(s => s).Sum(s => s.SentIn(first, last));
-
-            // Let what is still on its way arrive: until nothing new came for 1 s, at most 10 s.
-            var quietSince = DateTime.UtcNow;
-            var seen = _subscribers.Sum(s => s.Total);
-            var until = DateTime.UtcNow.AddSeconds(10);
-            while (_subscribers.Count > 0 && DateTime.UtcNow < until && DateTime.UtcNow - quietSince < TimeSpan.FromSeconds(1))
-            {
-                await Task.Delay(100, CancellationToken.None);
-                var now = _subscribers.Sum(s => s.Total);
-                if (now != seen)
-                {
-                    (seen, quietSince) = (now, DateTime.UtcNow);
-                }
-            }
+            await _delays.WaitUntilQuietAsync();
 
             long accepted = 0, stale = 0, rejected = 0, streamErrors = 0;
             foreach (var stream in _streams.SelectMany(s => s))
@@ -317,48 +266,16 @@ public sealed class StatusStormScenario : IScenario
                 (accepted, stale, rejected) = (accepted + summary.Accepted, stale + summary.Stale, rejected + summary.Rejected);
             }
 
-            var delay = new LongHistogram(1, MaxMicros, 3);
-            var hubDelay = new LongHistogram(1, MaxMicros, 3);
-            long delivered = 0;
-            var delivery = new List<double>();
-            foreach (var subscriber in _subscribers)
-            {
-                var (count, d, h) = subscriber.In(first, last);
-                delivered += count;
-                delay.Add(d);
-                hubDelay.Add(h);
-                delivery.Add(sent > 0 ? (double)count / sent : 0);
-            }
-
-            foreach (var subscriber in _subscribers.Where(s => s.Failure is not null))
-            {
-                await log.WriteLineAsync($"subscriber {subscriber.Party} failed: {subscriber.Failure}");
-            }
-
             var figures = new Dictionary<string, double>(StringComparer.Ordinal)
             {
                 ["window seconds (whole seconds of send time)"] = seconds,
                 ["updates sent/s"] = Math.Round((double)sent / seconds, 1),
-                ["delivered events/s (all subscribers)"] = Math.Round((double)delivered / seconds, 1),
-                ["subscribers"] = _subscribers.Count,
-                ["min share of sent updates delivered to a subscriber"] = delivery.Count > 0 ? Math.Round(delivery.Min(), 5) : 0,
                 ["accepted updates (whole run)"] = accepted,
                 ["stale updates (whole run)"] = stale,
                 ["rejected updates (whole run)"] = rejected,
                 ["status streams failed"] = streamErrors,
-                ["subscriber errors"] = _subscribers.Count(s => s.Failure is not null),
-                ["subscriber resync signals"] = _subscribers.Sum(s => s.Resyncs),
-                ["subscriber overflows (cut as too slow, resumed)"] = _subscribers.Sum(s => s.Overflows),
             };
-            if (delay.TotalCount > 0)
-            {
-                figures["end-to-end delay p50 ms"] = delay.GetValueAtPercentile(50) / 1000.0;
-                figures["end-to-end delay p90 ms"] = delay.GetValueAtPercentile(90) / 1000.0;
-                figures["end-to-end delay p99 ms"] = delay.GetValueAtPercentile(99) / 1000.0;
-                figures["end-to-end delay max ms"] = delay.GetMaxValue() / 1000.0;
-                figures["send to hub receipt p99 ms"] = hubDelay.GetValueAtPercentile(99) / 1000.0;
-            }
-
+            await _delays.AddFiguresAsync(figures, sent, first, last, seconds);
             return figures;
         }
 
@@ -370,23 +287,11 @@ public sealed class StatusStormScenario : IScenario
             }
 
             await _stop.CancelAsync();
-            try
-            {
-                await Task.WhenAll(_subscribers.Select(s => s.Completion)).WaitAsync(TimeSpan.FromSeconds(10));
-            }
-            catch (Exception)
-            {
-                // The subscriptions end with the run; their status is of no interest.
-            }
+            await _delays.DisposeAsync();
 
             foreach (var stream in _streams.SelectMany(s => s))
             {
                 stream.Dispose();
-            }
-
-            foreach (var channel in _subscriberChannels)
-            {
-                channel.Dispose();
             }
 
             _stop.Dispose();
@@ -500,154 +405,6 @@ public sealed class StatusStormScenario : IScenario
         {
             var sinceEpoch = ticks - DateTime.UnixEpoch.Ticks;
             return new Timestamp { Seconds = sinceEpoch / TimeSpan.TicksPerSecond, Nanos = (int)(sinceEpoch % TimeSpan.TicksPerSecond * 100) };
-        }
-    }
-
-    /// <summary>One EMSP's SubscribeStatus: counts events and their delay, by second of send time.</summary>
-    private sealed class Subscriber
-    {
-        private readonly Lock _lock = new();
-        private readonly Dictionary<long, Bucket> _perSecond = [];
-        private readonly TaskCompletionSource _subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private long _total;
-
-        public Subscriber(TestCredential emsp, LocationService.LocationServiceClient client, CancellationToken stop)
-        {
-            Party = emsp.Party;
-            Completion = ReadAsync(client, Bearer.Headers(emsp.Secret), stop);
-        }
-
-        public TestParty Party { get; }
-
-        public Task Subscribed => _subscribed.Task;
-
-        public Task Completion { get; }
-
-        public string? Failure { get; private set; }
-
-        public long Resyncs { get; private set; }
-
-        /// <summary>Times the hub cut this subscriber as too slow (it resumed from its cursor each time).</summary>
-        public long Overflows { get; private set; }
-
-        public long Total => Interlocked.Read(ref _total);
-
-        public (long Count, LongHistogram Delay, LongHistogram HubDelay) In(long firstSecond, long lastSecond)
-        {
-            var delay = new LongHistogram(1, MaxMicros, 3);
-            var hub = new LongHistogram(1, MaxMicros, 3);
-            long count = 0;
-            lock (_lock)
-            {
-                foreach (var (second, bucket) in _perSecond)
-                {
-                    if (second >= firstSecond && second <= lastSecond)
-                    {
-                        count += bucket.Count;
-                        delay.Add(bucket.Delay);
-                        hub.Add(bucket.HubDelay);
-                    }
-                }
-            }
-
-            return (count, delay, hub);
-        }
-
-        private async Task ReadAsync(LocationService.LocationServiceClient client, Metadata headers, CancellationToken stop)
-        {
-            var cursor = string.Empty;
-            try
-            {
-                while (true)
-                {
-                    try
-                    {
-                        using var call = client.SubscribeStatus(new SubscribeStatusRequest { ResumeCursor = cursor }, headers, cancellationToken: stop);
-                        await foreach (var response in call.ResponseStream.ReadAllAsync(stop))
-                        {
-                            switch (response.KindCase)
-                            {
-                                case SubscribeStatusResponse.KindOneofCase.SubscribedCursor:
-                                    cursor = response.SubscribedCursor;
-                                    _subscribed.TrySetResult();
-                                    break;
-                                case SubscribeStatusResponse.KindOneofCase.ResyncRequired:
-                                    Resyncs++;
-                                    cursor = response.ResyncRequired.Cursor;
-                                    break;
-                                case SubscribeStatusResponse.KindOneofCase.Batch:
-                                    Record(response.Batch);
-                                    cursor = response.Batch.Cursor;
-                                    break;
-                            }
-                        }
-
-                        Failure ??= "the hub ended the subscription";
-                        _subscribed.TrySetException(new RpcException(new Status(StatusCode.Unavailable, "the subscription ended before it was confirmed")));
-                        return;
-                    }
-                    catch (RpcException e) when (e.StatusCode == StatusCode.ResourceExhausted && cursor.Length > 0 && !stop.IsCancellationRequested)
-                    {
-                        // The hub's overflow policy: a too slow subscriber is cut and resumes from its
-                        // last cursor (the missed events are replayed from retention), as an MSP would.
-                        Overflows++;
-                    }
-                }
-            }
-            catch (RpcException e) when (stop.IsCancellationRequested && e.StatusCode == StatusCode.Cancelled)
-            {
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-            }
-            catch (RpcException e)
-            {
-                Failure = $"{e.StatusCode}: {e.Status.Detail}";
-                _subscribed.TrySetException(e);
-            }
-        }
-
-        private void Record(StatusEventBatch batch)
-        {
-            var now = DateTime.UtcNow.Ticks;
-            lock (_lock)
-            {
-                Bucket? bucket = null;
-                var bucketSecond = long.MinValue;
-                foreach (var e in batch.Events)
-                {
-                    var sent = ToTicks(e.LastUpdated);
-                    var second = sent / TimeSpan.TicksPerSecond;
-                    if (second != bucketSecond || bucket is null)
-                    {
-                        bucketSecond = second;
-                        if (!_perSecond.TryGetValue(second, out bucket))
-                        {
-                            bucket = new Bucket();
-                            _perSecond[second] = bucket;
-                        }
-                    }
-
-                    bucket.Count++;
-                    bucket.Delay.RecordValue(Math.Clamp((now - sent) / 10, 0, MaxMicros));
-                    bucket.HubDelay.RecordValue(Math.Clamp((ToTicks(e.HubReceivedAt) - sent) / 10, 0, MaxMicros));
-                }
-            }
-
-            Interlocked.Add(ref _total, batch.Events.Count);
-        }
-
-        private static long ToTicks(Timestamp? t) =>
-            t is null ? 0 : DateTime.UnixEpoch.Ticks + (t.Seconds * TimeSpan.TicksPerSecond) + (t.Nanos / 100);
-
-        private sealed class Bucket
-        {
-            public long Count { get; set; }
-
-            // Microseconds, up to 60 s.
-            public LongHistogram Delay { get; } = new(1, MaxMicros, 3);
-
-            public LongHistogram HubDelay { get; } = new(1, MaxMicros, 3);
         }
     }
 }

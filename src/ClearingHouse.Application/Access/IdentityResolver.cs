@@ -103,9 +103,9 @@ public sealed class IdentityResolver(
     // The party's status is read on every call, so a suspension applies as soon as the directory sees it.
     private async ValueTask<CallerIdentity> RequireActiveAsync(CallerIdentity identity)
     {
-        if (identity.Party is { } party && (await directory.GetAsync()).GetParty(party)?.Status != PartyStatus.Active)
+        if (identity.Party is { } party && (await directory.GetAsync()).GetParty(party)?.Status is var status && status != PartyStatus.Active)
         {
-            throw Fail(HubErrorCode.PermissionDenied, $"party {party} is suspended", "suspended");
+            throw Fail(HubErrorCode.PermissionDenied, PartyRefusals.NotActive(party, status), "suspended");
         }
 
         return identity;

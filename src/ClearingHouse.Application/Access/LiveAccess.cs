@@ -4,6 +4,7 @@ using ClearingHouse.Grains;
 using ClearingHouse.Grains.Credentials;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Options;
+using ClearingHouse.Grains.Parties;
 using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Application.Access;
@@ -139,7 +140,7 @@ public sealed partial class LiveAccess(
 
             if (!AccessPolicy.IsActive(view, party))
             {
-                stream.Deny($"party {party} is suspended");
+                stream.Deny(PartyRefusals.NotActive(party, view.GetParty(party)?.Status));
                 continue;
             }
 

@@ -135,7 +135,7 @@ public sealed class PartyRegistryGrain(
         var party = Require(key, HubErrorCode.FailedPrecondition);
         if (party.Status != PartyStatus.Active)
         {
-            throw new HubException(HubErrorCode.FailedPrecondition, $"party {key} is suspended");
+            throw new HubException(HubErrorCode.FailedPrecondition, PartyRefusals.NotActive(key, party.Status));
         }
     }
 

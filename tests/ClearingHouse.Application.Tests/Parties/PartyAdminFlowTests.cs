@@ -66,6 +66,11 @@ public sealed class PartyAdminFlowTests(CoreCluster hub) : IClassFixture<CoreClu
         Assert.False((await hub.WaitForDirectoryAsync(v => v.GetParty(archived)?.Status == PartyStatus.Archived)).IsActive(archived));
         var refused = await Assert.ThrowsAsync<HubException>(() => parties.SetAgreementAsync(Operator, archived, Key("AR2", PartyRole.Emsp), null, null));
         Assert.Equal(HubErrorCode.FailedPrecondition, refused.Code);
+        Assert.Equal($"party {archived} is archived", refused.Message);
+        var issued = await parties.IssueCredentialAsync(Operator, archived);
+        var denied = await Assert.ThrowsAsync<HubException>(async () => await hub.Get<IdentityResolver>().ResolveAsync($"Bearer {issued.Secret}"));
+        Assert.Equal(HubErrorCode.PermissionDenied, denied.Code);
+        Assert.Equal($"party {archived} is archived", denied.Message);
         Assert.Equal(PartyStatus.Active, (await parties.SetStatusAsync(Operator, archived, PartyStatus.Active, null)).Status);
     }
 

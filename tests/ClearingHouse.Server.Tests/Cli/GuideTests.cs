@@ -43,10 +43,14 @@ public sealed partial class GuideTests
         Directory.CreateSymbolicLink(Path.Combine(work.Path, "docs"), Path.Combine(root, "docs"));
         Directory.CreateDirectory(Path.Combine(work.Path, "scripts"));
         var ch = Path.Combine(work.Path, "scripts", "ch");
+        // scripts/ch and scripts/lt run the CLI and the load-test tool built with these tests.
+        var lt = Path.Combine(work.Path, "scripts", "lt");
         await File.WriteAllTextAsync(ch, $"#!/usr/bin/env bash\nexec dotnet '{CliProcess.Assembly}' \"$@\"\n");
+        await File.WriteAllTextAsync(lt, $"#!/usr/bin/env bash\nexec dotnet '{Path.Combine(AppContext.BaseDirectory, "ClearingHouse.LoadTests.dll")}' \"$@\"\n");
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(ch, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(lt, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
         await File.WriteAllTextAsync(Path.Combine(work.Path, "guide.sh"), script.ToBash());
 

@@ -150,7 +150,7 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
 
     // Exit code 0, or a failure that explains itself: the report's errors by status and the first message of each kind
     // (a TRX keeps the assertion message, not the tool's console output).
-    private static async Task AssertPassedAsync(int code, string outputFolder)
+    internal static async Task AssertPassedAsync(int code, string outputFolder)
     {
         if (code == 0)
         {
