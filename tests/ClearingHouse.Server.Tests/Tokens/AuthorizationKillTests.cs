@@ -89,6 +89,24 @@ public sealed class AuthorizationKillTests(ITestOutputHelper output)
         return rows.ToLookup(r => r.Reference, r => r.Row, StringComparer.Ordinal);
     }
 
+    // A token write answers Unavailable when the Cluster's Redis cache cannot be invalidated in time (nothing applied,
+    // retry): on a loaded machine that happens; an EMSP retries, so does this test.
+    private static async Task PutWithRetriesAsync(TokenService.TokenServiceClient emsp, PutTokenRequest request)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await emsp.PutTokenAsync(request, deadline: DateTime.UtcNow.AddSeconds(60));
+                return;
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && attempt < 30)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * Math.Min(attempt, 10)));
+            }
+        }
+    }
+
     /// <param name="settings">The hub; started twice with them.</param>
     /// <param name="readStored">Every stored decision (final and provisional rows), read directly from the store.</param>
     private async Task KillUnderLoadAndCheckAsync(HubProcess.Settings settings, Func<Task<ILookup<string, Stored>>> readStored)
@@ -103,7 +121,7 @@ public sealed class AuthorizationKillTests(ITestOutputHelper output)
             var emsp = new TokenService.TokenServiceClient(roaming.EmspChannel(hub));
             foreach (var (uid, whitelist, valid) in Tokens)
             {
-                await emsp.PutTokenAsync(new PutTokenRequest
+                await PutWithRetriesAsync(emsp, new PutTokenRequest
                 {
                     Token = new Token
                     {
