@@ -107,6 +107,32 @@ public sealed class AuthorizationKillTests(ITestOutputHelper output)
         }
     }
 
+    // The restart keeps the data. Its ports were free when the test began, but while the killed hub was down another test
+    // running in parallel may have taken one: then the hub starts on fresh ports (the HTTP ones first, the silo's only if
+    // one of those was taken), as an operator would.
+    private static async Task<HubProcess> RestartAsync(HubProcess.Settings settings)
+    {
+        string[] http = ["Hub:GrpcPort", "Hub:MetricsPort", "Ocpi:Port"];
+        string[] silo = ["Silo:SiloPort", "Silo:GatewayPort"];
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await HubProcess.StartAsync(settings);
+            }
+            catch (InvalidOperationException e) when (attempt < 4 && e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+            {
+                var values = new Dictionary<string, string>(settings.Values);
+                foreach (var key in attempt == 1 ? http : [.. http, .. silo])
+                {
+                    values[key] = HubHost.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                settings = settings with { Values = values };
+            }
+        }
+    }
+
     /// <param name="settings">The hub; started twice with them.</param>
     /// <param name="readStored">Every stored decision (final and provisional rows), read directly from the store.</param>
     private async Task KillUnderLoadAndCheckAsync(HubProcess.Settings settings, Func<Task<ILookup<string, Stored>>> readStored)
@@ -175,7 +201,7 @@ public sealed class AuthorizationKillTests(ITestOutputHelper output)
         Assert.True(failures.IsEmpty, string.Join(Environment.NewLine, failures));
         Assert.True(answered.Count >= KillAfterAnswered);
 
-        await using (var hub = await HubProcess.StartAsync(settings))
+        await using (var hub = await RestartAsync(settings))
         {
             // The restarted hub has opened (and recovered) the store; read what it holds.
             var stored = await readStored();
