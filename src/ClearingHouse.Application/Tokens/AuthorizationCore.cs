@@ -93,7 +93,7 @@ public sealed class AuthorizationCore(
         var token = await tokenGrains.Get(query.Type, query.Uid).Get();
         var view = await policy.ViewAsync();
         var agreementActive = token is not null && policy.MayExchange(view, cpo, token.Owner);
-        var reference = Guid.CreateVersion7().ToString("N");
+        var reference = AuthorizationReferences.New(DateTimeOffset.UtcNow);
         var plan = AuthorizationRules.Plan(token?.Facts, agreementActive);
         DisplayText? info = null;
         AuthorizationDecision decision;

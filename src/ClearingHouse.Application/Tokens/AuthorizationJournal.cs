@@ -36,14 +36,22 @@ public sealed partial class AuthorizationJournal(IAuthorizationStore store, IOpt
     }
 
     /// <inheritdoc />
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <remarks>
+    /// The writer runs on a thread of its own: a store write here ends in a disk flush (SQLite's synchronous=FULL commit is
+    /// an fsync, a few milliseconds), and on a thread-pool thread that flush parks one of the machine's few workers per
+    /// batch, so the pool injects threads and the Authorize calls it serves pay for the extra context switches.
+    /// </remarks>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Factory.StartNew(() => Write(stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Write(CancellationToken stoppingToken)
     {
         var max = options.Value.AuthorizationBatchSize;
         var batch = new List<Pending>(max);
         var records = new List<AuthorizationRecord>(max);
         try
         {
-            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            while (_queue.Reader.TryPeek(out _) || _queue.Reader.WaitToReadAsync(stoppingToken).AsTask().GetAwaiter().GetResult())
             {
                 while (batch.Count < max && _queue.Reader.TryRead(out var next))
                 {
@@ -54,7 +62,7 @@ public sealed partial class AuthorizationJournal(IAuthorizationStore store, IOpt
                 queues.Batch(HubQueue.AuthorizationJournal, records.Count);
                 try
                 {
-                    await store.AppendAsync(records, CancellationToken.None);
+                    store.AppendAsync(records, CancellationToken.None).GetAwaiter().GetResult();
                     foreach (var p in batch)
                     {
                         p.Cancellation.Dispose();

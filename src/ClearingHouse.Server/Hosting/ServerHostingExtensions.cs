@@ -62,6 +62,10 @@ public static class ServerHostingExtensions
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
         builder.Services.AddSingleton<IOperatorCredential>(sp => sp.GetRequiredService<OperatorCredential>());
 
+        // Stateless interceptors, one instance each: grpc-dotnet activates an interceptor that is not in the container
+        // anew for every call (an object and an ActivatorUtilities pass per interceptor per call on the Authorize profile).
+        builder.Services.AddSingleton<StreamShutdownInterceptor>();
+        builder.Services.AddSingleton<ErrorMappingInterceptor>();
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = settings.Hub.MaxReceiveMessageBytes;

@@ -147,7 +147,7 @@ public static class TokenProtoMapping
 
         if (result.Token is { } token)
         {
-            authorization.Token = token.ToProto();
+            authorization.Token = TokenProtoCache.Get(token);
         }
 
         if (request.Location is not null)
