@@ -1,4 +1,5 @@
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Operations.Audit;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Parties;
@@ -6,11 +7,11 @@ using ClearingHouse.Grains.Parties;
 namespace ClearingHouse.Ocpi.Credentials;
 
 /// <summary>The operator's side of OCPI registrations: issue a party's TOKEN_A, list the registered platforms.</summary>
-public sealed class OcpiPartners(IGrainFactory grains, PartyDirectory directory, OcpiAuthenticator authenticator)
+public sealed class OcpiPartners(IGrainFactory grains, PartyDirectory directory, OcpiAuthenticator authenticator, AuditLog audit)
 {
     /// <summary>
     /// Issues (or re-issues: the previous one stops working) the TOKEN_A a registered party's platform registers with.
-    /// Operator only; NotFound for a party the hub does not know.
+    /// Operator only; NotFound for a party the hub does not know. Recorded in the audit log (never the token).
     /// </summary>
     public async Task<string> IssueTokenAAsync(CallerIdentity caller, PartyKey party)
     {
@@ -23,6 +24,7 @@ public sealed class OcpiPartners(IGrainFactory grains, PartyDirectory directory,
 
         var token = await grains.GetGrain<IOcpiPartnerGrain>(party.ToString()).IssueTokenA();
         authenticator.Invalidate();
+        await audit.RecordAsync(caller, "ocpi.token_a", party.ToString(), "TOKEN_A issued; a previous one no longer registers");
         return token;
     }
 

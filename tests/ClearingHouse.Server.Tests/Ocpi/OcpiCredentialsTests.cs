@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Operations;
 using ClearingHouse.Ocpi.Credentials;
 using Microsoft.Extensions.DependencyInjection;
 using static ClearingHouse.Server.Tests.Ocpi.OcpiAnswers;
@@ -52,6 +53,9 @@ public sealed class OcpiCredentialsTests(OcpiHubFixture fixture) : IClassFixture
         Assert.Equal((200, 1000), Pair(await ReadAsync(await withC2.DeleteAsync("/ocpi/2.2.1/credentials"))));
         Assert.Equal(401, (await ReadAsync(await withC2.GetAsync("/ocpi/2.2.1/credentials"))).Http);
         var tokenA2 = await fixture.Hub.Services.GetRequiredService<OcpiPartners>().IssueTokenAAsync(new Application.Access.CallerIdentity(null, "test"), party);
+        var audit = await fixture.Hub.Services.GetRequiredService<IAuditStore>().ListAsync(new AuditQuery { Limit = 10, Action = "ocpi.token_a", Target = party.ToString() });
+        Assert.True(audit.Count >= 2, $"TOKEN_A issues in the audit log for {party}: {audit.Count}");
+        Assert.All(audit, e => Assert.DoesNotContain(tokenA2, e.Detail, StringComparison.Ordinal));
         using var withA2 = fixture.Client(tokenA2);
         Assert.Equal(405, (await ReadAsync(await withA2.PutAsync("/ocpi/2.2.1/credentials", Json(Credentials(partner, party))))).Http);
         Assert.Equal(405, (await ReadAsync(await withA2.DeleteAsync("/ocpi/2.2.1/credentials"))).Http);
