@@ -72,7 +72,7 @@ public static class InvoiceMapping
         }
 
         response.Totals.AddRange(submission.Totals.Select(ToProto));
-        response.HubComparison.AddRange((submission.HubComparison ?? []).Select(c => new InvoiceHubComparison
+        response.HubComparison.AddRange((submission.HubComparison ?? []).Select(c => new Contracts.V1.InvoiceHubComparison
         {
             Currency = c.Currency,
             Invoiced = Price(c.Invoiced.ExclVat, c.Invoiced.InclVat, c.Currency),
