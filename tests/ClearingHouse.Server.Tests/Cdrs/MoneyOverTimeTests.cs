@@ -73,6 +73,83 @@ public sealed class MoneyOverTimeTests
         }
     }
 
+    [Fact]
+    public async Task ConnectorHistory_EmbeddedRestarted_CdrStillJudgedByTheListAtItsStart()
+    {
+        using var data = new TempDirectory();
+        Roaming roaming;
+        await using (var hub = await HubHost.StartEmbeddedAsync(data.Path))
+        {
+            roaming = await Roaming.SetUpAsync(hub);
+            await PublishChangedConnectorAsync(hub, roaming);
+        }
+
+        await using (var hub = await HubHost.StartEmbeddedAsync(data.Path))
+        {
+            await CheckChangedConnectorAsync(hub, roaming);
+        }
+    }
+
+    [Fact]
+    public async Task ConnectorHistory_ClusterOnPostgresRestarted_CdrStillJudgedByTheListAtItsStart()
+    {
+        var postgres = await TestServices.CreateDatabaseAsync();
+        try
+        {
+            var (clusterId, operatorSecret) = ($"ch-connector-{Guid.NewGuid():N}", CredentialSecret.Generate(party: null).Text);
+            Roaming roaming;
+            await using (var hub = await HubHost.StartClusterAsync(clusterId, postgres, operatorSecret))
+            {
+                roaming = await Roaming.SetUpAsync(hub);
+                await PublishChangedConnectorAsync(hub, roaming);
+            }
+
+            await using (var hub = await HubHost.StartClusterAsync(clusterId, postgres, operatorSecret))
+            {
+                await CheckChangedConnectorAsync(hub, roaming);
+            }
+        }
+        finally
+        {
+            await TestServices.DropDatabaseAsync(postgres);
+        }
+    }
+
+    // T-DAY and T-ELSE; LOC-R's connector E1/1 lists T-DAY from ten days before, then T-ELSE from noon.
+    private static async Task PublishChangedConnectorAsync(HubHost hub, Roaming roaming)
+    {
+        var tariffs = new TariffService.TariffServiceClient(roaming.CpoChannel(hub));
+        await tariffs.PutTariffAsync(new PutTariffRequest { OcpiJson = DayTariff(0.30m, Day.AddDays(-1)) });
+        await tariffs.PutTariffAsync(new PutTariffRequest { OcpiJson = DayTariff(0.30m, Day.AddDays(-10), "T-ELSE") });
+        var locations = new LocationService.LocationServiceClient(roaming.CpoChannel(hub));
+        var location = LocationTestData.Location("LOC-R", evses: 1);
+        location.Cpo = roaming.Cpo;
+        foreach (var (at, tariff) in new[] { (Day.AddDays(-10), "T-DAY"), (Day.AddHours(12), "T-ELSE") })
+        {
+            var connector = location.Evses[0].Connectors[0];
+            connector.TariffIds.Clear();
+            connector.TariffIds.Add(tariff);
+            (location.LastUpdated, location.Evses[0].LastUpdated, connector.LastUpdated) = (Timestamp.FromDateTimeOffset(at), Timestamp.FromDateTimeOffset(at), Timestamp.FromDateTimeOffset(at));
+            Assert.True((await locations.PutLocationAsync(new PutLocationRequest { Location = location })).Applied);
+        }
+    }
+
+    // After a restart (the location grain reads its state back): a morning CDR is judged by the morning list.
+    private static async Task CheckChangedConnectorAsync(HubHost hub, Roaming roaming)
+    {
+        var acks = (await new CdrService.CdrServiceClient(roaming.CpoChannel(hub)).SubmitCdrBatchAsync(new SubmitCdrBatchRequest
+        {
+            Cdrs =
+            {
+                Cdr(roaming, "R-AM", Day.AddHours(9), 5.00m, 3.00m, 2.00m, evse: "E1", location: "LOC-R"),
+                Cdr(roaming, "R-AM-ELSE", Day.AddHours(9), 5.00m, 3.00m, 2.00m, "T-ELSE", evse: "E1", location: "LOC-R"),
+            },
+        })).Acks.ToDictionary(a => a.CdrId);
+        var seen = string.Join("; ", acks.Values.Select(a => $"{a.CdrId} {a.Status} {a.PriceCheck} {a.PriceCheckNote}"));
+        Assert.True((acks["R-AM"].PriceCheck, acks["R-AM-ELSE"].PriceCheck) == (PriceCheckStatus.Matched, PriceCheckStatus.TariffNotListed), seen);
+        Assert.Contains("listed [T-DAY] when the session started, not tariff 'T-ELSE'", acks["R-AM-ELSE"].PriceCheckNote, StringComparison.Ordinal);
+    }
+
     private static async Task RunAsync(HubHost hub)
     {
         var roaming = await Roaming.SetUpAsync(hub);
