@@ -12,17 +12,18 @@ public static class CdrFlags
 {
     /// <summary>
     /// Whether the hub flags a CDR with this check: a figure differs (MISMATCH), the tariff was not active when the
-    /// session started (TARIFF_NOT_ACTIVE), or the connector did not list it (TARIFF_NOT_LISTED).
+    /// session started (TARIFF_NOT_ACTIVE), or the connector did not list it (TARIFF_NOT_LISTED) or listed another active tariff of its type (TARIFF_CONFLICT).
     /// </summary>
-    public static bool IsFlagged(PriceCheck check) => check is PriceCheck.Mismatch or PriceCheck.TariffNotActive or PriceCheck.TariffNotListed;
+    public static bool IsFlagged(PriceCheck check) => check is PriceCheck.Mismatch or PriceCheck.TariffNotActive or PriceCheck.TariffNotListed or PriceCheck.TariffConflict;
 
-    /// <summary>The OCPI-style name of a check (MATCHED, MISMATCH, TARIFF_NOT_ACTIVE, TARIFF_NOT_LISTED, NOT_CHECKED).</summary>
+    /// <summary>The OCPI-style name of a check (MATCHED, MISMATCH, TARIFF_NOT_ACTIVE, TARIFF_NOT_LISTED, TARIFF_CONFLICT, NOT_CHECKED).</summary>
     public static string Name(PriceCheck check) => check switch
     {
         PriceCheck.Matched => "MATCHED",
         PriceCheck.Mismatch => "MISMATCH",
         PriceCheck.TariffNotActive => "TARIFF_NOT_ACTIVE",
         PriceCheck.TariffNotListed => "TARIFF_NOT_LISTED",
+        PriceCheck.TariffConflict => "TARIFF_CONFLICT",
         _ => "NOT_CHECKED",
     };
 

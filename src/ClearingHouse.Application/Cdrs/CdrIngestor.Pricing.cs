@@ -61,17 +61,22 @@ public sealed partial class CdrIngestor
             var (version, versionNote) = ChooseVersion(batch, tariff, cdr);
             var result = CdrPriceCheck.Check(version.Compiled, cdr, timeZone, options);
             price = result.Hub is { } hub ? hub with { TimeZone = timeZone.Id, TimeZoneNote = note } : null;
-            var listing = result.Verdict == PriceCheckVerdict.TariffNotActive ? null : CheckListing(batch, cdr, version.Record.Id);
+            var listing = result.Verdict == PriceCheckVerdict.TariffNotActive ? null : CheckConnector(batch, cdr, version);
             check = result.Verdict switch
             {
                 PriceCheckVerdict.TariffNotActive => PriceCheck.TariffNotActive,
-                PriceCheckVerdict.Matched when listing is { Listed: false } => PriceCheck.TariffNotListed,
+                PriceCheckVerdict.Matched when listing?.Flag is { } flag => flag,
                 PriceCheckVerdict.Matched => PriceCheck.Matched,
                 _ => PriceCheck.Mismatch, // a component differs, or an older version is in another currency
             };
             details = new PriceCheckDetails
             {
-                Verdict = check == PriceCheck.TariffNotListed ? PriceCheckVerdict.TariffNotListed : result.Verdict,
+                Verdict = check switch
+                {
+                    PriceCheck.TariffNotListed => PriceCheckVerdict.TariffNotListed,
+                    PriceCheck.TariffConflict => PriceCheckVerdict.TariffConflict,
+                    _ => result.Verdict,
+                },
                 TariffId = version.Record.Id,
                 TariffLastUpdated = version.Record.LastUpdated,
                 TariffVersionNote = versionNote,
@@ -138,27 +143,76 @@ public sealed partial class CdrIngestor
     private static string Instant(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Whether the connector the CDR names listed the tariff: null when the hub cannot tell (no location, EVSE or
-    /// connector named or known, or a connector listing no tariff, which OCPI reads as the default tariff agreed
-    /// outside OCPI). A connector changed after the session started is judged by what it lists now only when that
-    /// includes the tariff: the hub keeps no history of connectors, so an absence is then not flagged.
+    /// What the connector the CDR names says about its tariff, judged by the connector's <c>tariff_ids</c> in force when
+    /// the session started (the hub keeps a connector's earlier lists, <see cref="ConnectorTariffHistory"/>):
+    /// <see cref="PriceCheck.TariffNotListed"/> when that list did not name the tariff; <see cref="PriceCheck.TariffConflict"/>
+    /// when it named another tariff of the same OCPI type (or both without one) active at the session's start too
+    /// (<see cref="ConnectorTariffRules"/>: one active tariff per type); else no flag, with a note when the list
+    /// changed during the session. Null when the hub cannot tell: no location, EVSE or connector named or known, a list
+    /// naming no tariff (OCPI: the default tariff agreed outside OCPI applies), or a session older than what it keeps.
+    /// Reads nothing: the location facts come with the batch's time zones, the other tariffs from the catalog.
     /// </summary>
-    private static (bool Listed, string? Note)? CheckListing(CdrBatch batch, Cdr cdr, string tariffId)
+    private static (PriceCheck? Flag, string? Note)? CheckConnector(CdrBatch batch, Cdr cdr, CatalogTariff version)
     {
         if (cdr.CdrLocation is not { Id.Length: > 0, EvseUid.Length: > 0, ConnectorId.Length: > 0 } at ||
             !batch.Facts.TryGetValue(at.Id, out var facts) ||
-            !facts.Connectors.TryGetValue((at.EvseUid!, at.ConnectorId!), out var connector) ||
-            connector.TariffIds.Length == 0 || Array.IndexOf(connector.TariffIds, tariffId) >= 0)
+            !facts.Connectors.TryGetValue((at.EvseUid!, at.ConnectorId!), out var connector))
         {
             return null;
         }
 
-        if (connector.LastUpdated > cdr.StartDateTime)
+        var tariffId = version.Record.Id;
+        var start = cdr.StartDateTime;
+        var listed = connector.ListedAt(start);
+        if (listed is null)
         {
-            return (true, $"connector {at.EvseUid}/{at.ConnectorId} does not list tariff '{tariffId}' now, but changed after the session started ({Instant(connector.LastUpdated)}): not flagged");
+            // Nothing the hub keeps covers the session's start: judged only when the list now names the tariff.
+            return Array.IndexOf(connector.TariffIds, tariffId) >= 0 ? null
+                : (null, $"connector {at.EvseUid}/{at.ConnectorId} does not list tariff '{tariffId}' now, and the hub keeps no list of it from when the session started (it knows it since {Instant(connector.Earlier.Count > 0 ? connector.Earlier[0].Since : connector.LastUpdated)}): not flagged");
         }
 
-        return (false, $"connector {at.EvseUid}/{at.ConnectorId} of location '{at.Id}' listed [{string.Join(", ", connector.TariffIds)}] when the session started, not tariff '{tariffId}'");
+        if (listed.Length == 0)
+        {
+            return null;
+        }
+
+        var changed = connector.FirstChangeBetween(start, cdr.EndDateTime) is { } change
+            ? $"; connector {at.EvseUid}/{at.ConnectorId} changed its tariff_ids during the session (at {Instant(change.At)}, to [{string.Join(", ", change.TariffIds)}]): judged by the list at the session's start"
+            : null;
+        if (Array.IndexOf(listed, tariffId) < 0)
+        {
+            return (PriceCheck.TariffNotListed, $"connector {at.EvseUid}/{at.ConnectorId} of location '{at.Id}' listed [{string.Join(", ", listed)}] when the session started, not tariff '{tariffId}'{changed}");
+        }
+
+        if (Conflicting(batch, listed, version, start) is { } other)
+        {
+            var type = version.Tariff.Type is { } t ? $"of type {ConnectorTariffRules.Name(t)}" : "without a type";
+            return (PriceCheck.TariffConflict, $"connector {at.EvseUid}/{at.ConnectorId} of location '{at.Id}' listed tariffs '{tariffId}' and '{other}', both {type} and active when the session started: OCPI allows one active tariff per type at a connector, so the hub cannot tell which applied{changed}");
+        }
+
+        return changed is null ? null : (null, changed[2..]);
+    }
+
+    // Another tariff the connector listed at the session's start, of the same type as the CDR's and active then
+    // (ConnectorTariffRules). Only versions of it in force at that start are judged: a tariff whose current version is
+    // younger than the session is skipped rather than judged by a window it did not have then (no history read).
+    private static string? Conflicting(CdrBatch batch, string[] listed, CatalogTariff version, DateTimeOffset start)
+    {
+        if (listed.Length < 2 || batch.Tariffs is not { } tariffs)
+        {
+            return null;
+        }
+
+        foreach (var id in listed)
+        {
+            if (id != version.Record.Id && tariffs.Find(id) is { } other && other.Tariff.Type == version.Tariff.Type &&
+                (other.Tariff.LastUpdated is not { } since || since <= start) && other.Tariff.IsActiveAt(start))
+            {
+                return id;
+            }
+        }
+
+        return null;
     }
 
     private static (TimeZoneInfo Zone, string Note) ZoneOfLocation(CdrBatch batch, string locationId)

@@ -81,20 +81,20 @@ public sealed class LocationTimeZones(IGrainFactory grains, HubClock clock, IOpt
     private async Task<LocationPricingFacts?> Fetch(PartyKey cpo, string locationId)
     {
         var grain = grains.GetGrain<ILocationGrain>(ILocationGrain.KeyOf(cpo, locationId));
-        LocationData? location;
+        LocationPricingView? location;
         try
         {
-            location = await grain.Get();
+            location = await grain.GetForPricing();
         }
         catch (OrleansMessageRejectionException)
         {
             // A call from another silo queued behind a deactivating activation is rejected once forwarding gives up
             // (seen under concurrent batches in a 2-silo cluster). Asking again reaches a fresh activation instead of
             // failing the whole batch.
-            location = await grain.Get();
+            location = await grain.GetForPricing();
         }
 
-        return location is null ? null : LocationPricingFacts.Of(location);
+        return location is null ? null : LocationPricingFacts.Of(location.Location, location.TariffHistory);
     }
 
     private static async Task AwaitAsync(List<(string Id, Task<LocationPricingFacts?> Zone)> pending, Dictionary<string, string?> zones, Dictionary<string, LocationPricingFacts>? facts)
@@ -110,21 +110,49 @@ public sealed class LocationTimeZones(IGrainFactory grains, HubClock clock, IOpt
     private sealed record Entry(Task<LocationPricingFacts?> Zone, DateTimeOffset FetchedAt);
 }
 
+/// <summary>What CDR pricing needs of one connector: what it lists now, since when, and what it listed before.</summary>
+/// <param name="TariffIds">The connector's current <c>tariff_ids</c>.</param>
+/// <param name="LastUpdated">The connector's <c>last_updated</c>.</param>
+/// <param name="Earlier">Its earlier lists the hub keeps, oldest first (<see cref="ConnectorTariffHistory"/>).</param>
+public sealed record ConnectorPricingFacts(string[] TariffIds, DateTimeOffset LastUpdated, IReadOnlyList<ConnectorTariffListing> Earlier)
+{
+    /// <summary>What the connector listed at <paramref name="at"/>; null when the hub cannot tell.</summary>
+    public string[]? ListedAt(DateTimeOffset at) => ConnectorTariffHistory.ListedAt(TariffIds, LastUpdated, Earlier, at);
+
+    /// <summary>The first change of the list after <paramref name="from"/> and before <paramref name="to"/> (its instant and the list after it); null when none.</summary>
+    public (DateTimeOffset At, string[] TariffIds)? FirstChangeBetween(DateTimeOffset from, DateTimeOffset to)
+    {
+        for (var i = 0; i < Earlier.Count; i++)
+        {
+            if (Earlier[i].Until > from && Earlier[i].Until < to)
+            {
+                return (Earlier[i].Until, i + 1 < Earlier.Count ? Earlier[i + 1].TariffIds : TariffIds);
+            }
+        }
+
+        return null;
+    }
+}
+
 /// <summary>What CDR pricing needs of a location the hub knows: its time zone and what each connector lists.</summary>
 /// <param name="TimeZone">The location's <c>time_zone</c> ("" when it has none).</param>
-/// <param name="Connectors">By (EVSE uid, connector id): the connector's <c>tariff_ids</c> and <c>last_updated</c>.</param>
-public sealed record LocationPricingFacts(string TimeZone, IReadOnlyDictionary<(string EvseUid, string ConnectorId), (string[] TariffIds, DateTimeOffset LastUpdated)> Connectors)
+/// <param name="Connectors">By (EVSE uid, connector id): the connector's tariff lists.</param>
+public sealed record LocationPricingFacts(string TimeZone, IReadOnlyDictionary<(string EvseUid, string ConnectorId), ConnectorPricingFacts> Connectors)
 {
-    /// <summary>The facts of a location as its grain holds it.</summary>
-    public static LocationPricingFacts Of(LocationData location)
+    /// <summary>The facts of a location as its grain holds it, with its connectors' earlier tariff lists.</summary>
+    public static LocationPricingFacts Of(LocationData location, IReadOnlyList<ConnectorTariffListing> earlier)
     {
         ArgumentNullException.ThrowIfNull(location);
-        var connectors = new Dictionary<(string, string), (string[], DateTimeOffset)>();
+        ArgumentNullException.ThrowIfNull(earlier);
+        var connectors = new Dictionary<(string, string), ConnectorPricingFacts>();
         foreach (var evse in location.Evses)
         {
             foreach (var connector in evse.Connectors)
             {
-                connectors[(evse.Uid, connector.Id)] = (connector.TariffIds, connector.LastUpdated);
+                var own = earlier.Count == 0
+                    ? (IReadOnlyList<ConnectorTariffListing>)[]
+                    : [.. earlier.Where(l => l.EvseUid == evse.Uid && l.ConnectorId == connector.Id).OrderBy(l => l.Until)];
+                connectors[(evse.Uid, connector.Id)] = new ConnectorPricingFacts(connector.TariffIds, connector.LastUpdated, own);
             }
         }
 

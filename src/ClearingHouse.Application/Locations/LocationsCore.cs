@@ -33,7 +33,8 @@ public sealed class LocationsCore(
 
     /// <summary>Patches one EVSE of a location of the calling CPO. NotFound when there is no such location or EVSE.</summary>
     public Task<LocationWriteResult> PatchEvseAsync(CallerIdentity caller, string locationId, EvsePatch patch) =>
-        WriteAsync(RequireCpo(caller), locationId, g => g.PatchEvse(patch), timeZone: false);
+        // CDR pricing keeps the connectors' tariff_ids with the zone: a patch replacing connectors forgets them too.
+        WriteAsync(RequireCpo(caller), locationId, g => g.PatchEvse(patch), timeZone: patch?.Connectors is not null);
 
     /// <summary>
     /// One location in an edge's wire form <typeparamref name="T"/>: from the edge's snapshot cache when it holds

@@ -111,6 +111,7 @@ public sealed class OpsFlow(
     private static readonly (PriceCheck Check, string Kind, string Note)[] TariffFlags =
     [
         (PriceCheck.TariffNotListed, "CDR_TARIFF_NOT_LISTED", "priced with a tariff the connector they name did not list when the session started"),
+        (PriceCheck.TariffConflict, "CDR_TARIFF_CONFLICT", "priced with a tariff the connector they name listed beside another active tariff of the same type when the session started"),
         (PriceCheck.TariffNotActive, "CDR_TARIFF_NOT_ACTIVE", "whose session started outside the validity window of the tariff they name"),
     ];
 

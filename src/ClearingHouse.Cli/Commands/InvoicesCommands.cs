@@ -32,6 +32,17 @@ public static class InvoicesCommands
                 printer.Line($"{problem.Field}: {problem.Description}");
             }
 
+            // The hub's own price beside what is invoiced: each line that differs from it, then the sums per currency.
+            foreach (var line in response.Lines.Where(l => l.Difference is { } d && (Nonzero(d.ExclVat) || Nonzero(d.InclVat))))
+            {
+                printer.Line($"hub price cdrs[{line.Index}] {line.CdrId} {line.PriceCheck}: invoiced {Sum(line.HubAmount.ExclVat, line.Difference.ExclVat)}/{Sum(line.HubAmount.InclVat, line.Difference.InclVat)}, hub {line.HubAmount.ExclVat}/{line.HubAmount.InclVat}, difference {Signed(line.Difference.ExclVat)}/{Signed(line.Difference.InclVat)} {line.HubAmount.Currency}{(line.WithinTolerance ? " (within tolerance)" : "")}");
+            }
+
+            foreach (var c in response.HubComparison)
+            {
+                printer.Line($"hub price {c.Currency}: invoiced {c.Invoiced.ExclVat}/{c.Invoiced.InclVat}, hub {c.Hub.ExclVat}/{c.Hub.InclVat}, difference {Signed(c.Difference.ExclVat)}/{Signed(c.Difference.InclVat)}{(c.UnpricedLines > 0 ? $"; {c.UnpricedLines} lines not priced by the hub" : "")}");
+            }
+
             var refused = response.Lines.Count(l => l.Status == InvoiceLineStatus.Refused);
             printer.Line(response.Reconciled
                 ? $"reconciled: invoice {response.Record.Number}{(response.Created ? "" : " (stored before)")}, {Totals(response.Record)}"
@@ -103,6 +114,14 @@ public static class InvoicesCommands
 
     private static string Totals(InvoiceReconciliationRecord record) =>
         string.Join(", ", record.Totals.Select(t => $"{t.ExclVat}/{t.InclVat} {t.Currency}"));
+
+    private static decimal Dec(string text) => decimal.Parse(text, NumberStyles.Number, CultureInfo.InvariantCulture);
+
+    private static bool Nonzero(string text) => Dec(text) != 0;
+
+    private static string Signed(string text) => Dec(text) > 0 ? "+" + text : text;
+
+    private static string Sum(string a, string b) => (Dec(a) + Dec(b)).ToString(CultureInfo.InvariantCulture);
 
     private static string Name(InvoiceLineStatus status) => status.ToString().ToUpperInvariant();
 }

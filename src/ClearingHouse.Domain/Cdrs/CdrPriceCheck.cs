@@ -22,6 +22,13 @@ public enum PriceCheckVerdict
     /// (its published <c>tariff_ids</c>): the CDR is priced with a tariff the driver was not shown.
     /// </summary>
     TariffNotListed = 5,
+
+    /// <summary>
+    /// Every figure matches, but when the session started the connector the CDR names listed another tariff of the
+    /// same type (<see cref="TariffType"/>, or both without one) that was active too, which OCPI forbids
+    /// (<see cref="ConnectorTariffRules"/>): the hub cannot tell which of them applied.
+    /// </summary>
+    TariffConflict = 6,
 }
 
 /// <summary>A figure of a CDR that the hub checks.</summary>

@@ -48,6 +48,9 @@ public enum PriceCheck
 
     /// <summary>The price matches, but the connector the CDR names did not list the tariff when the session started: flagged.</summary>
     TariffNotListed = 5,
+
+    /// <summary>The price matches, but the connector listed another active tariff of the same type when the session started (one per type is allowed): flagged.</summary>
+    TariffConflict = 6,
 }
 
 /// <summary>A CDR as the hub stores it: the indexed fields, the hub's verdict and the OCPI document itself.</summary>

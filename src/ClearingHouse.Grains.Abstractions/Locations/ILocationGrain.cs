@@ -23,6 +23,12 @@ public interface ILocationGrain : IGrainWithStringKey
     Task<LocationData?> Get();
 
     /// <summary>
+    /// The location and its connectors' earlier <c>tariff_ids</c> (kept for <c>Tariffs:HistoryRetention</c>, at most
+    /// <see cref="ConnectorTariffHistory.MaxPerConnector"/> per connector), for CDR ingest; null when never put.
+    /// </summary>
+    Task<LocationPricingView?> GetForPricing();
+
+    /// <summary>
     /// The location's IANA <c>time_zone</c> as the CPO published it ("" when it has none), or null when the hub
     /// does not know the location. Cheap (no EVSE copy): CDR ingest prices in this zone.
     /// </summary>

@@ -251,3 +251,37 @@ public sealed record StatusBatchResult
     /// <summary>Per-update outcomes.</summary>
     [Id(0)] public required StatusOutcome[] Outcomes { get; init; }
 }
+
+/// <summary>
+/// A connector's earlier <c>tariff_ids</c>: the list it published from <see cref="Since"/> until a put or patch
+/// replaced it at <see cref="Until"/>. CDR ingest judges a CDR's tariff by the list in force when its session started.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ConnectorTariffListing
+{
+    /// <summary>The EVSE's uid.</summary>
+    [Id(0)] public required string EvseUid { get; init; }
+
+    /// <summary>The connector's id within the EVSE.</summary>
+    [Id(1)] public required string ConnectorId { get; init; }
+
+    /// <summary>The tariff ids the connector listed.</summary>
+    [Id(2)] public string[] TariffIds { get; init; } = [];
+
+    /// <summary>The earliest instant the hub knows the list was in force (the connector's last change before, or the previous listing's end).</summary>
+    [Id(3)] public required DateTimeOffset Since { get; init; }
+
+    /// <summary>When the CPO replaced it (exclusive).</summary>
+    [Id(4)] public required DateTimeOffset Until { get; init; }
+}
+
+/// <summary>What CDR pricing reads of a location: the location as held, and its connectors' earlier tariff lists.</summary>
+[GenerateSerializer, Immutable]
+public sealed record LocationPricingView
+{
+    /// <summary>The location with its current statuses.</summary>
+    [Id(0)] public required LocationData Location { get; init; }
+
+    /// <summary>Earlier tariff lists of its connectors, oldest first per connector (bounded, see <see cref="ConnectorTariffHistory"/>).</summary>
+    [Id(1)] public ConnectorTariffListing[] TariffHistory { get; init; } = [];
+}

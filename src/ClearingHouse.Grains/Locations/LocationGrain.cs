@@ -1,6 +1,8 @@
 using ClearingHouse.Domain.Locations;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Operations;
+using ClearingHouse.Grains.Options;
+using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Grains.Locations;
 
@@ -11,7 +13,8 @@ public sealed class LocationGrain(
     StatusPublisher publisher,
     HubClock clock,
     ILocationStore store,
-    IDataQualityStore quality) : Grain, ILocationGrain
+    IDataQualityStore quality,
+    IOptions<TariffHistoryOptions> tariffHistory) : Grain, ILocationGrain
 {
     private EvseStatusBoard? _board;
     private StatusUpdate[] _scratch = [];
@@ -133,6 +136,19 @@ public sealed class LocationGrain(
 
     /// <inheritdoc />
     public Task<LocationData?> Get() => Task.FromResult(Current());
+
+    /// <inheritdoc />
+    public Task<LocationPricingView?> GetForPricing()
+    {
+        if (Current() is not { } location)
+        {
+            // Asked about by a CDR naming a location the CPO never published: do not keep an empty grain around.
+            DeactivateOnIdle();
+            return Task.FromResult<LocationPricingView?>(null);
+        }
+
+        return Task.FromResult<LocationPricingView?>(new LocationPricingView { Location = location, TariffHistory = state.State.TariffHistory ?? [] });
+    }
 
     /// <inheritdoc />
     public Task<string?> GetTimeZone()
@@ -284,7 +300,12 @@ public sealed class LocationGrain(
     {
         location = SharedStrings.Compact(location);
         var previous = state.State.Location;
+        var previousHistory = state.State.TariffHistory;
         state.State.Location = location;
+        // A connector whose tariff_ids change keeps the list it had, so a CDR of a session started before the change
+        // is judged by what the connector listed then; kept as long as tariff versions.
+        var listings = ConnectorTariffHistory.Record(previousHistory ?? [], previous, location, clock.UtcNow - tariffHistory.Value.HistoryRetention);
+        state.State.TariffHistory = listings.Length == 0 ? null : listings;
         try
         {
             await state.WriteStateAsync();
@@ -292,6 +313,7 @@ public sealed class LocationGrain(
         catch
         {
             state.State.Location = previous;
+            state.State.TariffHistory = previousHistory;
             await state.ReadStateAsync();
             throw;
         }

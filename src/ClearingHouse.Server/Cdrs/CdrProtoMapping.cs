@@ -81,6 +81,7 @@ public static class CdrProtoMapping
         PriceCheck.Mismatch => PriceCheckStatus.Mismatch,
         PriceCheck.TariffNotActive => PriceCheckStatus.TariffNotActive,
         PriceCheck.TariffNotListed => PriceCheckStatus.TariffNotListed,
+        PriceCheck.TariffConflict => PriceCheckStatus.TariffConflict,
         _ => PriceCheckStatus.NotChecked,
     };
 

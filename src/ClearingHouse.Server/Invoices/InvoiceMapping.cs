@@ -60,10 +60,26 @@ public static class InvoiceMapping
                 Status = line.Accepted ? InvoiceLineStatus.Accepted : InvoiceLineStatus.Refused,
             };
             result.Reasons.AddRange(line.Reasons.Select(ToProto));
+            if (line.Price is { } price)
+            {
+                result.PriceCheck = price.PriceCheck;
+                result.WithinTolerance = price.WithinTolerance;
+                result.HubAmount = price.Hub is { } hub ? Price(hub.ExclVat, hub.InclVat, price.Currency) : null;
+                result.Difference = price.Difference is { } d ? Price(d.ExclVat, d.InclVat, price.Currency) : null;
+            }
+
             response.Lines.Add(result);
         }
 
         response.Totals.AddRange(submission.Totals.Select(ToProto));
+        response.HubComparison.AddRange((submission.HubComparison ?? []).Select(c => new Contracts.V1.InvoiceHubComparison
+        {
+            Currency = c.Currency,
+            Invoiced = Price(c.Invoiced.ExclVat, c.Invoiced.InclVat, c.Currency),
+            Hub = Price(c.Hub.ExclVat, c.Hub.InclVat, c.Currency),
+            Difference = Price(c.Difference.ExclVat, c.Difference.InclVat, c.Currency),
+            UnpricedLines = c.Unpriced,
+        }));
         return response;
     }
 

@@ -97,6 +97,48 @@ public sealed class InvoiceFlowTests(InvoiceCluster cluster) : IClassFixture<Inv
         }
     }
 
+    // 1.2 kWh on 3 October priced with `tariff`, declaring `total` (+21 % VAT).
+    private static string PricedCdr(PartyKey cpo, PartyKey emsp, string id, string tariff, decimal total) => $$"""
+        { "country_code": "{{cpo.CountryCode}}", "party_id": "{{cpo.PartyId}}", "id": "{{id}}",
+          "start_date_time": "2026-10-03T08:00:00Z", "end_date_time": "2026-10-03T09:00:00Z",
+          "cdr_token": { "country_code": "{{emsp.CountryCode}}", "party_id": "{{emsp.PartyId}}", "uid": "TOKEN-1", "type": "RFID", "contract_id": "DE-XYZ-C1" },
+          "currency": "EUR", "cdr_location": { "country": "NLD" }, "tariffs": [ { "id": "{{tariff}}", "currency": "EUR", "elements": [] } ],
+          "charging_periods": [ { "start_date_time": "2026-10-03T08:00:00Z", "dimensions": [ { "type": "ENERGY", "volume": 1.2 } ] } ],
+          "total_cost": { "excl_vat": {{total}}, "incl_vat": {{total * 1.21m}} }, "total_energy": 1.2, "total_time": 1, "last_updated": "2026-10-03T10:00:00Z" }
+        """;
+
+    [Fact]
+    public async Task SubmitAsync_LinesBesideTheHubsPrice_DifferencePerLineAndPerCurrencyAndFlaggedCdrsRefused()
+    {
+        var (cpo, emsp, cpoCaller) = await PairAsync(("UNPRICED", 4, 0.50m, false));
+        foreach (var tariff in new[]
+        {
+            """{ "id": "T-INV", "currency": "EUR", "elements": [ { "price_components": [ { "type": "ENERGY", "price": 0.25, "vat": 21.0, "step_size": 1 } ] } ], "last_updated": "2026-09-01T00:00:00Z" }""",
+            """{ "id": "T-GONE", "currency": "EUR", "end_date_time": "2026-09-30T00:00:00Z", "elements": [ { "price_components": [ { "type": "ENERGY", "price": 0.25, "vat": 21.0, "step_size": 1 } ] } ], "last_updated": "2026-09-01T00:00:00Z" }""",
+        })
+        {
+            await Hub.Get<Application.Tariffs.TariffFlow>().PutAsync(cpoCaller, Application.Tariffs.TariffFlow.ParseTariff(tariff, "ocpi_json"));
+        }
+
+        var ingested = await Hub.Get<CdrIngestor>().IngestAsync(cpoCaller,
+            [PricedCdr(cpo, emsp, "CLOSE", "T-INV", 0.305m), PricedCdr(cpo, emsp, "EXACT", "T-INV", 0.30m), PricedCdr(cpo, emsp, "GONE", "T-GONE", 0.30m)], CancellationToken.None);
+        Assert.Equal([Grains.Cdrs.PriceCheck.Matched, Grains.Cdrs.PriceCheck.Matched, Grains.Cdrs.PriceCheck.TariffNotActive], ingested.Select(r => r.PriceCheck));
+
+        var flow = Hub.Get<InvoiceFlow>();
+        var refused = await flow.SubmitAsync(cpoCaller, Draft("R-HUB-1", emsp, Line("CLOSE", "0.305"), Line("GONE", "0.30")), CancellationToken.None);
+        var stored = await flow.SubmitAsync(cpoCaller, Draft("R-HUB-2", emsp, Line("CLOSE", "0.305"), Line("EXACT", "0.30"), Line("UNPRICED")), CancellationToken.None);
+
+        Assert.False(refused.Reconciled);
+        Assert.Equal("cdrs[1].cdr_id: CDR 'GONE' is disputed: the hub flagged it TARIFF_NOT_ACTIVE", Describe(refused));
+        Assert.True(stored.Reconciled, Describe(stored));
+        var close = stored.Lines[0].Price!;
+        Assert.Equal(("MATCHED", 0.30m, 0.363m, 0.005m, true), (close.PriceCheck, close.Hub!.Value.ExclVat, close.Hub.Value.InclVat, close.Difference!.Value.ExclVat, close.WithinTolerance));
+        Assert.Equal(0m, stored.Lines[1].Price!.Difference!.Value.ExclVat);
+        Assert.Equal(("NOT_CHECKED", (Domain.Tariffs.Cost?)null), (stored.Lines[2].Price!.PriceCheck, stored.Lines[2].Price!.Hub));
+        var eur = Assert.Single(stored.HubComparison!);
+        Assert.Equal(("EUR", 0.605m, 0.60m, 0.005m, 1), (eur.Currency, eur.Invoiced.ExclVat, eur.Hub.ExclVat, eur.Difference.ExclVat, eur.Unpriced));
+    }
+
     [Fact]
     public async Task SubmitAsync_TwoRecordsRaceForOneCdr_ExactlyOneStored()
     {

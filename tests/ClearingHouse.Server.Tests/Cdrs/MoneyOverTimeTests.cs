@@ -30,7 +30,7 @@ public sealed class MoneyOverTimeTests
         """;
 
     // 10 kWh over one hour of charging, declaring the given total, energy and time costs (incl. = excl. x 1.1).
-    private static string Cdr(Roaming roaming, string id, DateTimeOffset start, decimal total, decimal energy, decimal time, string tariffId = "T-DAY", string? evse = null)
+    private static string Cdr(Roaming roaming, string id, DateTimeOffset start, decimal total, decimal energy, decimal time, string tariffId = "T-DAY", string? evse = null, string location = "LOC-M")
     {
         static JsonObject P(decimal excl) => new() { ["excl_vat"] = excl, ["incl_vat"] = excl * 1.1m };
         var node = roaming.CdrNode(id, tariffId, total, total * 1.1m);
@@ -42,7 +42,7 @@ public sealed class MoneyOverTimeTests
         node["total_time_cost"] = P(time);
         if (evse is not null)
         {
-            node["cdr_location"] = new JsonObject { ["id"] = "LOC-M", ["country"] = "NLD", ["evse_uid"] = evse, ["connector_id"] = "1" };
+            node["cdr_location"] = new JsonObject { ["id"] = location, ["country"] = "NLD", ["evse_uid"] = evse, ["connector_id"] = "1" };
         }
 
         return node.ToJsonString();
@@ -71,6 +71,83 @@ public sealed class MoneyOverTimeTests
         {
             await TestServices.DropDatabaseAsync(postgres);
         }
+    }
+
+    [Fact]
+    public async Task ConnectorHistory_EmbeddedRestarted_CdrStillJudgedByTheListAtItsStart()
+    {
+        using var data = new TempDirectory();
+        Roaming roaming;
+        await using (var hub = await HubHost.StartEmbeddedAsync(data.Path))
+        {
+            roaming = await Roaming.SetUpAsync(hub);
+            await PublishChangedConnectorAsync(hub, roaming);
+        }
+
+        await using (var hub = await HubHost.StartEmbeddedAsync(data.Path))
+        {
+            await CheckChangedConnectorAsync(hub, roaming);
+        }
+    }
+
+    [Fact]
+    public async Task ConnectorHistory_ClusterOnPostgresRestarted_CdrStillJudgedByTheListAtItsStart()
+    {
+        var postgres = await TestServices.CreateDatabaseAsync();
+        try
+        {
+            var (clusterId, operatorSecret) = ($"ch-connector-{Guid.NewGuid():N}", CredentialSecret.Generate(party: null).Text);
+            Roaming roaming;
+            await using (var hub = await HubHost.StartClusterAsync(clusterId, postgres, operatorSecret))
+            {
+                roaming = await Roaming.SetUpAsync(hub);
+                await PublishChangedConnectorAsync(hub, roaming);
+            }
+
+            await using (var hub = await HubHost.StartClusterAsync(clusterId, postgres, operatorSecret))
+            {
+                await CheckChangedConnectorAsync(hub, roaming);
+            }
+        }
+        finally
+        {
+            await TestServices.DropDatabaseAsync(postgres);
+        }
+    }
+
+    // T-DAY and T-ELSE; LOC-R's connector E1/1 lists T-DAY from ten days before, then T-ELSE from noon.
+    private static async Task PublishChangedConnectorAsync(HubHost hub, Roaming roaming)
+    {
+        var tariffs = new TariffService.TariffServiceClient(roaming.CpoChannel(hub));
+        await tariffs.PutTariffAsync(new PutTariffRequest { OcpiJson = DayTariff(0.30m, Day.AddDays(-1)) });
+        await tariffs.PutTariffAsync(new PutTariffRequest { OcpiJson = DayTariff(0.30m, Day.AddDays(-10), "T-ELSE") });
+        var locations = new LocationService.LocationServiceClient(roaming.CpoChannel(hub));
+        var location = LocationTestData.Location("LOC-R", evses: 1);
+        location.Cpo = roaming.Cpo;
+        foreach (var (at, tariff) in new[] { (Day.AddDays(-10), "T-DAY"), (Day.AddHours(12), "T-ELSE") })
+        {
+            var connector = location.Evses[0].Connectors[0];
+            connector.TariffIds.Clear();
+            connector.TariffIds.Add(tariff);
+            (location.LastUpdated, location.Evses[0].LastUpdated, connector.LastUpdated) = (Timestamp.FromDateTimeOffset(at), Timestamp.FromDateTimeOffset(at), Timestamp.FromDateTimeOffset(at));
+            Assert.True((await locations.PutLocationAsync(new PutLocationRequest { Location = location })).Applied);
+        }
+    }
+
+    // After a restart (the location grain reads its state back): a morning CDR is judged by the morning list.
+    private static async Task CheckChangedConnectorAsync(HubHost hub, Roaming roaming)
+    {
+        var acks = (await new CdrService.CdrServiceClient(roaming.CpoChannel(hub)).SubmitCdrBatchAsync(new SubmitCdrBatchRequest
+        {
+            Cdrs =
+            {
+                Cdr(roaming, "R-AM", Day.AddHours(9), 5.00m, 3.00m, 2.00m, evse: "E1", location: "LOC-R"),
+                Cdr(roaming, "R-AM-ELSE", Day.AddHours(9), 5.00m, 3.00m, 2.00m, "T-ELSE", evse: "E1", location: "LOC-R"),
+            },
+        })).Acks.ToDictionary(a => a.CdrId);
+        var seen = string.Join("; ", acks.Values.Select(a => $"{a.CdrId} {a.Status} {a.PriceCheck} {a.PriceCheckNote}"));
+        Assert.True((acks["R-AM"].PriceCheck, acks["R-AM-ELSE"].PriceCheck) == (PriceCheckStatus.Matched, PriceCheckStatus.TariffNotListed), seen);
+        Assert.Contains("listed [T-DAY] when the session started, not tariff 'T-ELSE'", acks["R-AM-ELSE"].PriceCheckNote, StringComparison.Ordinal);
     }
 
     private static async Task RunAsync(HubHost hub)
@@ -169,6 +246,76 @@ public sealed class MoneyOverTimeTests
             new ListFindingsRequest { Since = Timestamp.FromDateTimeOffset(Day.AddDays(-1)), Examples = 10 })).Findings.ToDictionary(f => f.Kind);
         Assert.Contains($"{roaming.Cpo.CountryCode}-{roaming.Cpo.PartyId}-CPO/ELSE", findings["CDR_TARIFF_NOT_LISTED"].Examples);
         Assert.Contains($"{roaming.Cpo.CountryCode}-{roaming.Cpo.PartyId}-CPO/OLD", findings["CDR_TARIFF_NOT_ACTIVE"].Examples);
+
+        await ConnectorChangedNextDayAsync(hub, roaming);
+    }
+
+    // The next day (its own statement): LOC-N's connector E1/1 lists T-DAY until noon, then T-ELSE; E2/1 lists T-DAY and
+    // T-ELSE (both without a type, both active: a conflict). A session across the change is judged by the list at its
+    // start, one after it is not listed, one at E2 is in conflict; both flags are disputed and found; an invoice of the
+    // matched CDR shows the hub's own price beside it.
+    private static async Task ConnectorChangedNextDayAsync(HubHost hub, Roaming roaming)
+    {
+        var next = Day.AddDays(1);
+        var locations = new LocationService.LocationServiceClient(roaming.CpoChannel(hub));
+        var location = LocationTestData.Location("LOC-N", evses: 2);
+        location.Cpo = roaming.Cpo;
+        void List(int evse, DateTimeOffset at, params string[] ids)
+        {
+            var connector = location.Evses[evse].Connectors[0];
+            connector.TariffIds.Clear();
+            connector.TariffIds.Add(ids);
+            (connector.LastUpdated, location.Evses[evse].LastUpdated) = (Timestamp.FromDateTimeOffset(at), Timestamp.FromDateTimeOffset(at));
+        }
+
+        List(0, Day.AddDays(-10), "T-DAY");
+        List(1, Day.AddDays(-10), "T-DAY", "T-ELSE");
+        location.LastUpdated = Timestamp.FromDateTimeOffset(Day.AddDays(-10));
+        await locations.PutLocationAsync(new PutLocationRequest { Location = location });
+        List(0, next.AddHours(12), "T-ELSE");
+        location.LastUpdated = Timestamp.FromDateTimeOffset(next.AddHours(12));
+        Assert.True((await locations.PutLocationAsync(new PutLocationRequest { Location = location })).Applied);
+
+        var acks = (await new CdrService.CdrServiceClient(roaming.CpoChannel(hub)).SubmitCdrBatchAsync(new SubmitCdrBatchRequest
+        {
+            Cdrs =
+            {
+                Cdr(roaming, "ACROSS", next.AddHours(11.5), 6.00m, 4.00m, 2.00m, evse: "E1", location: "LOC-N"),
+                Cdr(roaming, "AFTER", next.AddHours(14), 6.00m, 4.00m, 2.00m, evse: "E1", location: "LOC-N"),
+                Cdr(roaming, "BOTH", next.AddHours(14), 6.00m, 4.00m, 2.00m, evse: "E2", location: "LOC-N"),
+            },
+        })).Acks.ToDictionary(a => a.CdrId);
+        var seen = string.Join("; ", acks.Values.Select(a => $"{a.CdrId} {a.Status} {a.PriceCheck} {a.PriceCheckNote}"));
+        Assert.True(
+            new[] { PriceCheckStatus.Matched, PriceCheckStatus.TariffNotListed, PriceCheckStatus.TariffConflict }
+                .SequenceEqual(new[] { "ACROSS", "AFTER", "BOTH" }.Select(id => acks[id].PriceCheck)),
+            seen);
+        Assert.Contains("changed its tariff_ids during the session", acks["ACROSS"].PriceCheckNote, StringComparison.Ordinal);
+        Assert.Contains("listed [T-ELSE] when the session started, not tariff 'T-DAY'", acks["AFTER"].PriceCheckNote, StringComparison.Ordinal);
+        Assert.Contains("listed tariffs 'T-DAY' and 'T-ELSE'", acks["BOTH"].PriceCheckNote, StringComparison.Ordinal);
+
+        var statement = (await new SettlementService.SettlementServiceClient(roaming.CpoChannel(hub)).CloseStatementAsync(new CloseStatementRequest
+        {
+            Cpo = roaming.Cpo, Emsp = roaming.Emsp, Currency = "EUR", From = Timestamp.FromDateTimeOffset(next), To = Timestamp.FromDateTimeOffset(next.AddDays(1)),
+        })).Statement;
+        // The day before's three disputed CDRs carry over as adjustments (disputed CDRs are never settled).
+        Assert.Equal((3 + 3, 1, 2 + 3), (statement.LineCount, statement.Payable.Count, statement.Disputed.Count));
+        var disputes = (await new DisputeService.DisputeServiceClient(roaming.EmspChannel(hub)).ListDisputesAsync(new ListDisputesRequest())).Disputes.ToDictionary(d => d.CdrId);
+        Assert.Contains("tariff conflict", disputes["BOTH"].Reason, StringComparison.Ordinal);
+        Assert.Contains("tariff not listed", disputes["AFTER"].Reason, StringComparison.Ordinal);
+        var findings = (await new OpsService.OpsServiceClient(hub.Channel(hub.OperatorSecret)).ListFindingsAsync(
+            new ListFindingsRequest { Since = Timestamp.FromDateTimeOffset(Day.AddDays(-1)), Examples = 10 })).Findings.ToDictionary(f => f.Kind);
+        Assert.Contains($"{roaming.Cpo.CountryCode}-{roaming.Cpo.PartyId}-CPO/BOTH", findings["CDR_TARIFF_CONFLICT"].Examples);
+
+        var record = new InvoiceReconciliationRecord { Id = "IRR-N", InvoiceId = "INV-N", Counterparty = roaming.Emsp, StatementNumber = statement.Number };
+        record.Cdrs.Add(new InvoiceLine { CdrId = "ACROSS", Amount = new Price { ExclVat = "6.00", Currency = "EUR" } });
+        record.Totals.Add(new Price { ExclVat = "6.00", Currency = "EUR" });
+        var invoiced = await new InvoiceService.InvoiceServiceClient(roaming.CpoChannel(hub)).SubmitInvoiceAsync(new SubmitInvoiceRequest { Record = record });
+        Assert.True(invoiced.Reconciled, string.Join("; ", invoiced.Lines.SelectMany(l => l.Reasons).Concat(invoiced.Totals).Select(p => $"{p.Field}: {p.Description}")));
+        var line = Assert.Single(invoiced.Lines);
+        Assert.Equal(("MATCHED", 6.00m, 0m, true), (line.PriceCheck, decimal.Parse(line.HubAmount.ExclVat, CultureInfo.InvariantCulture), decimal.Parse(line.Difference.ExclVat, CultureInfo.InvariantCulture), line.WithinTolerance));
+        var eur = Assert.Single(invoiced.HubComparison);
+        Assert.Equal(("EUR", 0m, 0), (eur.Currency, decimal.Parse(eur.Difference.ExclVat, CultureInfo.InvariantCulture), eur.UnpricedLines));
     }
 
     private static async Task<string> ExportCsvAsync(HubHost hub, Roaming roaming, long number)

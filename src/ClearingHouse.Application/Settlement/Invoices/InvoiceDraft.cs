@@ -1,4 +1,5 @@
 using ClearingHouse.Domain.Parties;
+using ClearingHouse.Domain.Tariffs;
 using ClearingHouse.Grains.Invoices;
 
 namespace ClearingHouse.Application.Settlement.Invoices;
@@ -50,7 +51,8 @@ public sealed record InvoiceProblem(string Field, string Description);
 /// <param name="Index">Position in the invoice (0-based).</param>
 /// <param name="CdrId">The CDR the line names.</param>
 /// <param name="Reasons">Every problem found; empty when the line is accepted.</param>
-public sealed record InvoiceLineResult(int Index, string CdrId, IReadOnlyList<InvoiceProblem> Reasons)
+/// <param name="Price">The line's amount beside the hub's price of its CDR; null when the line names no CDR of the pair or has no readable amount.</param>
+public sealed record InvoiceLineResult(int Index, string CdrId, IReadOnlyList<InvoiceProblem> Reasons, InvoiceLinePrice? Price = null)
 {
     /// <summary>Whether the line passed every check.</summary>
     public bool Accepted => Reasons.Count == 0;
@@ -65,4 +67,22 @@ public sealed record InvoiceLineResult(int Index, string CdrId, IReadOnlyList<In
 /// <param name="Invoice">The stored invoice; null when refused.</param>
 /// <param name="Lines">One result per line, in the invoice's order.</param>
 /// <param name="Totals">Problems with the declared totals per currency.</param>
-public sealed record InvoiceSubmission(bool Reconciled, bool Created, InvoiceRecord? Invoice, IReadOnlyList<InvoiceLineResult> Lines, IReadOnlyList<InvoiceProblem> Totals);
+/// <param name="HubComparison">Per currency, what the lines invoice against the hub's own prices of their CDRs.</param>
+public sealed record InvoiceSubmission(bool Reconciled, bool Created, InvoiceRecord? Invoice, IReadOnlyList<InvoiceLineResult> Lines, IReadOnlyList<InvoiceProblem> Totals, IReadOnlyList<InvoiceHubComparison>? HubComparison = null);
+
+/// <summary>One line's amount beside the hub's price of its CDR (<see cref="InvoiceRules.ComparePrice"/>).</summary>
+/// <param name="PriceCheck">The CDR's price check at ingest (MATCHED, MISMATCH, NOT_CHECKED, ...).</param>
+/// <param name="Currency">The CDR's currency.</param>
+/// <param name="Invoiced">The line's amount (incl. VAT: the CDR's when the line gives none), signed as on statements.</param>
+/// <param name="Hub">The hub's price of the CDR, signed the same way; null when the hub did not price it.</param>
+/// <param name="Difference">Invoiced minus hub; null when the hub did not price it.</param>
+/// <param name="WithinTolerance">Whether both differences are within the currency's price tolerance (true when there is no hub price).</param>
+public sealed record InvoiceLinePrice(string PriceCheck, string Currency, Cost Invoiced, Cost? Hub, Cost? Difference, bool WithinTolerance);
+
+/// <summary>Per currency: the lines whose CDR the hub priced, invoiced against the hub's prices.</summary>
+/// <param name="Currency">ISO 4217 currency.</param>
+/// <param name="Invoiced">Sum of those lines' amounts.</param>
+/// <param name="Hub">Sum of the hub's prices of their CDRs.</param>
+/// <param name="Difference">Invoiced minus hub.</param>
+/// <param name="Unpriced">Lines in this currency whose CDR the hub did not price (not in the sums).</param>
+public sealed record InvoiceHubComparison(string Currency, Cost Invoiced, Cost Hub, Cost Difference, int Unpriced);

@@ -1,5 +1,8 @@
 using System.Globalization;
 using ClearingHouse.Application.Access;
+using ClearingHouse.Application.Cdrs;
+using ClearingHouse.Domain.Cdrs;
+using Microsoft.Extensions.Options;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains;
 using ClearingHouse.Grains.Cdrs;
@@ -18,8 +21,11 @@ namespace ClearingHouse.Application.Settlement.Invoices;
 /// again returns it. Access: the owner and the counterparty read an invoice, the operator reads all; anyone else learns
 /// nothing of it.
 /// </summary>
-public sealed partial class InvoiceFlow(IInvoiceStore invoices, ICdrStore cdrs, ISettlementStore settlement, HubClock clock, ILogger<InvoiceFlow> logger)
+public sealed partial class InvoiceFlow(
+    IInvoiceStore invoices, ICdrStore cdrs, ISettlementStore settlement, HubClock clock, IOptions<CdrOptions> cdrOptions, ILogger<InvoiceFlow> logger)
 {
+    private PriceCheckOptions? _tolerances;
+
     /// <summary>Checks and, when every line and total passes, stores the caller's invoice.</summary>
     public async Task<InvoiceSubmission> SubmitAsync(CallerIdentity caller, InvoiceDraft draft, CancellationToken cancellationToken)
     {
@@ -52,6 +58,7 @@ public sealed partial class InvoiceFlow(IInvoiceStore invoices, ICdrStore cdrs, 
         var invoiced = await invoices.FindInvoicedAsync(cpo, known, cancellationToken);
         var settled = statement is null ? new Dictionary<string, long>() : await invoices.FindSettlingStatementsAsync(cpo, known, cancellationToken);
 
+        var tolerances = _tolerances ??= cdrOptions.Value.ToPriceCheckOptions();
         var results = new List<InvoiceLineResult>(draft.Lines.Count);
         var lines = new List<InvoiceLineRecord>(draft.Lines.Count);
         var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -68,21 +75,31 @@ public sealed partial class InvoiceFlow(IInvoiceStore invoices, ICdrStore cdrs, 
                 reasons.Add(new InvoiceProblem($"cdrs[{i}].cdr_id", $"CDR '{line.CdrId}' is listed twice (also cdrs[{firstIndex[line.CdrId]}])"));
             }
 
-            results.Add(new InvoiceLineResult(i, line.CdrId ?? "", reasons));
             var parsed = new List<InvoiceProblem>();
+            InvoiceLinePrice? price = null;
             if (InvoiceRules.ParseAmount(line.ExclVat, "", parsed) is { } excl)
             {
                 var incl = string.IsNullOrEmpty(line.InclVat) ? null : InvoiceRules.ParseAmount(line.InclVat, "", parsed);
-                lines.Add(new InvoiceLineRecord(line.CdrId ?? "", line.Currency ?? "", excl, incl ?? (cdr is null ? excl : InvoiceRules.Amount(cdr).InclVat)));
+                var record = new InvoiceLineRecord(line.CdrId ?? "", line.Currency ?? "", excl, incl ?? (cdr is null ? excl : InvoiceRules.Amount(cdr).InclVat));
+                lines.Add(record);
+                if (cdr is not null && cdr.Emsp == emsp)
+                {
+                    // The hub's own price beside the line: the declared total is what statements count, the hub's is what
+                    // the tariff in force at the session's start gives; the receiver sees both.
+                    price = InvoiceRules.ComparePrice(cdr, new(record.ExclVat, record.InclVat), tolerances.ToleranceFor(cdr.Currency));
+                }
             }
+
+            results.Add(new InvoiceLineResult(i, line.CdrId ?? "", reasons, price));
         }
 
+        var comparison = InvoiceRules.CompareTotals(results.Where(r => r.Price is not null).Select(r => r.Price!));
         var (sums, totalProblems) = InvoiceRules.CheckTotals(lines, draft.Totals);
         var refused = results.Count(r => !r.Accepted);
         if (refused > 0 || totalProblems.Count > 0)
         {
             LogRefused(logger, owner.ToString(), draft.Id, refused, totalProblems.Count);
-            return new InvoiceSubmission(false, false, null, results, totalProblems);
+            return new InvoiceSubmission(false, false, null, results, totalProblems, comparison);
         }
 
         var now = clock.UtcNow;
@@ -98,7 +115,7 @@ public sealed partial class InvoiceFlow(IInvoiceStore invoices, ICdrStore cdrs, 
             LogStored(logger, invoice.Number, owner.ToString(), draft.Id, lines.Count);
         }
 
-        return new InvoiceSubmission(true, created, invoice, results, []);
+        return new InvoiceSubmission(true, created, invoice, results, [], comparison);
     }
 
     /// <summary>One invoice, for its owner, its counterparty and the operator; NotFound for anyone else.</summary>

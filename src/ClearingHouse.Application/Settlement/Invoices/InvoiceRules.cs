@@ -1,4 +1,5 @@
 using System.Globalization;
+using ClearingHouse.Application.Cdrs;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Domain.Settlement;
 using ClearingHouse.Domain.Tariffs;
@@ -37,6 +38,54 @@ public static class InvoiceRules
         ArgumentNullException.ThrowIfNull(cdr);
         decimal Sign(decimal v) => cdr.Credit ? -Math.Abs(v) : v;
         return new Cost(Sign(cdr.TotalCostExclVat), Sign(cdr.TotalCostInclVat ?? cdr.TotalCostExclVat));
+    }
+
+    /// <summary>
+    /// The hub's own price of the CDR a line names, signed as <see cref="Amount"/>: the total it computed at ingest from
+    /// the tariff version in force when the session started; null when it did not price the CDR (NOT_CHECKED, or a
+    /// tariff not active).
+    /// </summary>
+    public static Cost? HubAmount(StoredCdr cdr)
+    {
+        ArgumentNullException.ThrowIfNull(cdr);
+        if (CdrIngestor.DeserializeBreakdown(cdr.HubPriceJson)?.Total is not { } hub)
+        {
+            return null;
+        }
+
+        decimal Sign(decimal v) => cdr.Credit ? -Math.Abs(v) : v;
+        return new Cost(Sign(hub.ExclVat), Sign(hub.InclVat));
+    }
+
+    /// <summary>
+    /// A line's amount beside the hub's price of its CDR (<see cref="HubAmount"/>): the difference (line minus hub) and
+    /// whether it is within the price tolerance of the currency (<c>Cdrs:PriceTolerance</c>, <c>Cdrs:CurrencyTolerances</c>),
+    /// excl. and incl. VAT. Reported, never a refusal on its own: a CDR whose declared price is beyond the tolerance is
+    /// flagged at ingest and refused as disputed until a dispute settles it, and then the settled amount is what is owed.
+    /// </summary>
+    public static InvoiceLinePrice ComparePrice(StoredCdr cdr, Cost invoiced, decimal tolerance)
+    {
+        ArgumentNullException.ThrowIfNull(cdr);
+        var hub = HubAmount(cdr);
+        var difference = hub is { } h ? new Cost(invoiced.ExclVat - h.ExclVat, invoiced.InclVat - h.InclVat) : (Cost?)null;
+        var within = difference is not { } d || (Math.Abs(d.ExclVat) <= tolerance && Math.Abs(d.InclVat) <= tolerance);
+        return new InvoiceLinePrice(CdrFlags.Name(cdr.PriceCheck), cdr.Currency, invoiced, hub, difference, within);
+    }
+
+    /// <summary>Per currency, the lines' amounts against the hub's prices of their CDRs (lines whose CDR the hub did not price counted apart).</summary>
+    public static IReadOnlyList<InvoiceHubComparison> CompareTotals(IEnumerable<InvoiceLinePrice> prices)
+    {
+        ArgumentNullException.ThrowIfNull(prices);
+        return prices.GroupBy(p => p.Currency, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var priced = g.Where(p => p.Hub is not null).ToList();
+                var invoiced = priced.Aggregate(Cost.Zero, (sum, p) => sum + p.Invoiced);
+                var hub = priced.Aggregate(Cost.Zero, (sum, p) => sum + p.Hub!.Value);
+                return new InvoiceHubComparison(g.Key, invoiced, hub, new Cost(invoiced.ExclVat - hub.ExclVat, invoiced.InclVat - hub.InclVat), g.Count() - priced.Count);
+            })
+            .ToList();
     }
 
     /// <summary>A decimal text as the invoice gives it, or null with a problem naming <paramref name="field"/>.</summary>
@@ -82,9 +131,11 @@ public static class InvoiceRules
         {
             problems.Add(new InvoiceProblem($"{at}.cdr_id", $"CDR '{cdr.Id}' is disputed (dispute {dispute.Id}, {DisputeRules.Name(dispute.State)}): it is not payable until the dispute is settled"));
         }
-        else if (facts.Dispute is null && cdr.PriceCheck == PriceCheck.Mismatch)
+        else if (facts.Dispute is null && CdrFlags.IsFlagged(cdr.PriceCheck))
         {
-            problems.Add(new InvoiceProblem($"{at}.cdr_id", $"CDR '{cdr.Id}' is disputed: the hub flagged its price MISMATCH"));
+            // The statement's rule: a CDR the hub flagged (a figure, or its tariff not active, not listed or in conflict)
+            // counts as disputed until a dispute settles it.
+            problems.Add(new InvoiceProblem($"{at}.cdr_id", $"CDR '{cdr.Id}' is disputed: the hub flagged it {CdrFlags.Name(cdr.PriceCheck)}"));
         }
 
         if (facts.InvoicedBy is { } invoice)
