@@ -221,6 +221,8 @@ public static class ServerHostingExtensions
                     var sqlite = settings.Storage.Sqlite.ConnectionString
                         ?? $"Data Source={Path.Combine(dataDirectory, "clearinghouse.db")}";
                     silo.AddSqliteStores(o => o.ConnectionString = sqlite);
+                    // One silo: nothing to migrate grains to when it stops (SingleSiloGrainProperties says why).
+                    silo.Services.AddSingleton<Orleans.Metadata.IGrainPropertiesProvider, SingleSiloGrainProperties>();
                     break;
                 case HubProfile.Cluster:
                     silo.Configure<ClusterOptions>(o =>
