@@ -231,6 +231,12 @@ public static class ServerHostingExtensions
                         o.ServiceId = s.ServiceId;
                     });
                     silo.ConfigureEndpoints(IPAddress.Parse(s.AdvertisedAddress), s.SiloPort, s.GatewayPort, listenOnAnyHostAddress: false);
+                    // Failure detection: how soon a dead silo is declared dead and its grains move (docs/operations.md).
+                    silo.Configure<ClusterMembershipOptions>(o =>
+                    {
+                        o.ProbeTimeout = s.ProbeTimeout;
+                        o.NumMissedProbesLimit = s.MissedProbesLimit;
+                    });
                     var postgres = settings.Storage.Postgres.ConnectionString!;
                     silo.UsePostgresClustering(postgres);
                     silo.AddPostgresStores(o => o.ConnectionString = postgres);

@@ -27,6 +27,10 @@ public sealed class HubSettingsUnitTests
     [InlineData("Hub:DataDirectory", "", "Hub:DataDirectory")]
     [InlineData("Silo:SiloPort", "5080", "Silo:SiloPort")]
     [InlineData("Silo:GatewayPort", "11111", "Silo:GatewayPort")]
+    [InlineData("Silo:ProbeTimeout", "00:00:00.100", "Silo:ProbeTimeout")]
+    [InlineData("Silo:ProbeTimeout", "00:05:00", "Silo:ProbeTimeout")]
+    [InlineData("Silo:MissedProbesLimit", "1", "Silo:MissedProbesLimit")]
+    [InlineData("Silo:MissedProbesLimit", "11", "Silo:MissedProbesLimit")]
     public void Rejects_BadSetting_NamingIt(string key, string value, string named)
     {
         var ex = Assert.Throws<OptionsValidationException>(() => HubSettings.Load(Config(new() { [key] = value })));
