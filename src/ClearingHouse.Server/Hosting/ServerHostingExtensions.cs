@@ -175,6 +175,10 @@ public static class ServerHostingExtensions
         builder.Services.AddSingleton(sp => new StopConnectionReaper(
             sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<StopConnectionReaper>>(), grace));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StopConnectionReaper>());
+        // Before any service stops: the streams the stop ended finish, and partners read their ends (StreamDrain).
+        var linger = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, hub.ShutdownTimeout.Ticks / 10));
+        builder.Services.AddSingleton(sp => new StreamDrain(sp.GetRequiredService<ILogger<StreamDrain>>(), grace, linger));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamDrain>());
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
