@@ -34,7 +34,9 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
         var emspTokens = new TokenService.TokenServiceClient(roaming.EmspChannel(hub));
         for (var i = 0; i < Tokens; i++)
         {
-            await emspTokens.PutTokenAsync(new PutTokenRequest { Token = Token(roaming, i) });
+            // A token write is refused Unavailable while the caches' Redis (shared by the test run) is away; a client
+            // retries, and so does the set-up.
+            await RetryUnavailableAsync(() => emspTokens.PutTokenAsync(new PutTokenRequest { Token = Token(roaming, i) }).ResponseAsync);
         }
 
         await using var msp = await MspSimulator.OpenAsync(roaming.EmspChannel(hub), MspBehaviour.Allow);
@@ -121,6 +123,23 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
             }
 
             await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    private static async Task RetryUnavailableAsync(Func<Task> call)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            try
+            {
+                await call();
+                return;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
         }
     }
 
