@@ -6,7 +6,12 @@ public sealed record LocationsOptions
     /// <summary>The configuration section.</summary>
     public const string Section = "Locations";
 
-    /// <summary>How often EVSE statuses are written behind to the durable store. Default 1 s; at most 30 s.</summary>
+    /// <summary>
+    /// The write-behind bound of EVSE statuses: an accepted status is in the durable store at most this long after it
+    /// was acknowledged (the store is written every half of it, leaving the other half for the write), so a crash loses
+    /// only statuses acknowledged within this last interval. Default 1 s; at most 30 s. Status feeds write their
+    /// retained events once per interval.
+    /// </summary>
     public TimeSpan StatusFlushInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long a CPO feed keeps events for resuming subscribers. Default 5 minutes.</summary>

@@ -9,8 +9,9 @@ namespace ClearingHouse.Server.Grpc;
 /// of holding the process for the whole <c>Hub:ShutdownTimeout</c> and being cut off with a reset at its end.
 /// Unary calls are not touched: in-flight ones finish. The streaming handlers see the stop as their call's
 /// cancellation (a call context whose token also fires on <see cref="IHostApplicationLifetime.ApplicationStopping"/>).
+/// Each streaming call is counted by <see cref="StreamDrain"/>, which holds the stop until they have ended.
 /// </summary>
-public sealed class StreamShutdownInterceptor(IHostApplicationLifetime lifetime) : Interceptor
+public sealed class StreamShutdownInterceptor(IHostApplicationLifetime lifetime, StreamDrain drain) : Interceptor
 {
     // grpc-dotnet's GetHttpContext falls back to this UserState key for a call context that is not its own.
     private const string HttpContextKey = "__HttpContext";
@@ -18,6 +19,7 @@ public sealed class StreamShutdownInterceptor(IHostApplicationLifetime lifetime)
     /// <inheritdoc />
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
+        using var tracked = drain.Track();
         using var call = Stoppable(context);
         try
         {
@@ -34,6 +36,7 @@ public sealed class StreamShutdownInterceptor(IHostApplicationLifetime lifetime)
     /// <inheritdoc />
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
+        using var tracked = drain.Track();
         using var call = Stoppable(context);
         try
         {
@@ -49,6 +52,7 @@ public sealed class StreamShutdownInterceptor(IHostApplicationLifetime lifetime)
     /// <inheritdoc />
     public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
     {
+        using var tracked = drain.Track();
         using var call = Stoppable(context);
         try
         {

@@ -179,6 +179,10 @@ public static class ServerHostingExtensions
         builder.Services.AddSingleton(sp => new StopConnectionReaper(
             sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<StopConnectionReaper>>(), grace));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StopConnectionReaper>());
+        // Before any service stops: the streams the stop ended finish, and partners read their ends (StreamDrain).
+        var linger = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, hub.ShutdownTimeout.Ticks / 10));
+        builder.Services.AddSingleton(sp => new StreamDrain(sp.GetRequiredService<ILogger<StreamDrain>>(), grace, linger));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StreamDrain>());
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
@@ -225,6 +229,8 @@ public static class ServerHostingExtensions
                     var sqlite = settings.Storage.Sqlite.ConnectionString
                         ?? $"Data Source={Path.Combine(dataDirectory, "clearinghouse.db")}";
                     silo.AddSqliteStores(o => o.ConnectionString = sqlite);
+                    // One silo: nothing to migrate grains to when it stops (SingleSiloGrainProperties says why).
+                    silo.Services.AddSingleton<Orleans.Metadata.IGrainPropertiesProvider, SingleSiloGrainProperties>();
                     break;
                 case HubProfile.Cluster:
                     silo.Configure<ClusterOptions>(o =>
@@ -233,6 +239,12 @@ public static class ServerHostingExtensions
                         o.ServiceId = s.ServiceId;
                     });
                     silo.ConfigureEndpoints(IPAddress.Parse(s.AdvertisedAddress), s.SiloPort, s.GatewayPort, listenOnAnyHostAddress: false);
+                    // Failure detection: how soon a dead silo is declared dead and its grains move (docs/operations.md).
+                    silo.Configure<ClusterMembershipOptions>(o =>
+                    {
+                        o.ProbeTimeout = s.ProbeTimeout;
+                        o.NumMissedProbesLimit = s.MissedProbesLimit;
+                    });
                     var postgres = settings.Storage.Postgres.ConnectionString!;
                     silo.UsePostgresClustering(postgres);
                     silo.AddPostgresStores(o => o.ConnectionString = postgres);

@@ -76,6 +76,10 @@ public static class ServerStartup
             }
 
             builder.AddClearingHouse();
+            // The server process only (hubs hosted inside a test process must not end it): whatever part does not
+            // honour the host's timeout (Orleans writing to a membership store that is down), the process ends after it.
+            var timeout = HubSettings.Load(builder.Configuration).Hub.ShutdownTimeout;
+            builder.Services.AddHostedService(sp => new StopDeadline(sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<StopDeadline>>(), timeout));
 
             app = builder.Build();
             // Every other section validated at start (Tokens, Locations, ...) is checked here, before the silo starts or

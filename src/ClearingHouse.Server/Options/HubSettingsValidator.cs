@@ -75,6 +75,16 @@ public sealed class HubSettingsValidator : IValidateOptions<HubSettings>
             errors.Add("Silo:ServiceId is required");
         }
 
+        if (silo.ProbeTimeout < TimeSpan.FromMilliseconds(200) || silo.ProbeTimeout > TimeSpan.FromSeconds(60))
+        {
+            errors.Add("Silo:ProbeTimeout must be between 200 ms and 60 s");
+        }
+
+        if (silo.MissedProbesLimit is < 2 or > 10)
+        {
+            errors.Add("Silo:MissedProbesLimit must be between 2 and 10");
+        }
+
         if (identity.RotationGracePeriod < TimeSpan.Zero || identity.RotationGracePeriod > TimeSpan.FromDays(365))
         {
             errors.Add("Identity:RotationGracePeriod must be between 0 and 365 days");

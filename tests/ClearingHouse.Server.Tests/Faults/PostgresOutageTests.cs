@@ -4,6 +4,7 @@ using ClearingHouse.Server.Tests.Infrastructure;
 using ClearingHouse.Server.Tests.Tokens;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Grpc.Health.V1;
 using Xunit.Abstractions;
 
 namespace ClearingHouse.Server.Tests.Faults;
@@ -33,7 +34,9 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
         var emspTokens = new TokenService.TokenServiceClient(roaming.EmspChannel(hub));
         for (var i = 0; i < Tokens; i++)
         {
-            await emspTokens.PutTokenAsync(new PutTokenRequest { Token = Token(roaming, i) });
+            // A token write is refused Unavailable while the caches' Redis (shared by the test run) is away; a client
+            // retries, and so does the set-up.
+            await RetryUnavailableAsync(() => emspTokens.PutTokenAsync(new PutTokenRequest { Token = Token(roaming, i) }).ResponseAsync);
         }
 
         await using var msp = await MspSimulator.OpenAsync(roaming.EmspChannel(hub), MspBehaviour.Allow);
@@ -41,9 +44,18 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
         var decisions = new ConcurrentQueue<(double At, AuthorizeResponse Response)>();
         var cpoTokens = new TokenService.TokenServiceClient(roaming.CpoChannel(hub));
         var cdrs = new CdrService.CdrServiceClient(roaming.CpoChannel(hub));
+        var health = new Health.HealthClient(hub.Channel(null));
+        var healthSeen = new ConcurrentQueue<(double At, string Status)>();
         using var stop = new CancellationTokenSource();
         var loops = new[]
         {
+            // What an orchestrator's probe sees meanwhile.
+            log.LoopAsync("health", async _ =>
+            {
+                var reply = await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(10));
+                healthSeen.Enqueue((log.Now, reply.Status.ToString()));
+                await Task.Delay(100);
+            }, stop.Token),
             // Each token in turn: most asks during the outage meet a token grain that has to load its token.
             log.LoopAsync("authorize", async i =>
             {
@@ -71,6 +83,9 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
             await Task.WhenAll(
                 log.WaitForSuccessesAsync("authorize", 50, backAt, Patience),
                 log.WaitForSuccessesAsync("cdr", 20, backAt, Patience));
+            // Calls succeed again: the probe must say so too (no NOT_SERVING once the hub serves).
+            var servedAgainAt = log.Now;
+            await WaitForHealthAsync(healthSeen, servedAgainAt);
             await stop.CancelAsync();
             await Task.WhenAll(loops).WaitAsync(Patience);
 
@@ -82,6 +97,8 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
                 string.Join(", ", failed.GroupBy(c => (c.Kind, c.Status)).Select(g => $"{g.Key.Kind} {g.Key.Status} {g.Count()}")));
             output.WriteLine($"first success after PostgreSQL was back: " + string.Join(", ", recovered.Select(r => $"{r.Key} {r.Value:0} ms")));
             output.WriteLine($"authorizations answered {decisions.Count}, of which not ALLOWED (flipped) {flipped.Count}");
+            output.WriteLine($"health during the outage: " + string.Join(", ", healthSeen.Where(h => h.At >= stoppedAt && h.At <= backAt).GroupBy(h => h.Status).Select(g => $"{g.Key} {g.Count()}")) +
+                "; after it: " + string.Join(", ", healthSeen.Where(h => h.At > backAt).GroupBy(h => h.Status).Select(g => $"{g.Key} {g.Count()}")));
             output.WriteLine(log.Summary());
 
             Assert.True(failed.All(c => c.Status is StatusCode.Unavailable or StatusCode.DeadlineExceeded),
@@ -91,6 +108,38 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
         finally
         {
             await stop.CancelAsync();
+        }
+    }
+
+    // Waits until a health answer given after `afterMs` says SERVING.
+    private static async Task WaitForHealthAsync(ConcurrentQueue<(double At, string Status)> seen, double afterMs)
+    {
+        using var cts = new CancellationTokenSource(Patience);
+        while (!seen.Any(h => h.At > afterMs && h.Status == nameof(HealthCheckResponse.Types.ServingStatus.Serving)))
+        {
+            if (cts.IsCancellationRequested)
+            {
+                throw new TimeoutException($"health did not say SERVING again within {Patience} of the calls succeeding: {string.Join(", ", seen.TakeLast(10).Select(h => $"{h.At:0} ms {h.Status}"))}");
+            }
+
+            await Task.Delay(100, CancellationToken.None);
+        }
+    }
+
+    private static async Task RetryUnavailableAsync(Func<Task> call)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            try
+            {
+                await call();
+                return;
+            }
+            catch (RpcException ex) when (ex.StatusCode == StatusCode.Unavailable && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
         }
     }
 

@@ -1,5 +1,8 @@
+using ClearingHouse.Server.Hosting;
 using ClearingHouse.Server.Options;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Server.Tests.Hosting;
@@ -27,6 +30,10 @@ public sealed class HubSettingsUnitTests
     [InlineData("Hub:DataDirectory", "", "Hub:DataDirectory")]
     [InlineData("Silo:SiloPort", "5080", "Silo:SiloPort")]
     [InlineData("Silo:GatewayPort", "11111", "Silo:GatewayPort")]
+    [InlineData("Silo:ProbeTimeout", "00:00:00.100", "Silo:ProbeTimeout")]
+    [InlineData("Silo:ProbeTimeout", "00:05:00", "Silo:ProbeTimeout")]
+    [InlineData("Silo:MissedProbesLimit", "1", "Silo:MissedProbesLimit")]
+    [InlineData("Silo:MissedProbesLimit", "11", "Silo:MissedProbesLimit")]
     public void Rejects_BadSetting_NamingIt(string key, string value, string named)
     {
         var ex = Assert.Throws<OptionsValidationException>(() => HubSettings.Load(Config(new() { [key] = value })));
@@ -53,6 +60,36 @@ public sealed class HubSettingsUnitTests
             ["Identity:OperatorSecretSha256"] = new string('a', 64),
         }));
         Assert.Null(settings.Redis.CacheConnection);
+    }
+
+    [Fact]
+    public void AddClearingHouse_ClusterProfile_SetsOrleansLivenessProbingFromSiloSettings()
+    {
+        // Built, not started: nothing connects. The silo's ClusterMembershipOptions are what decide how soon a dead silo
+        // is declared dead (docs/operations.md).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Test", ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Hub:Profile"] = "Cluster",
+            ["Storage:Postgres:ConnectionString"] = "Host=127.0.0.1;Username=postgres;Database=clearinghouse",
+            ["Identity:OperatorSecretSha256"] = new string('a', 64),
+            ["Silo:ProbeTimeout"] = "00:00:02",
+            ["Silo:MissedProbesLimit"] = "4",
+        });
+        builder.AddClearingHouse();
+        using var app = builder.Build();
+
+        var membership = app.Services.GetRequiredService<IOptions<Orleans.Configuration.ClusterMembershipOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(2), membership.ProbeTimeout);
+        Assert.Equal(4, membership.NumMissedProbesLimit);
+    }
+
+    [Fact]
+    public void Load_Defaults_ProbeDeadSilosEverySecondAndDeclareAfterThreeMisses()
+    {
+        var settings = HubSettings.Load(Config([]));
+        Assert.Equal(TimeSpan.FromSeconds(1), settings.Silo.ProbeTimeout);
+        Assert.Equal(3, settings.Silo.MissedProbesLimit);
     }
 
     [Fact]
