@@ -46,7 +46,8 @@ public static class ServerHostingExtensions
         var settings = HubSettings.Load(builder.Configuration);
         builder.Services.AddSingleton(settings);
         builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection(IdentityOptions.Section));
-        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = settings.Hub.ShutdownTimeout);
+        // The host gives up a little before the timeout, so that the process (StopDeadline) still ends within it.
+        builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = StopDeadline.HostTimeout(settings.Hub.ShutdownTimeout));
 
         ConfigureKestrel(builder, settings.Hub);
         ConfigureOrleans(builder, settings);

@@ -1,8 +1,9 @@
 namespace ClearingHouse.Server.Hosting;
 
 /// <summary>
-/// Ends the process when a stop is still running <see cref="Margin"/> after <c>Hub:ShutdownTimeout</c>: the host gives
-/// up waiting at the timeout, but a part that does not honour the host's cancellation keeps the process alive. Seen with
+/// Ends the process when a stop is still running at <c>Hub:ShutdownTimeout</c>: the host gives up waiting
+/// <see cref="MarginFor"/> earlier (<see cref="HostTimeout"/>), but a part that does not honour the host's cancellation
+/// keeps the process alive. So SIGTERM always ends the process within the timeout. Seen with
 /// the membership store down: Orleans kept trying to write the silo's leaving to the membership table and the process
 /// outlived SIGTERM by more than 40 s with a 10 s timeout (issue 16, finding 1; StopWithoutMembershipTests). Exit code 1,
 /// as for any stop that overran the timeout (<see cref="ServerStartup.ExitCodes.StopTimedOut"/>); what was not written
@@ -10,8 +11,11 @@ namespace ClearingHouse.Server.Hosting;
 /// </summary>
 public sealed partial class StopDeadline(IHostApplicationLifetime lifetime, ILogger<StopDeadline> logger, TimeSpan timeout) : IHostedService, IDisposable
 {
-    /// <summary>How long after the timeout the process is ended.</summary>
-    public static readonly TimeSpan Margin = TimeSpan.FromSeconds(2);
+    /// <summary>How much before <c>Hub:ShutdownTimeout</c> the host gives up waiting: 2 s, at most a fifth of the timeout.</summary>
+    public static TimeSpan MarginFor(TimeSpan timeout) => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(2).Ticks, timeout.Ticks / 5));
+
+    /// <summary>The host's own shutdown timeout for <paramref name="timeout"/> (<c>Hub:ShutdownTimeout</c>).</summary>
+    public static TimeSpan HostTimeout(TimeSpan timeout) => timeout - MarginFor(timeout);
 
     private CancellationTokenRegistration _stopping;
     private Timer? _timer;
@@ -39,7 +43,7 @@ public sealed partial class StopDeadline(IHostApplicationLifetime lifetime, ILog
         _timer?.Dispose();
     }
 
-    private TimeSpan Deadline => timeout + Margin;
+    private TimeSpan Deadline => timeout;
 
     private void End()
     {
@@ -47,6 +51,6 @@ public sealed partial class StopDeadline(IHostApplicationLifetime lifetime, ILog
         Environment.Exit(ServerStartup.ExitCodes.StopTimedOut);
     }
 
-    [LoggerMessage(EventId = 1092, Level = LogLevel.Critical, Message = "The stop was still running 2 s after Hub:ShutdownTimeout ({Timeout} s); ending the process")]
+    [LoggerMessage(EventId = 1092, Level = LogLevel.Critical, Message = "The stop was still running at Hub:ShutdownTimeout ({Timeout} s); ending the process")]
     private static partial void LogForcedExit(ILogger logger, double timeout);
 }
