@@ -22,6 +22,11 @@ namespace ClearingHouse.Server.Tests.Infrastructure;
 /// </summary>
 public sealed class HubHost : IHubEndpoint, IAsyncDisposable
 {
+    private const int LowPorts = 20_000, LowPortCount = 10_000;
+
+    // A random start per test process, so two test processes at once rarely walk the same ports.
+    private static int _nextPort = Random.Shared.Next(LowPortCount);
+
     private readonly WebApplication _app;
     private readonly List<GrpcChannel> _channels = [];
 
@@ -171,11 +176,29 @@ public sealed class HubHost : IHubEndpoint, IAsyncDisposable
         }
     }
 
-    /// <summary>A TCP port free on 127.0.0.1 right now.</summary>
+    /// <summary>
+    /// A TCP port free on 127.0.0.1 right now, below the kernel's ephemeral range (32768-60999 here): a port the kernel
+    /// picked (port 0) is soon handed out again as the local port of some outgoing connection (a Redis or PostgreSQL
+    /// client, an HTTP call), which then took it before the hub bound it (a test failed with the server's exit code 3,
+    /// "address in use"). Ports in 20000-29999 (below Orleans' default gateway port 30000) are never assigned that way, and each is handed out once per test run.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < LowPortCount; attempt++)
+        {
+            var port = LowPorts + (int)((uint)Interlocked.Increment(ref _nextPort) % LowPortCount);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken by someone else: the next one.
+            }
+        }
+
+        throw new InvalidOperationException($"no free port in {LowPorts}-{LowPorts + LowPortCount - 1}");
     }
 }
