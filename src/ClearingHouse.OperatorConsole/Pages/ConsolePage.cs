@@ -77,13 +77,37 @@ public abstract class ConsolePage : PageModel
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
+        if (TempData[RefusedKey] is string refused)
+        {
+            Error = refused;
+        }
+
         var executed = await next();
         if (executed.Exception is { } ex && !executed.ExceptionHandled && Refusal(ex) is { } refusal)
         {
+            executed.ExceptionHandled = true;
+            if (HttpMethods.IsPost(Request.Method) && this is not SignInModel)
+            {
+                // A refused action: back to the page it was posted from (its form fields name the object), with the reason.
+                TempData[RefusedKey] = $"{refusal.Message}. Nothing was changed.";
+                executed.Result = LocalRedirect(Back());
+                return;
+            }
+
             Error = refusal.Message;
             executed.Result = new PageResult { StatusCode = refusal.Status };
-            executed.ExceptionHandled = true;
         }
+    }
+
+    private const string RefusedKey = "refused";
+
+    // The page's GET address with the posted form's fields (never the antiforgery token or a secret).
+    private string Back()
+    {
+        var query = Request.Form
+            .Where(f => f.Key is not ("__csrf" or "secret" or "reason"))
+            .Select(f => $"{Uri.EscapeDataString(f.Key)}={Uri.EscapeDataString(f.Value.ToString())}");
+        return $"{Request.Path}?{string.Join('&', query)}";
     }
 
     private static (int Status, string Message)? Refusal(Exception ex) => ex switch
