@@ -22,7 +22,7 @@ internal static class ConsoleStyle
         label { display: inline-block; margin: .2em .6em .2em 0; }
         input[type=text], input[type=password], select { padding: .2em; }
         input[name=reason] { width: 30em; }
-        pre { background: #fff; border: 1px solid #d0d7de; padding: .5em; overflow-x: auto; max-width: 70em; }
+        pre { background: #fff; border: 1px solid #d0d7de; padding: .5em; white-space: pre-wrap; word-break: break-all; max-width: 70em; }
         .muted { color: #57606a; }
         """;
 }

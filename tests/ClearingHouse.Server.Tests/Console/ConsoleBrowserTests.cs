@@ -202,7 +202,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         await page.GotoAsync($"/search?q={Uri.EscapeDataString(Script)}");
         Assert.Contains(Script, await page.InnerTextAsync("#nothing"), StringComparison.Ordinal);
 
-        await page.GotoAsync("/quality");
+        await page.GotoAsync("/quality?since=2022-01-01T00:00:00Z");
         await page.WaitForSelectorAsync("#findings");
         await ConsoleFixture.ShotAsync(page, "quality");
         await page.GotoAsync("/live");
