@@ -1,6 +1,7 @@
 using System.Net;
 using ClearingHouse.Grains.Hosting;
 using ClearingHouse.OperatorConsole.Security;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Hosting;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.OperatorConsole.Hosting;
@@ -50,9 +52,13 @@ public static class ConsoleHosting
             o.FormFieldName = "__csrf";
             o.HeaderName = null;
         });
-        builder.Services.AddRazorPages(o => o.RootDirectory = "/Pages")
+        // MVC core with Razor Pages and views only: AddRazorPages() would also register authentication and authorization,
+        // and the host then adds both middlewares in front of every gRPC call (the console authenticates on its own port).
+        // Razor Pages' model reads [Authorize] attributes (there are none) through the policy provider alone.
+        builder.Services.TryAddSingleton<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider>();
+        builder.Services.AddMvcCore(o => o.Filters.Add(new AntiforgeryRefusal()))
+            .AddRazorPages(o => o.RootDirectory = "/Pages")
             .AddApplicationPart(typeof(ConsoleHosting).Assembly)
-            .AddMvcOptions(o => o.Filters.Add(new AntiforgeryRefusal()))
             .AddCookieTempDataProvider(o =>
             {
                 // The one-time notice after an action: same rules as the session cookie.

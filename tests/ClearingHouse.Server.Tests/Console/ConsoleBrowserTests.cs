@@ -213,6 +213,14 @@ public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<
         await ConsoleFixture.ShotAsync(page, "disputes");
     }
 
+    [Fact]
+    public void Hosting_ConsoleOn_NoAuthenticationOrAuthorizationMiddlewareBeforeGrpc()
+    {
+        // The host adds these middlewares in front of every request (every gRPC call) when their services exist.
+        Assert.Null(Hub.Services.GetService(typeof(Microsoft.AspNetCore.Authentication.IAuthenticationSchemeProvider)));
+        Assert.Null(Hub.Services.GetService(typeof(Microsoft.AspNetCore.Authorization.IAuthorizationHandlerProvider)));
+    }
+
     // A form post as a script would send it: the page's cookies ride along, but no antiforgery token.
     private static IFormData Form(IPage page, Dictionary<string, string> fields)
     {
