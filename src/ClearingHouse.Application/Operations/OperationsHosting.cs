@@ -14,6 +14,7 @@ internal static class OperationsHosting
         services.AddSingleton<PartnerActivity>();
         services.AddSingleton<OpsFlow>();
         services.AddSingleton<AuditLog>();
+        services.AddSingleton<Investigation.InvestigationFlow>();
         return services;
     }
 }

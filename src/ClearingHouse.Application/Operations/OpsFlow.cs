@@ -87,8 +87,11 @@ public sealed class OpsFlow(
         return findings;
     }
 
-    /// <summary>Requeues a stored CDR at the head of its EMSP's CDR feed (audited); NotFound when there is no such CDR.</summary>
-    public Task<string> ResendCdrAsync(CallerIdentity caller, PartyKey cpo, string cdrId, CancellationToken ct) =>
+    /// <summary>
+    /// Requeues a stored CDR at the head of its EMSP's CDR feed (audited, with <paramref name="reason"/> when given);
+    /// NotFound when there is no such CDR.
+    /// </summary>
+    public Task<string> ResendCdrAsync(CallerIdentity caller, PartyKey cpo, string cdrId, CancellationToken ct, string? reason = null) =>
         ResendAsync(caller, cpo, cdrId, "cdr_id", "CDR", async c =>
         {
             if (await cdrs.GetAsync(c, cdrId, ct) is not { } cdr || await feed.RequeueAsync(c, cdr.Id, ct) is not { } at)
@@ -99,14 +102,17 @@ public sealed class OpsFlow(
             // Requeued first, rung after: a subscriber woken by the ring (or by its own poll) finds the new position.
             _ = grains.GetGrain<ICdrFeedGrain>(cdr.Emsp.ToString()).Notify();
             return $"requeued CDR {cdr.Id} at the head of {cdr.Emsp}'s CDR feed (position {at.Major}.{at.Minor}): SubscribeCdrs streams deliver it again";
-        }, ct);
+        }, reason, ct);
 
-    /// <summary>Republishes a session on its EMSP's session feed (audited); NotFound when there is no such session.</summary>
-    public Task<string> ResendSessionAsync(CallerIdentity caller, PartyKey cpo, string sessionId, CancellationToken ct) =>
+    /// <summary>
+    /// Republishes a session on its EMSP's session feed (audited, with <paramref name="reason"/> when given); NotFound when
+    /// there is no such session.
+    /// </summary>
+    public Task<string> ResendSessionAsync(CallerIdentity caller, PartyKey cpo, string sessionId, CancellationToken ct, string? reason = null) =>
         ResendAsync(caller, cpo, sessionId, "session_id", "session", async c =>
             await grains.GetGrain<ISessionGrain>(SessionRecord.KeyOf(c, sessionId)).Republish() is { } session
                 ? $"republished session {session.Id} ({session.Status}) on {session.Emsp}'s session feed as change {session.Sequence}: SubscribeSessions streams deliver it again"
-                : null, ct);
+                : null, reason, ct);
 
     private static readonly (PriceCheck Check, string Kind, string Note)[] TariffFlags =
     [
@@ -157,7 +163,7 @@ public sealed class OpsFlow(
 
     // The frame of a resend: operator only, a CPO and an id required, the outcome audited either way ("ops.resend").
     // `resend` returns the outcome, or null when there is no such thing (NotFound).
-    private async Task<string> ResendAsync(CallerIdentity caller, PartyKey cpo, string id, string idField, string what, Func<PartyKey, Task<string?>> resend, CancellationToken ct)
+    private async Task<string> ResendAsync(CallerIdentity caller, PartyKey cpo, string id, string idField, string what, Func<PartyKey, Task<string?>> resend, string? reason, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
         caller.RequireOperator();
@@ -172,8 +178,14 @@ public sealed class OpsFlow(
         }
 
         var target = what == "CDR" ? $"{cpo}/{id}" : $"{cpo}/{what} {id}";
+        if (reason is { Length: > DisputeFlow.MaxReasonLength })
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, $"reason must be at most {DisputeFlow.MaxReasonLength} characters", "reason");
+        }
+
         var outcome = await resend(cpo);
-        await audit.RecordAsync(caller, "ops.resend", target, outcome ?? $"refused: no such {what}", ct);
+        var why = string.IsNullOrWhiteSpace(reason) ? "" : $"; reason: {reason}";
+        await audit.RecordAsync(caller, "ops.resend", target, (outcome ?? $"refused: no such {what}") + why, ct);
         return outcome ?? throw new HubException(HubErrorCode.NotFound, $"there is no {what} '{id}' of {cpo}");
     }
 }

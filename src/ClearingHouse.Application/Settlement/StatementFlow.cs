@@ -42,13 +42,21 @@ public sealed class StatementFlow(
         return await builder.GetAsync(key, cancellationToken);
     }
 
-    /// <summary>Closes the statement of <paramref name="key"/> into a numbered one (idempotent: the second close returns the first).</summary>
-    public async Task<(StatementView Statement, bool Created)> CloseAsync(CallerIdentity caller, StatementKey key, CancellationToken cancellationToken)
+    /// <summary>
+    /// Closes the statement of <paramref name="key"/> into a numbered one (idempotent: the second close returns the first);
+    /// <paramref name="reason"/>, when given (the console asks for one), goes into the audit entry.
+    /// </summary>
+    public async Task<(StatementView Statement, bool Created)> CloseAsync(CallerIdentity caller, StatementKey key, CancellationToken cancellationToken, string? reason = null)
     {
         Require(caller, key);
+        if (reason is { Length: > DisputeFlow.MaxReasonLength })
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, $"reason must be at most {DisputeFlow.MaxReasonLength} characters", "reason");
+        }
+
         var (view, created) = await builder.CloseAsync(key, caller.Party?.ToString() ?? "operator", cancellationToken);
         await audit.RecordAsync(caller, "statements.close", $"statement {view.Closed!.Number}",
-            $"{key.Cpo} / {key.Emsp} {key.Currency} {key.From:u} to {key.To:u}: {(created ? "closed" : "already closed")}, sha256 {view.Closed.ContentHash}", cancellationToken);
+            $"{key.Cpo} / {key.Emsp} {key.Currency} {key.From:u} to {key.To:u}: {(created ? "closed" : "already closed")}, sha256 {view.Closed.ContentHash}{(string.IsNullOrWhiteSpace(reason) ? "" : $"; reason: {reason}")}", cancellationToken);
         return (view, created);
     }
 

@@ -7,6 +7,7 @@ using System.Net;
 using ClearingHouse.Application.Hosting;
 using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Ocpi.Hosting;
+using ClearingHouse.OperatorConsole.Hosting;
 using ClearingHouse.Server.Tokens;
 using ClearingHouse.Server.Cdrs;
 using ClearingHouse.Server.Commands;
@@ -60,6 +61,7 @@ public static class ServerHostingExtensions
         builder.Services.AddClearingHouseSettlement(builder.Configuration);
         builder.Services.AddClearingHouseSessions(builder.Configuration);
         builder.AddClearingHouseOcpi(enabledByDefault: settings.Hub.Profile == HubProfile.Embedded);
+        builder.AddClearingHouseConsole(enabledByDefault: settings.Hub.Profile == HubProfile.Embedded, settings.Hub.DataDirectory);
         builder.Services.AddSingleton(sp => OperatorCredential.Provision(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<OperatorCredential>()));
         builder.Services.AddSingleton<IOperatorCredential>(sp => sp.GetRequiredService<OperatorCredential>());
 
@@ -108,6 +110,7 @@ public static class ServerHostingExtensions
         app.MapGrpcService<CommandGrpcService>();
         app.MapGrpcService<ClearingHouse.Server.Ocpi.OcpiAdminGrpcService>();
         app.MapClearingHouseOcpi();
+        app.MapClearingHouseConsole();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         if (settings.Hub.MetricsPort > 0)

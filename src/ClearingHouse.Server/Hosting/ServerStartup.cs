@@ -51,6 +51,7 @@ public static class ServerStartup
         (CdrOptions.Section, new CdrOptions()),
         (SettlementOptions.Section, new SettlementOptions()),
         (OpsOptions.Section, new OpsOptions()),
+        (ClearingHouse.OperatorConsole.Hosting.ConsoleOptions.Section, new ClearingHouse.OperatorConsole.Hosting.ConsoleOptions()),
     ];
 
     /// <summary>Runs the server with <paramref name="args"/> until it stops; returns the process exit code.</summary>

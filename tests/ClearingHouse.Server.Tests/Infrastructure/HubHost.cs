@@ -147,6 +147,7 @@ public sealed class HubHost : IHubEndpoint, IAsyncDisposable
         config.TryAdd("Hub:GrpcPort", "0");
         config.TryAdd("Hub:MetricsPort", "0");
         config.TryAdd("Ocpi:Port", FreePort().ToString());
+        config.TryAdd("Console:Port", FreePort().ToString());
         config.TryAdd("Silo:SiloPort", FreePort().ToString());
         config.TryAdd("Silo:GatewayPort", FreePort().ToString());
 

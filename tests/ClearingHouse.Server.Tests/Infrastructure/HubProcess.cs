@@ -92,6 +92,7 @@ public sealed class HubProcess : IHubEndpoint, IAsyncDisposable
             values["Hub:GrpcPort"] = HubHost.FreePort().ToString();
             values["Hub:MetricsPort"] = HubHost.FreePort().ToString();
             values["Ocpi:Port"] = HubHost.FreePort().ToString();
+            values["Console:Port"] = HubHost.FreePort().ToString();
             values["Silo:SiloPort"] = HubHost.FreePort().ToString();
             values["Silo:GatewayPort"] = HubHost.FreePort().ToString();
             values["Logging:LogLevel:Default"] = "Warning";
