@@ -2,6 +2,7 @@ using System.Net;
 using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Ocpi.Credentials;
 using ClearingHouse.Ocpi.Locations;
+using ClearingHouse.Ocpi.Outbound;
 using ClearingHouse.Ocpi.Tokens;
 using ClearingHouse.Ocpi.Transport;
 using ClearingHouse.Ocpi.Versions;
@@ -39,6 +40,7 @@ public static class OcpiHosting
         builder.Services.AddSingleton<OcpiMetrics>();
         builder.Services.AddSingleton<OcpiSecretProtector>();
         builder.Services.AddSingleton<OcpiPartnerClient>();
+        builder.Services.AddOcpiOutbound();
         builder.Services.AddSingleton<OcpiCredentialsModule.Registrar>();
         builder.Services.AddHttpClient(OcpiPartnerClient.ClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler

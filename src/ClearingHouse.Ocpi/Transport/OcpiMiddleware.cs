@@ -62,6 +62,7 @@ public sealed partial class OcpiMiddleware(
 
             CheckRouting(request, caller);
             context.Items[typeof(OcpiRequest)] = new OcpiRequest(caller, requestId, correlationId);
+            Outbound.OcpiCorrelation.Current = correlationId;
             await next(context);
         }
         catch (Exception ex) when (!context.Response.HasStarted)

@@ -1,0 +1,136 @@
+using System.Collections.Frozen;
+using ClearingHouse.Application.Tokens;
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains.Parties;
+using ClearingHouse.Ocpi.Credentials;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ClearingHouse.Ocpi.Outbound;
+
+/// <summary>A registered partner as the hub calls it: its endpoints and its TOKEN_B (in memory only, never logged).</summary>
+/// <param name="Party">The party.</param>
+/// <param name="TokenB">The token the hub presents to the partner.</param>
+/// <param name="Endpoints">The partner's 2.2.1 endpoints.</param>
+public sealed record OcpiPartnerLink(PartyKey Party, string TokenB, IReadOnlyList<OcpiPartnerEndpoint> Endpoints)
+{
+    /// <summary>The URL of the partner's <paramref name="module"/> endpoint in <paramref name="role"/>, or null.</summary>
+    public string? Endpoint(string module, string role) =>
+        Endpoints.FirstOrDefault(e => e.Identifier == module && e.Role == role)?.Url;
+
+    /// <summary>Never prints the token.</summary>
+    public override string ToString() => $"{Party} ({Endpoints.Count} endpoints)";
+}
+
+/// <summary>
+/// This silo's view of the registered OCPI partners the hub calls: read from their registration grains at start, after
+/// every registration change made through this silo (<see cref="RefreshAsync"/>) and every 30 s (a change made through
+/// another silo). It routes the real-time authorization of every EMSP whose platform publishes a tokens SENDER endpoint
+/// to an <see cref="OcpiEmspAuthorizer"/> of its own (<see cref="RemoteMspRoutes"/>); other EMSPs keep their gRPC channels.
+/// </summary>
+public sealed partial class OcpiPartnerDirectory(
+    IGrainFactory grains,
+    PartyDirectory parties,
+    OcpiSecretProtector protector,
+    RemoteMspRoutes routes,
+    OcpiPartnerHttp http,
+    ILogger<OcpiPartnerDirectory> logger) : BackgroundService
+{
+    private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private FrozenDictionary<PartyKey, OcpiPartnerLink> _links = FrozenDictionary<PartyKey, OcpiPartnerLink>.Empty;
+
+    /// <summary>The registered partner <paramref name="party"/>, when it is one.</summary>
+    public bool TryGet(PartyKey party, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out OcpiPartnerLink? link) =>
+        Volatile.Read(ref _links).TryGetValue(party, out link);
+
+    /// <summary>Every registered partner this silo knows.</summary>
+    public IReadOnlyCollection<OcpiPartnerLink> All => Volatile.Read(ref _links).Values;
+
+    /// <summary>Reads every registration again and re-routes authorizations; concurrent calls share one read after the latest change.</summary>
+    public async Task RefreshAsync()
+    {
+        await _refreshing.WaitAsync();
+        try
+        {
+            var snapshot = (await parties.GetFreshAsync()).Snapshot.Parties.Select(p => p.Key).ToArray();
+            var views = await Task.WhenAll(snapshot.Select(p => grains.GetGrain<IOcpiPartnerGrain>(p.ToString()).Get()));
+            var links = new Dictionary<PartyKey, OcpiPartnerLink>();
+            foreach (var view in views)
+            {
+                if (view.Registration is not { } registration)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    links[view.Party] = new OcpiPartnerLink(view.Party, protector.Unprotect(registration.ProtectedTokenB), registration.Endpoints);
+                }
+                catch (System.Security.Cryptography.CryptographicException)
+                {
+                    // A token protected with a key the ring no longer has: the partner must register again (PUT).
+                    LogUnreadableToken(logger, view.Party.ToString());
+                }
+            }
+
+            Volatile.Write(ref _links, links.ToFrozenDictionary());
+            var authorizers = new Dictionary<PartyKey, IRemoteMspAuthorizer>();
+            foreach (var link in links.Values)
+            {
+                if (link.Party.Role == PartyRole.Emsp && link.Endpoint("tokens", "SENDER") is { } tokensUrl)
+                {
+                    authorizers[link.Party] = new OcpiEmspAuthorizer(link, tokensUrl, http);
+                }
+            }
+
+            routes.Replace("ocpi", authorizers);
+        }
+        finally
+        {
+            _refreshing.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var wait = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RefreshAsync();
+                wait = RefreshInterval;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The silo may not be up yet, or the store is away: try again soon; the last view stays in use.
+                LogRefreshFailed(logger, ex.GetType().Name);
+                wait = TimeSpan.FromSeconds(2);
+            }
+
+            try
+            {
+                await Task.Delay(wait, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _refreshing.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(EventId = 9511, Level = LogLevel.Debug, Message = "OCPI partner directory refresh failed ({ExceptionType}); retrying")]
+    private static partial void LogRefreshFailed(ILogger logger, string exceptionType);
+
+    [LoggerMessage(EventId = 9512, Level = LogLevel.Warning, Message = "OCPI partner {Party}: its TOKEN_B cannot be read (Data Protection key missing); it must register again")]
+    private static partial void LogUnreadableToken(ILogger logger, string party);
+}
