@@ -1,5 +1,6 @@
 using System.Net;
 using ClearingHouse.Grains.Hosting;
+using ClearingHouse.Ocpi.Commands;
 using ClearingHouse.Ocpi.Credentials;
 using ClearingHouse.Ocpi.Locations;
 using ClearingHouse.Ocpi.Outbound;
@@ -40,7 +41,7 @@ public static class OcpiHosting
         builder.Services.AddSingleton<OcpiMetrics>();
         builder.Services.AddSingleton<OcpiSecretProtector>();
         builder.Services.AddSingleton<OcpiPartnerClient>();
-        builder.Services.AddOcpiOutbound();
+        builder.Services.AddOcpiOutbound(builder.Configuration);
         builder.Services.AddSingleton<OcpiCredentialsModule.Registrar>();
         builder.Services.AddHttpClient(OcpiPartnerClient.ClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
@@ -92,6 +93,7 @@ public static class OcpiHosting
         ocpi.MapOcpiCredentials();
         ocpi.MapOcpiLocations();
         ocpi.MapOcpiTokens();
+        ocpi.MapOcpiCommands();
         return app;
     }
 

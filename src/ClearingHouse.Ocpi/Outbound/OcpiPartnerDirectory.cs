@@ -23,7 +23,8 @@ public sealed record OcpiPartnerLink(PartyKey Party, string TokenB, IReadOnlyLis
 }
 
 /// <summary>
-/// This silo's view of the registered OCPI partners the hub calls: read from their registration grains at start, after
+/// This silo's view of the registered OCPI partners the hub calls: read from their registration grains at start (then
+/// their durable outboxes are woken), after
 /// every registration change made through this silo (<see cref="RefreshAsync"/>) and every 30 s (a change made through
 /// another silo). It routes the real-time authorization of every EMSP whose platform publishes a tokens SENDER endpoint
 /// to an <see cref="OcpiEmspAuthorizer"/> of its own (<see cref="RemoteMspRoutes"/>); other EMSPs keep their gRPC channels.
@@ -96,12 +97,19 @@ public sealed partial class OcpiPartnerDirectory(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var wait = TimeSpan.FromSeconds(1);
+        var woken = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await RefreshAsync();
                 wait = RefreshInterval;
+                if (!woken)
+                {
+                    // After a restart nothing else activates the outboxes: what they hold is delivered from here.
+                    await Task.WhenAll(All.Select(l => grains.GetGrain<IOcpiOutboxGrain>(l.Party.ToString()).Wake()));
+                    woken = true;
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

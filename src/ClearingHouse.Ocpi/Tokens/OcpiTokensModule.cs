@@ -109,7 +109,7 @@ public static class OcpiTokensModule
         return index > 0 ? index : throw new HubException(HubErrorCode.InvalidArgument, $"{field}: unknown value '{(value.Length > 40 ? value[..40] : value)}'", field);
     }
 
-    private static TokenRecord ToRecord(OcpiToken token, PartyKey emsp, string uid, TokenType type, DateTimeOffset now)
+    internal static TokenRecord ToRecord(OcpiToken token, PartyKey emsp, string uid, TokenType type, DateTimeOffset now)
     {
         if (token.Uid is not null && token.Uid != uid)
         {

@@ -30,6 +30,7 @@ public static class OcpiVersions
         ("locations", "RECEIVER", "/receiver/locations"),
         ("tokens", "SENDER", "/tokens"),
         ("tokens", "RECEIVER", "/receiver/tokens"),
+        ("commands", "RECEIVER", "/commands"),
     ];
 
     /// <summary>Maps the versions list and the version details.</summary>

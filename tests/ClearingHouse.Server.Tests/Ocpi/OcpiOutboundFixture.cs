@@ -33,7 +33,7 @@ public sealed class OcpiOutboundFixture : IAsyncLifetime
         {
             ["Ocpi:AllowInsecurePartnerUrls"] = "true",
             ["Ocpi:PartnerTimeout"] = "00:00:03",
-            ["Ocpi:DeliveryRetryBase"] = "00:00:00.200",
+            ["Ocpi:Delivery:RetryBase"] = "00:00:00.200",
             ["Tokens:DefaultMspDeadline"] = "00:00:01.500",
             ["Commands:ResponseTimeout"] = "00:00:02",
             ["Commands:DefaultResultTimeout"] = "00:00:03",
