@@ -2,6 +2,7 @@ using System.Net;
 using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Ocpi.Commands;
 using ClearingHouse.Ocpi.Credentials;
+using ClearingHouse.Ocpi.HubClientInfo;
 using ClearingHouse.Ocpi.Locations;
 using ClearingHouse.Ocpi.Outbound;
 using ClearingHouse.Ocpi.Tokens;
@@ -94,6 +95,7 @@ public static class OcpiHosting
         ocpi.MapOcpiLocations();
         ocpi.MapOcpiTokens();
         ocpi.MapOcpiCommands();
+        ocpi.MapOcpiHubClientInfo();
         return app;
     }
 

@@ -31,6 +31,7 @@ public static class OcpiVersions
         ("tokens", "SENDER", "/tokens"),
         ("tokens", "RECEIVER", "/receiver/tokens"),
         ("commands", "RECEIVER", "/commands"),
+        ("hubclientinfo", "SENDER", "/hubclientinfo"),
     ];
 
     /// <summary>Maps the versions list and the version details.</summary>
