@@ -28,6 +28,12 @@ public static class OcpiCommandsModule
     /// <summary>The receiver interface's path (EMSPs send commands).</summary>
     public const string ReceiverPath = OcpiVersions.VersionPath + "/commands";
 
+    /// <summary>
+    /// Where a CPO on OCPI posts the CommandResult of a command the hub sent it (the <c>response_url</c> the hub gives):
+    /// <c>{ResultPath}/{command id}</c>.
+    /// </summary>
+    public const string ResultPath = ReceiverPath + "/results";
+
     // The results watch gives up a minute after the longest result wait the hub allows (the command's grain records
     // TIMEOUT at its own deadline first).
     private static readonly TimeSpan WatchMargin = TimeSpan.FromMinutes(1);
@@ -73,6 +79,16 @@ public static class OcpiCommandsModule
 
             return results.Ok(Response(reply, resultWait));
         }).WithMetadata(RoutesToNamedPartyMetadata.Instance);
+
+        // A CPO on OCPI reports the result of a command the hub relayed to it; the EMSP gets it as from a channel.
+        ocpi.MapPost(ResultPath["/ocpi".Length..] + "/{commandId}", async (HttpContext context, string commandId, CommandFlow flow, OcpiResults results) =>
+        {
+            var body = await OcpiBody.ReadAsync<CommandResultJson>(context.Request);
+            var result = OcpiFields.Enum<OcpiCommandResult>(body.Result, "result");
+            var message = body.Message is [{ } first, ..] ? new CommandText(OcpiFields.Text(first.Language, "message[0].language", 2), OcpiFields.Text(first.Text, "message[0].text", CommandFlow.MaxTextLength)) : null;
+            await flow.ReportResultAsync(context.Ocpi().Caller.Identity, commandId, (int)result, message);
+            return results.Ok(null);
+        });
         return ocpi;
     }
 
@@ -146,4 +162,10 @@ public static class OcpiCommandsModule
 
     /// <summary>OCPI DisplayText.</summary>
     internal sealed record DisplayTextJson(string Language, string Text);
+
+    /// <summary>OCPI CommandResult as a CPO posts it.</summary>
+    internal sealed record CommandResultJson(string? Result, IReadOnlyList<DisplayTextInJson?>? Message);
+
+    /// <summary>OCPI DisplayText as received.</summary>
+    internal sealed record DisplayTextInJson(string? Language, string? Text);
 }

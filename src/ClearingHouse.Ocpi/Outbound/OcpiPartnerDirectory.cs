@@ -1,10 +1,15 @@
 using System.Collections.Frozen;
+using ClearingHouse.Application.Commands;
 using ClearingHouse.Application.Tokens;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Parties;
+using ClearingHouse.Ocpi.Commands;
 using ClearingHouse.Ocpi.Credentials;
+using ClearingHouse.Ocpi.Hosting;
+using ClearingHouse.Ocpi.Versions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace ClearingHouse.Ocpi.Outbound;
 
@@ -27,14 +32,18 @@ public sealed record OcpiPartnerLink(PartyKey Party, string TokenB, IReadOnlyLis
 /// their durable outboxes are woken), after
 /// every registration change made through this silo (<see cref="RefreshAsync"/>) and every 30 s (a change made through
 /// another silo). It routes the real-time authorization of every EMSP whose platform publishes a tokens SENDER endpoint
-/// to an <see cref="OcpiEmspAuthorizer"/> of its own (<see cref="RemoteMspRoutes"/>); other EMSPs keep their gRPC channels.
+/// to an <see cref="OcpiEmspAuthorizer"/> of its own (<see cref="RemoteMspRoutes"/>), and the commands to every CPO whose
+/// platform publishes a commands RECEIVER endpoint to an <see cref="OcpiCpoCommandSender"/> (<see cref="RemoteCommandRoutes"/>);
+/// other parties keep their gRPC channels.
 /// </summary>
 public sealed partial class OcpiPartnerDirectory(
     IGrainFactory grains,
     PartyDirectory parties,
     OcpiSecretProtector protector,
     RemoteMspRoutes routes,
+    RemoteCommandRoutes commandRoutes,
     OcpiPartnerHttp http,
+    IOptions<OcpiOptions> options,
     ILogger<OcpiPartnerDirectory> logger) : BackgroundService
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
@@ -86,6 +95,17 @@ public sealed partial class OcpiPartnerDirectory(
             }
 
             routes.Replace("ocpi", authorizers);
+            var hubResults = OcpiVersions.Url(options.Value, OcpiCommandsModule.ResultPath);
+            var senders = new Dictionary<PartyKey, IRemoteCommandSender>();
+            foreach (var link in links.Values)
+            {
+                if (link.Party.Role == PartyRole.Cpo && link.Endpoint("commands", "RECEIVER") is { } commandsUrl)
+                {
+                    senders[link.Party] = new OcpiCpoCommandSender(link, commandsUrl, hubResults, http);
+                }
+            }
+
+            commandRoutes.Replace("ocpi", senders);
         }
         finally
         {

@@ -150,7 +150,7 @@ public static class OcpiTokensModule
         LastUpdated = OcpiFields.Required(patch.LastUpdated, "last_updated"),
     };
 
-    private static OcpiToken ToOcpi(TokenRecord token) => new(
+    internal static OcpiToken ToOcpi(TokenRecord token) => new(
         token.Owner.CountryCode, token.Owner.PartyId, token.Uid, Types[(int)token.Type], token.ContractId, token.VisualNumber,
         token.Issuer, token.GroupId, token.Valid, Whitelists[(int)token.Whitelist], token.Language,
         token.DefaultProfileType is { } p ? Profiles[(int)p] : null,
