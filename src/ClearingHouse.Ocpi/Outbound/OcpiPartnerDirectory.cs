@@ -38,12 +38,12 @@ public sealed record OcpiPartnerLink(PartyKey Party, string TokenB, IReadOnlyLis
 /// </summary>
 public sealed partial class OcpiPartnerDirectory(
     IGrainFactory grains,
-    PartyDirectory parties,
     OcpiSecretProtector protector,
     RemoteMspRoutes routes,
     RemoteCommandRoutes commandRoutes,
     OcpiPartnerHttp http,
     IOptions<OcpiOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<OcpiPartnerDirectory> logger) : BackgroundService
 {
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
@@ -63,7 +63,10 @@ public sealed partial class OcpiPartnerDirectory(
         await _refreshing.WaitAsync();
         try
         {
-            var snapshot = (await parties.GetFreshAsync()).Snapshot.Parties.Select(p => p.Key).ToArray();
+            // Straight from the registry, not through the silo's PartyDirectory: warming that cache here would make this
+            // silo's readers serve a view up to Directory:RefreshInterval old where they would otherwise fetch a fresh one.
+            var registry = await grains.GetGrain<IPartyRegistryGrain>(IPartyRegistryGrain.Key).GetSnapshot(0);
+            var snapshot = registry?.Parties.Select(p => p.Key).ToArray() ?? [];
             var views = await Task.WhenAll(snapshot.Select(p => grains.GetGrain<IOcpiPartnerGrain>(p.ToString()).Get()));
             var links = new Dictionary<PartyKey, OcpiPartnerLink>();
             foreach (var view in views)
@@ -116,10 +119,35 @@ public sealed partial class OcpiPartnerDirectory(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var wait = TimeSpan.FromSeconds(1);
+        // Not before the host has started: a grain call while the silo is still joining its cluster can wait for the
+        // membership, and the party directory's readers (authentication) would wait behind it.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            try
+            {
+                await started.Task;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        var wait = TimeSpan.Zero;
         var woken = false;
         while (!stoppingToken.IsCancellationRequested)
         {
+            try
+            {
+                await Task.Delay(wait, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
             try
             {
                 await RefreshAsync();
@@ -136,15 +164,6 @@ public sealed partial class OcpiPartnerDirectory(
                 // The silo may not be up yet, or the store is away: try again soon; the last view stays in use.
                 LogRefreshFailed(logger, ex.GetType().Name);
                 wait = TimeSpan.FromSeconds(2);
-            }
-
-            try
-            {
-                await Task.Delay(wait, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
             }
         }
     }
