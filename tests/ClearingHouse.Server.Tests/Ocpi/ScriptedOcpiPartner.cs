@@ -2,10 +2,12 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
-using ClearingHouse.Server.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace ClearingHouse.Server.Tests.Ocpi;
@@ -21,16 +23,15 @@ public sealed class ScriptedOcpiPartner : IAsyncDisposable
     private readonly WebApplication _app;
     private string _expected;
 
-    private ScriptedOcpiPartner(WebApplication app, Uri address, string tokenB)
+    private ScriptedOcpiPartner(WebApplication app, string tokenB)
     {
         _app = app;
-        Address = address;
         TokenB = tokenB;
         _expected = Header(tokenB);
     }
 
-    /// <summary>The partner's base address.</summary>
-    public Uri Address { get; }
+    /// <summary>The partner's base address (set once it listens).</summary>
+    public Uri Address { get; private set; } = null!;
 
     /// <summary>The partner's versions URL.</summary>
     public string VersionsUrl => new Uri(Address, "/ocpi/versions").ToString();
@@ -54,14 +55,13 @@ public sealed class ScriptedOcpiPartner : IAsyncDisposable
     /// <summary>Starts a partner on a free port.</summary>
     public static async Task<ScriptedOcpiPartner> StartAsync()
     {
-        var port = HubHost.FreePort();
+        // Port 0: the system picks the port as Kestrel binds it (a port picked first could be taken before the bind).
         var tokenB = "scripted-" + Guid.NewGuid().ToString("N");
         var builder = WebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        var address = new Uri($"http://127.0.0.1:{port}/");
-        var partner = new ScriptedOcpiPartner(app, address, tokenB);
+        var partner = new ScriptedOcpiPartner(app, tokenB);
         app.Run(async context =>
         {
             using var reader = new StreamReader(context.Request.Body);
@@ -78,17 +78,17 @@ public sealed class ScriptedOcpiPartner : IAsyncDisposable
             switch (context.Request.Path.Value)
             {
                 case "/ocpi/versions":
-                    await Envelope(context, $$"""[{"version":"2.2.1","url":"{{address}}ocpi/2.2.1"}]""");
+                    await Envelope(context, $$"""[{"version":"2.2.1","url":"{{partner.Address}}ocpi/2.2.1"}]""");
                     return;
                 case "/ocpi/2.2.1":
                     // The tokens URL ends in '/', the commands URL does not: the hub joins both the same way.
                     await Envelope(context, $$"""
                         {"version":"2.2.1","endpoints":[
-                          {"identifier":"credentials","role":"SENDER","url":"{{address}}ocpi/2.2.1/credentials"},
-                          {"identifier":"tokens","role":"SENDER","url":"{{address}}ocpi/2.2.1/tokens/"},
-                          {"identifier":"commands","role":"RECEIVER","url":"{{address}}ocpi/2.2.1/commands"},
-                          {"identifier":"commands","role":"SENDER","url":"{{address}}ocpi/2.2.1/commands/results"},
-                          {"identifier":"hubclientinfo","role":"RECEIVER","url":"{{address}}ocpi/2.2.1/clientinfo"}]}
+                          {"identifier":"credentials","role":"SENDER","url":"{{partner.Address}}ocpi/2.2.1/credentials"},
+                          {"identifier":"tokens","role":"SENDER","url":"{{partner.Address}}ocpi/2.2.1/tokens/"},
+                          {"identifier":"commands","role":"RECEIVER","url":"{{partner.Address}}ocpi/2.2.1/commands"},
+                          {"identifier":"commands","role":"SENDER","url":"{{partner.Address}}ocpi/2.2.1/commands/results"},
+                          {"identifier":"hubclientinfo","role":"RECEIVER","url":"{{partner.Address}}ocpi/2.2.1/clientinfo"}]}
                         """);
                     return;
                 default:
@@ -97,6 +97,8 @@ public sealed class ScriptedOcpiPartner : IAsyncDisposable
             }
         });
         await app.StartAsync();
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        partner.Address = new Uri(new Uri(bound).GetLeftPart(UriPartial.Authority).Replace("[::1]", "127.0.0.1", StringComparison.Ordinal) + "/");
         return partner;
     }
 
