@@ -20,6 +20,12 @@ public sealed class OcpiDeliveryMetrics
         _delivered = meter.CreateCounter<long>(InstrumentNames.OcpiDeliveryDelivered, unit: "{push}", description: "Pushes OCPI partners accepted");
         _retries = meter.CreateCounter<long>(InstrumentNames.OcpiDeliveryRetries, unit: "{attempt}", description: "Failed push attempts that will be retried");
         _dropped = meter.CreateCounter<long>(InstrumentNames.OcpiDeliveryDropped, unit: "{push}", description: "Pushes given up");
+
+        // At zero from the start: the series exist (and the README's list matches every hub's scrape) before a first push.
+        Queued("command result", 0);
+        _delivered.Add(0, new("call", "command result"), new("attempts", "1"));
+        Retried("command result", 0);
+        _dropped.Add(0, new("call", "command result"), new("reason", "attempts"));
     }
 
     /// <summary>Pushes entered (positive) or left (negative) an active outbox.</summary>
@@ -30,7 +36,7 @@ public sealed class OcpiDeliveryMetrics
         _delivered.Add(1, new("call", call), new("attempts", attempts switch { 1 => "1", <= 3 => "2-3", _ => "4+" }));
 
     /// <summary>An attempt failed; the push will be tried again.</summary>
-    public void Retried(string call) => _retries.Add(1, new KeyValuePair<string, object?>("call", call));
+    public void Retried(string call, int count = 1) => _retries.Add(count, new KeyValuePair<string, object?>("call", call));
 
     /// <summary>A push was given up: <c>refused</c>, <c>attempts</c>, <c>overflow</c> or <c>unregistered</c>.</summary>
     public void Dropped(string call, string reason) => _dropped.Add(1, new("call", call), new("reason", reason));

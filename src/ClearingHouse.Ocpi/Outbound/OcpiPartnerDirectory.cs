@@ -42,6 +42,7 @@ public sealed partial class OcpiPartnerDirectory(
     RemoteMspRoutes routes,
     RemoteCommandRoutes commandRoutes,
     OcpiPartnerHttp http,
+    OcpiDeliveryMetrics deliveryMetrics,
     IOptions<OcpiOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<OcpiPartnerDirectory> logger) : BackgroundService
@@ -135,6 +136,8 @@ public sealed partial class OcpiPartnerDirectory(
             }
         }
 
+        // The outbox's instruments exist from the start (their series at zero), whether or not a push happens.
+        GC.KeepAlive(deliveryMetrics);
         var wait = TimeSpan.Zero;
         var woken = false;
         while (!stoppingToken.IsCancellationRequested)
