@@ -23,6 +23,7 @@ public sealed partial class CommandFlow(
     AccessPolicy access,
     LiveAccess live,
     CommandChannelHub channels,
+    RemoteCommandRoutes remoteRoutes,
     PartyFeedHub feeds,
     SessionMetrics metrics,
     IOptions<CommandsOptions> options,
@@ -64,9 +65,11 @@ public sealed partial class CommandFlow(
         await grain.Create(new CommandRecord { Id = id, Kind = kind, Cpo = cpo, Emsp = emsp, SubjectId = subject, RequestedAt = access.Now });
 
         var wait = CallDeadlines.PartnerWait(options.Value.ResponseTimeout, callDeadline);
-        var reply = wait <= TimeSpan.Zero
-            ? CommandReply.Timeout
-            : await channels.SendAsync(new CommandAsk { Cpo = cpo, CommandId = id, Kind = kind, Emsp = emsp, Body = body, Timeout = wait });
+        var ask = new CommandAsk { Cpo = cpo, CommandId = id, Kind = kind, Emsp = emsp, Body = body, Timeout = wait };
+        // A CPO on another protocol (OCPI) gets the same ask there, with the same outcomes.
+        var reply = wait <= TimeSpan.Zero ? CommandReply.Timeout
+            : remoteRoutes.TryGet(cpo, out var remote) ? await remote.SendAsync(ask)
+            : await channels.SendAsync(ask);
         await grain.SetResponse(reply);
         metrics.CommandSent(kind, reply.Delivery, started);
         LogCommand(logger, id, kind.ToString(), emsp.ToString(), cpo.ToString(), reply.Delivery.ToString(), reply.Response);
@@ -76,6 +79,36 @@ public sealed partial class CommandFlow(
         }
 
         return new CommandSent(id, reply);
+    }
+
+    /// <summary>
+    /// Records the result a CPO reached by another protocol reports for its command (an OCPI CPO's CommandResult at the
+    /// hub's response_url): InvalidArgument for a malformed id or result, NotFound when the command is unknown, not the
+    /// caller's, or already has a result. The EMSP is told as for a channel's result.
+    /// </summary>
+    public async Task ReportResultAsync(CallerIdentity caller, string commandId, int result, CommandText? message)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var cpo = caller.RequireParty(PartyRole.Cpo);
+        if (!IsCommandId(commandId))
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, "command_id must be 32 lower-case hex characters", "command_id");
+        }
+
+        if (result is < 1 or > MaxResultType)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, "result is not a CommandResultType", "result");
+        }
+
+        if (message is not null && (message.Text.Length > MaxTextLength || TokenRules.ValidateLanguage(message.Language) is not null))
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, "message is malformed (language, or text over 512 characters)", "message");
+        }
+
+        if (!await grains.GetGrain<ICommandGrain>(commandId).ReportResult(cpo, result, message))
+        {
+            throw new HubException(HubErrorCode.NotFound, "no command of the caller waits for this result");
+        }
     }
 
     /// <summary>A command of the calling EMSP (or any, for the operator); NotFound for another's, InvalidArgument for a malformed id.</summary>

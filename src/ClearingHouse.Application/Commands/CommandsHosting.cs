@@ -8,6 +8,7 @@ internal static class CommandsHosting
     {
         services.AddSingleton<CommandChannelHub>();
         services.AddHostedService(sp => sp.GetRequiredService<CommandChannelHub>());
+        services.AddSingleton<RemoteCommandRoutes>();
         services.AddSingleton<CommandFlow>();
         return services;
     }

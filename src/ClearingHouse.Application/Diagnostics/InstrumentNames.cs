@@ -18,6 +18,18 @@ public static class InstrumentNames
     /// <summary>Calls to OCPI partners that failed or were not trusted (timeout, redirect, garbage), tagged <c>call</c>.</summary>
     public const string OcpiPartnerFailures = "clearinghouse.ocpi.partner.failures";
 
+    /// <summary>Pushes waiting in this silo's active OCPI partner outboxes (durable queue), tagged <c>call</c>.</summary>
+    public const string OcpiDeliveryQueued = "clearinghouse.ocpi.delivery.queued";
+
+    /// <summary>Pushes an OCPI partner accepted, tagged <c>call</c> and <c>attempts</c> (<c>1</c>, <c>2-3</c>, <c>4+</c>).</summary>
+    public const string OcpiDeliveryDelivered = "clearinghouse.ocpi.delivery.delivered";
+
+    /// <summary>Push attempts that failed and will be retried, tagged <c>call</c>.</summary>
+    public const string OcpiDeliveryRetries = "clearinghouse.ocpi.delivery.retries";
+
+    /// <summary>Pushes given up (the partner refused them, or every attempt failed), tagged <c>call</c> and <c>reason</c>.</summary>
+    public const string OcpiDeliveryDropped = "clearinghouse.ocpi.delivery.dropped";
+
     // Tokens and real-time authorization.
     /// <summary>Authorization decisions, tagged <c>allowed</c> (<c>ALLOWED</c>, <c>BLOCKED</c>, ...) and <c>source</c> (<c>HUB_COPY</c>, ...).</summary>
     public const string TokenAuthorizations = "clearinghouse.tokens.authorizations";

@@ -30,7 +30,7 @@ public readonly record struct AuthorizationResult(AuthorizationDecision Decision
 /// <summary>
 /// Real-time authorization (DESIGN.md, flow 2), for every edge: check the question, read the token's grain,
 /// check the roaming agreement (<see cref="AccessPolicy"/>), plan with <see cref="AuthorizationRules"/>, ask the
-/// EMSP on its channels within its deadline (cut to the caller's), fall back by the whitelist rules, and record
+/// EMSP on its channels (or its OCPI endpoint: <see cref="RemoteMspRoutes"/>) within its deadline (cut to the caller's), fall back by the whitelist rules, and record
 /// the decision durably (<see cref="AuthorizationJournal"/>) before it is answered: no decision is answered
 /// unless its reference is recorded.
 /// </summary>
@@ -38,6 +38,7 @@ public sealed class AuthorizationCore(
     TokenGrainReferences tokenGrains,
     AccessPolicy policy,
     MspChannelHub channels,
+    RemoteMspRoutes remoteRoutes,
     AuthorizationJournal journal,
     TokenMetrics metrics,
     HubClock clock,
@@ -118,7 +119,11 @@ public sealed class AuthorizationCore(
                 var asked = Stopwatch.GetTimestamp();
                 using (var span = HubActivities.Source.StartActivity(HubActivities.AskEmsp))
                 {
-                    reply = await channels.AskAsync(new MspAsk { Token = token, Cpo = cpo, LocationId = query.LocationId, EvseUids = [.. query.EvseUids], AuthorizationReference = reference, Timeout = wait });
+                    var ask = new MspAsk { Token = token, Cpo = cpo, LocationId = query.LocationId, EvseUids = [.. query.EvseUids], AuthorizationReference = reference, Timeout = wait };
+                    // An EMSP on another protocol (OCPI) is asked there, with the same ask and the same outcomes.
+                    reply = remoteRoutes.TryGet(token.Owner, out var remote)
+                        ? await remote.AskAsync(ask, cancellationToken)
+                        : await channels.AskAsync(ask);
                     span?.SetTag("clearinghouse.msp.outcome", reply.Kind.ToString());
                 }
 

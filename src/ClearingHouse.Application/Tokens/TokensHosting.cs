@@ -15,6 +15,7 @@ internal static class TokensHosting
         services.AddSingleton<TokenGrainReferences>();
         services.AddSingleton<MspChannelHub>();
         services.AddHostedService(sp => sp.GetRequiredService<MspChannelHub>());
+        services.AddSingleton<RemoteMspRoutes>();
         services.AddSingleton<AuthorizationJournal>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthorizationJournal>());
         services.AddSingleton<TokensCore>();

@@ -47,11 +47,12 @@ public static partial class OcpiCredentialsModule
             RequireRegistered(context);
             return registrar.RegisterAsync(context, StatusCodes.Status200OK);
         });
-        credentials.MapDelete("", async (HttpContext context, IGrainFactory grains, OcpiAuthenticator authenticator, OcpiResults results, ILogger<Registrar> logger) =>
+        credentials.MapDelete("", async (HttpContext context, IGrainFactory grains, OcpiAuthenticator authenticator, Outbound.OcpiPartnerDirectory directory, OcpiResults results, ILogger<Registrar> logger) =>
         {
             var party = RequireRegistered(context).Caller.Party;
             await grains.GetGrain<IOcpiPartnerGrain>(party.ToString()).Unregister();
             authenticator.Invalidate();
+            await directory.RefreshAsync();
             LogUnregistered(logger, party.ToString());
             return results.Ok(null);
         });
@@ -83,6 +84,7 @@ public static partial class OcpiCredentialsModule
         OcpiPartnerClient client,
         OcpiSecretProtector protector,
         OcpiAuthenticator authenticator,
+        Outbound.OcpiPartnerDirectory directory,
         OcpiResults results,
         IOptions<OcpiOptions> options,
         ILogger<Registrar> logger)
@@ -103,6 +105,7 @@ public static partial class OcpiCredentialsModule
             };
             var tokenC = await grains.GetGrain<IOcpiPartnerGrain>(caller.Party.ToString()).Register(caller.TokenHash, caller.Kind, registration);
             authenticator.Invalidate();
+            await directory.RefreshAsync();
             LogRegistered(logger, caller.Party.ToString(), endpoints.Count, OcpiVersions.Version, versionUrl);
             return results.Ok(HubCredentials(tokenC, options.Value), httpStatus);
         }

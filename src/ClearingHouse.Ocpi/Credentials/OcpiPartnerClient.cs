@@ -1,7 +1,7 @@
-using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ClearingHouse.Ocpi.Hosting;
+using ClearingHouse.Ocpi.Outbound;
 using ClearingHouse.Ocpi.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,7 +14,7 @@ namespace ClearingHouse.Ocpi.Credentials;
 /// status 1000, or no answer within <see cref="OcpiOptions.PartnerTimeout"/> is a failure, counted and logged without
 /// the token.
 /// </summary>
-public sealed partial class OcpiPartnerClient(IHttpClientFactory clients, IOptions<OcpiOptions> options, OcpiMetrics metrics, ILogger<OcpiPartnerClient> logger)
+public sealed partial class OcpiPartnerClient(OcpiPartnerHttp http, OcpiMetrics metrics, ILogger<OcpiPartnerClient> logger)
 {
     /// <summary>The name of the hub's HttpClient for partners (no redirects, bounded buffers).</summary>
     public const string ClientName = "ocpi-partner";
@@ -53,99 +53,41 @@ public sealed partial class OcpiPartnerClient(IHttpClientFactory clients, IOptio
     }
 
     /// <summary>Whether the hub may call <paramref name="url"/>: absolute https (http only with AllowInsecurePartnerUrls).</summary>
-    public bool IsAllowed(string? url) =>
-        url is { Length: <= 255 } && Uri.TryCreate(url, UriKind.Absolute, out var uri)
-        && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && options.Value.AllowInsecurePartnerUrls))
-        && string.IsNullOrEmpty(uri.UserInfo);
+    public bool IsAllowed(string? url) => http.IsAllowed(url);
 
     private static string? Str(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? (string?)node : null;
 
-    // Only the host and path of a partner URL appear in messages and logs (no query, which might carry a secret).
-    private static string Shown(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? $"{u.Scheme}://{u.Authority}{u.AbsolutePath}" : "(not a URL)";
+    private static string Shown(string url) => OcpiPartnerHttp.Shown(url);
 
     private async Task<JsonNode?> GetDataAsync(string url, string token, string what, CancellationToken cancellationToken)
     {
-        if (!IsAllowed(url))
-        {
-            throw Failed(what, url, options.Value.AllowInsecurePartnerUrls ? "is not an absolute http(s) URL" : "is not an absolute https URL");
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.Value.PartnerTimeout);
+        OcpiPartnerAnswer answer;
         try
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, url);
-            request.Headers.Authorization = AuthenticationHeaderValue.Parse(OcpiToken.Header(token));
-            request.Headers.Add(OcpiMiddleware.RequestIdHeader, Guid.NewGuid().ToString());
-            request.Headers.Add(OcpiMiddleware.CorrelationIdHeader, Guid.NewGuid().ToString());
-            using var response = await clients.CreateClient(ClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            if ((int)response.StatusCode is >= 300 and < 400)
-            {
-                throw Failed(what, url, $"answered a redirect ({(int)response.StatusCode}); the hub follows none");
-            }
-
-            if (!response.IsSuccessStatusCode)
-            {
-                throw Failed(what, url, $"answered HTTP {(int)response.StatusCode}");
-            }
-
-            if (response.Content.Headers.ContentLength > options.Value.MaxPartnerResponseBytes)
-            {
-                throw Failed(what, url, "answered more than Ocpi:MaxPartnerResponseBytes");
-            }
-
-            await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-            var buffer = new MemoryStream();
-            var chunk = new byte[8192];
-            int read;
-            while ((read = await body.ReadAsync(chunk, timeout.Token)) > 0)
-            {
-                if (buffer.Length + read > options.Value.MaxPartnerResponseBytes)
-                {
-                    throw Failed(what, url, "answered more than Ocpi:MaxPartnerResponseBytes");
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            JsonNode? envelope;
-            try
-            {
-                envelope = JsonNode.Parse(buffer.ToArray());
-            }
-            catch (JsonException)
-            {
-                throw Failed(what, url, "answered something that is not JSON");
-            }
-
-            if (envelope is not JsonObject o || o["status_code"]?.GetValueKind() != JsonValueKind.Number)
-            {
-                throw Failed(what, url, "answered JSON that is not an OCPI response");
-            }
-
-            if ((int)o["status_code"]! != OcpiStatus.Success)
-            {
-                throw Failed(what, url, $"answered status_code {(int)o["status_code"]!}");
-            }
-
-            return o["data"];
+            answer = await http.SendAsync(new OcpiPartnerCall(HttpMethod.Get, url, token, what), cancellationToken);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OcpiPartnerCallException ex)
         {
-            throw Failed(what, url, $"did not answer within {options.Value.PartnerTimeout.TotalSeconds:0.#} s");
+            throw Refusal(what, url, ex.Message);
         }
-        catch (HttpRequestException ex)
+
+        if (answer.Http is < 200 or >= 300)
         {
-            throw Failed(what, url, $"could not be reached ({ex.HttpRequestError})");
+            throw Failed(what, url, $"answered HTTP {answer.Http}");
         }
+
+        return answer.StatusCode == OcpiStatus.Success ? answer.Data : throw Failed(what, url, $"answered status_code {answer.StatusCode}");
     }
 
     private OcpiException Failed(string what, string url, string reason)
     {
         metrics.PartnerCallFailed(what);
         LogPartnerFailed(logger, what, Shown(url), reason);
-        return new OcpiException(502, OcpiStatus.UnableToUseClientApi, $"the hub could not use your {what} at {Shown(url)}: it {reason}");
+        return Refusal(what, url, reason);
     }
+
+    private static OcpiException Refusal(string what, string url, string reason) =>
+        new(502, OcpiStatus.UnableToUseClientApi, $"the hub could not use your {what} at {Shown(url)}: it {reason}");
 
     [LoggerMessage(EventId = 9501, Level = LogLevel.Warning, Message = "OCPI partner {What} at {Url} failed: it {Reason}")]
     private static partial void LogPartnerFailed(ILogger logger, string what, string url, string reason);

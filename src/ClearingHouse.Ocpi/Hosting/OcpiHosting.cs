@@ -1,8 +1,11 @@
 using System.Net;
 using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Ocpi.Cdrs;
+using ClearingHouse.Ocpi.Commands;
 using ClearingHouse.Ocpi.Credentials;
+using ClearingHouse.Ocpi.HubClientInfo;
 using ClearingHouse.Ocpi.Locations;
+using ClearingHouse.Ocpi.Outbound;
 using ClearingHouse.Ocpi.Sessions;
 using ClearingHouse.Ocpi.Tariffs;
 using ClearingHouse.Ocpi.Tokens;
@@ -42,6 +45,7 @@ public static class OcpiHosting
         builder.Services.AddSingleton<OcpiMetrics>();
         builder.Services.AddSingleton<OcpiSecretProtector>();
         builder.Services.AddSingleton<OcpiPartnerClient>();
+        builder.Services.AddOcpiOutbound(builder.Configuration);
         builder.Services.AddSingleton<OcpiCredentialsModule.Registrar>();
         builder.Services.AddHttpClient(OcpiPartnerClient.ClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
@@ -96,6 +100,8 @@ public static class OcpiHosting
         ocpi.MapOcpiSessions();
         ocpi.MapOcpiCdrs();
         ocpi.MapOcpiTariffs();
+        ocpi.MapOcpiCommands();
+        ocpi.MapOcpiHubClientInfo();
         return app;
     }
 

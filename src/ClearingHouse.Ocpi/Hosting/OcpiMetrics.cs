@@ -14,6 +14,8 @@ public sealed class OcpiMetrics
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(HubMetrics.MeterName);
         _partnerFailures = meter.CreateCounter<long>(InstrumentNames.OcpiPartnerFailures, unit: "{call}", description: "Calls to OCPI partners that failed or were not trusted");
+        // At zero from the start, so the series exists (and the README's list matches every hub's scrape) before a first failure.
+        _partnerFailures.Add(0, new KeyValuePair<string, object?>("call", "versions"));
     }
 
     /// <summary>Counts a failed call to a partner; <paramref name="what"/> is one of a few fixed words.</summary>

@@ -109,7 +109,7 @@ public static class OcpiTokensModule
         return index > 0 ? index : throw new HubException(HubErrorCode.InvalidArgument, $"{field}: unknown value '{(value.Length > 40 ? value[..40] : value)}'", field);
     }
 
-    private static TokenRecord ToRecord(OcpiToken token, PartyKey emsp, string uid, TokenType type, DateTimeOffset now)
+    internal static TokenRecord ToRecord(OcpiToken token, PartyKey emsp, string uid, TokenType type, DateTimeOffset now)
     {
         if (token.Uid is not null && token.Uid != uid)
         {
@@ -150,7 +150,7 @@ public static class OcpiTokensModule
         LastUpdated = OcpiFields.Required(patch.LastUpdated, "last_updated"),
     };
 
-    private static OcpiToken ToOcpi(TokenRecord token) => new(
+    internal static OcpiToken ToOcpi(TokenRecord token) => new(
         token.Owner.CountryCode, token.Owner.PartyId, token.Uid, Types[(int)token.Type], token.ContractId, token.VisualNumber,
         token.Issuer, token.GroupId, token.Valid, Whitelists[(int)token.Whitelist], token.Language,
         token.DefaultProfileType is { } p ? Profiles[(int)p] : null,

@@ -60,8 +60,9 @@ public sealed partial class OcpiMiddleware(
                 throw new OcpiException(401, OcpiStatus.ClientError, "a registration token (TOKEN_A) may only call versions and credentials; register first");
             }
 
-            CheckRouting(request, caller);
+            CheckRouting(request, caller, endpoint.Metadata.GetMetadata<RoutesToNamedPartyMetadata>() is not null);
             context.Items[typeof(OcpiRequest)] = new OcpiRequest(caller, requestId, correlationId);
+            Outbound.OcpiCorrelation.Current = correlationId;
             await next(context);
         }
         catch (Exception ex) when (!context.Response.HasStarted)
@@ -102,7 +103,7 @@ public sealed partial class OcpiMiddleware(
 
     // A party can never speak for another: the OCPI-from-* headers must name the caller; OCPI-to-* must name the hub
     // or a party the hub knows. Checked before the endpoint runs, so nothing is routed or applied on a refusal.
-    private void CheckRouting(HttpRequest request, OcpiCaller caller)
+    private void CheckRouting(HttpRequest request, OcpiCaller caller, bool routesToNamedParty)
     {
         var fromCountry = request.Headers["OCPI-from-country-code"].ToString();
         var fromParty = request.Headers["OCPI-from-party-id"].ToString();
@@ -125,12 +126,13 @@ public sealed partial class OcpiMiddleware(
         }
 
         if (toCountry.Length > 0
+            && !routesToNamedParty
             && !(string.Equals(toCountry, options.Value.CountryCode, StringComparison.OrdinalIgnoreCase)
                 && string.Equals(toParty, options.Value.PartyId, StringComparison.OrdinalIgnoreCase))
             && !(string.Equals(toCountry, caller.Party.CountryCode, StringComparison.OrdinalIgnoreCase)
                 && string.Equals(toParty, caller.Party.PartyId, StringComparison.OrdinalIgnoreCase)))
         {
-            // Routing a request to one named party is not done yet: every module here ends at the hub.
+            // Only the endpoints marked RoutesToNamedPartyMetadata (commands) go on to a named party; the others end at the hub.
             throw new OcpiException(404, OcpiStatus.UnknownReceiver,
                 $"OCPI-to-country-code/OCPI-to-party-id {Shown(toCountry)}/{Shown(toParty)}: this hub routes no request to a named party yet; address the hub ({options.Value.CountryCode}/{options.Value.PartyId})");
         }

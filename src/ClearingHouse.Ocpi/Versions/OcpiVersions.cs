@@ -36,6 +36,8 @@ public static class OcpiVersions
         ("cdrs", "RECEIVER", "/receiver/cdrs"),
         ("tariffs", "SENDER", "/tariffs"),
         ("tariffs", "RECEIVER", "/receiver/tariffs"),
+        ("commands", "RECEIVER", "/commands"),
+        ("hubclientinfo", "SENDER", "/hubclientinfo"),
     ];
 
     /// <summary>Maps the versions list and the version details.</summary>
