@@ -67,6 +67,12 @@ public sealed partial class OcpiMiddleware(
             Outbound.OcpiCorrelation.Current = correlationId;
             await next(context);
         }
+        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
+        {
+            // The client went away (gave up, reset the connection): a normal disconnect, not the hub's defect, and there
+            // is nobody left to answer. One debug line, no stack.
+            LogClientGone(logger, request.Method, request.Path, requestId);
+        }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             var mapped = OcpiErrors.Map(ex, unknownObjectCode);
@@ -141,6 +147,9 @@ public sealed partial class OcpiMiddleware(
     }
 
     private static string Shown(string value) => value.Length is 0 ? "(none)" : value.Length > 8 ? value[..8] + "..." : value;
+
+    [LoggerMessage(EventId = 9504, Level = LogLevel.Debug, Message = "OCPI {Method} {Path} (request {RequestId}): the client went away before the answer")]
+    private static partial void LogClientGone(ILogger logger, string method, string path, string requestId);
 
     [LoggerMessage(EventId = 9500, Level = LogLevel.Error, Message = "OCPI {Method} {Path} (request {RequestId}) failed")]
     private static partial void LogDefect(ILogger logger, string method, string path, string requestId, Exception exception);
