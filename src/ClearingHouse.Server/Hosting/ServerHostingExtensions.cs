@@ -38,7 +38,7 @@ public static class ServerHostingExtensions
 {
     private static readonly Action<ILogger, TimeSpan, Exception?> LogStopTimedOut = LoggerMessage.Define<TimeSpan>(
         LogLevel.Error,
-        new EventId(1090, "StopTimedOut"),
+        new EventId(1093, "StopTimedOut"),
         "The hub did not stop within Hub:ShutdownTimeout ({Timeout}); it stopped without finishing every call and grain");
 
     /// <summary>Reads and validates the settings, then registers everything the hub runs.</summary>
