@@ -229,38 +229,38 @@ public static class CdrPriceCheck
         options ??= PriceCheckOptions.Default;
         var tolerance = options.ToleranceFor(cdr.Currency);
         var credit = cdr.Credit == true;
-        var differences = new List<ComponentDifference>();
+        List<ComponentDifference>? differences = null; // allocated on the first difference: most CDRs have none
 
-        CompareCost(differences, CdrComponent.TotalCost, cdr.TotalCost, hub.Total, hub, tolerance, credit);
-        var totalMatches = differences.Count == 0;
+        CompareCost(ref differences, CdrComponent.TotalCost, cdr.TotalCost, hub.Total, hub, tolerance, credit);
+        var totalMatches = differences is null;
         if (options.CompareComponents)
         {
-            CompareCost(differences, CdrComponent.EnergyCost, cdr.TotalEnergyCost, hub.Energy.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
-            CompareCost(differences, CdrComponent.TimeCost, cdr.TotalTimeCost, hub.Time.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
-            CompareCost(differences, CdrComponent.ParkingCost, cdr.TotalParkingCost, hub.ParkingTime.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
-            CompareCost(differences, CdrComponent.FixedCost, cdr.TotalFixedCost, hub.Flat.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
-            CompareCost(differences, CdrComponent.ReservationCost, cdr.TotalReservationCost, hub.Reservation.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
+            CompareCost(ref differences, CdrComponent.EnergyCost, cdr.TotalEnergyCost, hub.Energy.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
+            CompareCost(ref differences, CdrComponent.TimeCost, cdr.TotalTimeCost, hub.Time.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
+            CompareCost(ref differences, CdrComponent.ParkingCost, cdr.TotalParkingCost, hub.ParkingTime.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
+            CompareCost(ref differences, CdrComponent.FixedCost, cdr.TotalFixedCost, hub.Flat.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
+            CompareCost(ref differences, CdrComponent.ReservationCost, cdr.TotalReservationCost, hub.Reservation.Cost, hub, tolerance, credit, options.OmittedCostsCountAsZero);
         }
 
         if (options.CompareVolumes)
         {
-            CompareVolume(differences, CdrComponent.TotalEnergy, cdr.TotalEnergy, hub.Energy.Volume, options.EnergyToleranceKwh, credit);
-            CompareVolume(differences, CdrComponent.TotalTime, cdr.TotalTime, hub.TotalTime, options.TimeToleranceHours, credit);
-            CompareVolume(differences, CdrComponent.TotalParkingTime, cdr.TotalParkingTime ?? 0m, hub.ParkingTime.Volume, options.TimeToleranceHours, credit);
+            CompareVolume(ref differences, CdrComponent.TotalEnergy, cdr.TotalEnergy, hub.Energy.Volume, options.EnergyToleranceKwh, credit);
+            CompareVolume(ref differences, CdrComponent.TotalTime, cdr.TotalTime, hub.TotalTime, options.TimeToleranceHours, credit);
+            CompareVolume(ref differences, CdrComponent.TotalParkingTime, cdr.TotalParkingTime ?? 0m, hub.ParkingTime.Volume, options.TimeToleranceHours, credit);
         }
 
         return new CdrPriceCheckResult
         {
-            Verdict = differences.Count == 0 ? PriceCheckVerdict.Matched : PriceCheckVerdict.Mismatch,
+            Verdict = differences is null ? PriceCheckVerdict.Matched : PriceCheckVerdict.Mismatch,
             Hub = hub,
-            Differences = differences,
+            Differences = (IReadOnlyList<ComponentDifference>?)differences ?? [],
             TotalMatches = totalMatches,
             Tolerance = tolerance,
         };
     }
 
     private static void CompareCost(
-        List<ComponentDifference> differences,
+        ref List<ComponentDifference>? differences,
         CdrComponent component,
         Tariffs.Price? declared,
         Cost hub,
@@ -277,7 +277,7 @@ public static class CdrPriceCheck
         var excl = Signless(declared?.ExclVat ?? 0m, credit);
         if (result.ExclVatKnown && Math.Abs(excl - hub.ExclVat) > tolerance)
         {
-            differences.Add(new(component, AmountBasis.ExclVat, excl, hub.ExclVat, tolerance));
+            (differences ??= []).Add(new(component, AmountBasis.ExclVat, excl, hub.ExclVat, tolerance));
         }
 
         // A CDR that gives no incl_vat for a cost it declares says nothing about it; one that leaves the whole cost
@@ -288,17 +288,17 @@ public static class CdrPriceCheck
             value = Signless(value, credit);
             if (Math.Abs(value - hub.InclVat) > tolerance)
             {
-                differences.Add(new(component, AmountBasis.InclVat, value, hub.InclVat, tolerance));
+                (differences ??= []).Add(new(component, AmountBasis.InclVat, value, hub.InclVat, tolerance));
             }
         }
     }
 
-    private static void CompareVolume(List<ComponentDifference> differences, CdrComponent component, decimal declared, decimal hub, decimal tolerance, bool credit)
+    private static void CompareVolume(ref List<ComponentDifference>? differences, CdrComponent component, decimal declared, decimal hub, decimal tolerance, bool credit)
     {
         declared = Signless(declared, credit);
         if (Math.Abs(declared - hub) > tolerance)
         {
-            differences.Add(new(component, AmountBasis.Volume, declared, hub, tolerance));
+            (differences ??= []).Add(new(component, AmountBasis.Volume, declared, hub, tolerance));
         }
     }
 

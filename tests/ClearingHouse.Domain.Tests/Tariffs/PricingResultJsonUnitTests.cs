@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ClearingHouse.Domain.Cdrs;
 using ClearingHouse.Domain.Tariffs;
 
 namespace ClearingHouse.Domain.Tests.Tariffs;
@@ -68,5 +69,101 @@ public sealed class PricingResultJsonUnitTests
         var stored = text.Replace(",\"excl_vat_known\":true,\"incl_vat_known\":true", "", StringComparison.Ordinal);
         Assert.NotEqual(text, stored);
         Assert.Equal(result, PricingResultJson.Deserialize(stored)); // a breakdown stored before the flags existed reads as known
+    }
+
+    // The writer's fast paths (64-bit decimals, plain ASCII strings, a repeated instant) against the framework's text.
+    [Fact]
+    public void Serialize_DecimalsOfEveryScaleSignAndSize_SameTextAsJsonSerializer()
+    {
+        var random = new Random(20261208);
+        decimal Any()
+        {
+            var kind = random.Next(6);
+            var hi = kind == 0 ? random.Next() : 0; // 96-bit digits now and then
+            var mid = kind <= 1 ? random.Next() : kind == 2 ? random.Next(3) : 0;
+            var lo = kind == 5 ? 0 : random.Next();
+            return new decimal(lo, mid, hi, random.Next(3) == 0, (byte)random.Next(29));
+        }
+
+        DimensionCharge Charge() => new(Any(), Any(), new(Any(), Any()));
+        for (var i = 0; i < 400; i++)
+        {
+            var result = new PricingResult
+            {
+                Currency = "EUR",
+                Energy = Charge(),
+                Time = Charge(),
+                ParkingTime = Charge(),
+                Flat = Charge(),
+                Reservation = Charge(),
+                TotalTime = Any(),
+                Subtotal = new(Any(), Any()),
+                Total = new(-0.00m, new decimal(0, 0, 0, true, 3)), // negative zeros
+                MinPriceApplied = false,
+                MaxPriceApplied = false,
+                ReservationExpired = false,
+            };
+
+            Assert.Equal(JsonSerializer.Serialize(result, Reflection), PricingResultJson.Serialize(result));
+        }
+    }
+
+    [Fact]
+    public void Serialize_StringsThatNeedEscaping_SameTextAsJsonSerializer()
+    {
+        var ascii = new string(Enumerable.Range(0, 128).Select(c => (char)c).ToArray());
+        foreach (var note in new[] { ascii, "Zürich, 東京 and 🚗", "line\u2028separator", "", "plain note: priced in UTC" })
+        {
+            var result = (PricingResult)((IEnumerable<object[]>)Results()).First()[0] with { TimeZone = "Europe/Zürich", TimeZoneNote = note };
+
+            Assert.Equal(JsonSerializer.Serialize(result, Reflection), PricingResultJson.Serialize(result));
+            Assert.Equal(result, PricingResultJson.Deserialize(PricingResultJson.Serialize(result)));
+        }
+    }
+
+    [Fact]
+    public void Serialize_ChecksWithInstantsAndDifferences_SameTextAsJsonSerializer()
+    {
+        DateTimeOffset?[] instants =
+        [
+            new DateTimeOffset(2026, 12, 8, 2, 18, 34, TimeSpan.Zero).AddTicks(2476024),
+            new DateTimeOffset(2026, 12, 8, 2, 18, 34, TimeSpan.Zero).AddTicks(2476024), // the same again
+            new DateTimeOffset(2026, 11, 1, 1, 0, 0, TimeSpan.FromHours(1)), // another offset: written in UTC
+            new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(5000000),
+            null,
+        ];
+        foreach (var at in instants)
+        {
+            var check = new PriceCheckDetails
+            {
+                Verdict = PriceCheckVerdict.Mismatch,
+                TariffId = "T<1>",
+                TariffLastUpdated = at,
+                TariffVersionNote = "the current version was in force when the session started",
+                Note = at is null ? "tariff 'T<1>' \"quoted\"" : null,
+                Differences =
+                [
+                    new(CdrComponent.TotalCost, AmountBasis.ExclVat, 4.70m, 5.3000m, 0.01m),
+                    new(CdrComponent.TotalEnergy, AmountBasis.Volume, -12m, 79228162514264337593543950335m, 0.001m),
+                ],
+            };
+            var expected = JsonSerializer.Serialize(new
+            {
+                check = new
+                {
+                    verdict = 2,
+                    tariff_id = check.TariffId,
+                    tariff_last_updated = at?.ToUniversalTime(),
+                    tariff_version_note = check.TariffVersionNote,
+                    note = check.Note,
+                    differences = check.Differences.Select(d => new { component = (int)d.Component, basis = (int)d.Basis, declared = d.Declared, hub = d.Hub, tolerance = d.Tolerance }),
+                },
+            });
+
+            var text = PricingResultJson.Serialize(null, check);
+
+            Assert.Equal(at is null ? expected.Replace("\"tariff_last_updated\":null,", "", StringComparison.Ordinal) : expected, text);
+            Assert.Equal(check.Differences, PricingResultJson.DeserializeCheck(text)!.Differences);
+        }
     }
 }
