@@ -52,6 +52,9 @@ internal sealed class CdrBatch(PartyKey cpo, IReadOnlyList<string> documents, Da
     /// </summary>
     public Dictionary<string, IReadOnlyList<CatalogTariff>>? Versions { get; set; }
 
+    /// <summary>The note of each tariff version choice (tariff id, version, why), one per batch, not per CDR.</summary>
+    public Dictionary<(string TariffId, DateTimeOffset Version, int Why), string>? VersionNotes { get; set; }
+
     /// <summary>One choice (and one note) per location and batch, not per CDR.</summary>
     public Dictionary<string, (TimeZoneInfo Zone, string Note)>? ZoneChoices { get; set; }
 

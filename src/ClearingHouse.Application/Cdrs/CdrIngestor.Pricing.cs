@@ -123,7 +123,7 @@ public sealed partial class CdrIngestor
         {
             if (versions[i].Record.LastUpdated <= start)
             {
-                return (versions[i], $"the version of {Instant(versions[i].Record.LastUpdated)} was in force when the session started (the tariff changed at {Instant(currentAt)})");
+                return (versions[i], VersionNote(batch, current, versions[i], VersionChoice.InForce));
             }
         }
 
@@ -131,11 +131,39 @@ public sealed partial class CdrIngestor
         {
             if (named.Id == current.Record.Id && named.LastUpdated is { } namedAt && versions.FirstOrDefault(v => v.Record.LastUpdated == namedAt) is { } match)
             {
-                return (match, $"no version the hub keeps was in force when the session started: the version the CDR names (tariffs[].last_updated {Instant(namedAt)})");
+                return (match, VersionNote(batch, current, match, VersionChoice.NamedByCdr));
             }
         }
 
-        return (versions[0], $"no version the hub keeps was in force when the session started, and the CDR names none the hub keeps: the oldest it keeps ({Instant(versions[0].Record.LastUpdated)})");
+        return (versions[0], VersionNote(batch, current, versions[0], VersionChoice.Oldest));
+    }
+
+    private enum VersionChoice
+    {
+        InForce,
+        NamedByCdr,
+        Oldest,
+    }
+
+    // The note of a version choice depends only on the tariff, the version and why: built once per batch, not per CDR
+    // (a batch of CDRs older than their tariff's current version all take the same older version).
+    private static string VersionNote(CdrBatch batch, CatalogTariff current, CatalogTariff version, VersionChoice why)
+    {
+        var notes = batch.VersionNotes ??= [];
+        var key = (current.Record.Id, version.Record.LastUpdated, (int)why);
+        if (!notes.TryGetValue(key, out var note))
+        {
+            var at = Instant(version.Record.LastUpdated);
+            note = why switch
+            {
+                VersionChoice.InForce => $"the version of {at} was in force when the session started (the tariff changed at {Instant(current.Tariff.LastUpdated!.Value)})",
+                VersionChoice.NamedByCdr => $"no version the hub keeps was in force when the session started: the version the CDR names (tariffs[].last_updated {at})",
+                _ => $"no version the hub keeps was in force when the session started, and the CDR names none the hub keeps: the oldest it keeps ({at})",
+            };
+            notes[key] = note;
+        }
+
+        return note;
     }
 
     private const string CurrentVersionNote = "the current version was in force when the session started";

@@ -23,16 +23,39 @@ public sealed partial class CdrIngestor
         }
     }
 
+    // Whether a CDR names any tariff (CdrValidator.TariffIds would return one): the batch then needs the CPO's tariffs.
+    private static bool NamesTariff(Cdr cdr)
+    {
+        foreach (var period in cdr.ChargingPeriods)
+        {
+            if (!string.IsNullOrEmpty(period.TariffId))
+            {
+                return true;
+            }
+        }
+
+        foreach (var tariff in cdr.Tariffs)
+        {
+            if (!string.IsNullOrEmpty(tariff.Id))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     // Every problem of one CDR: the Domain's rules, the caller's ownership, the token's EMSP, the tariffs named, the
-    // CDR's own time zone. A rejection (and null) when there is any.
-    private async ValueTask<ValidCdr?> ValidateAsync(CdrBatch batch, int index, Cdr cdr)
+    // CDR's own time zone. A rejection (and null) when there is any. The batch holds the CPO's tariffs already when the
+    // CDR names one (IngestAsync loads them once).
+    private ValidCdr? Validate(CdrBatch batch, int index, Cdr cdr)
     {
         var errors = batch.Errors;
         errors.Clear();
         errors.AddRange(CdrValidator.Validate(cdr));
         CheckOwner(batch.Cpo, cdr, errors);
         var emsp = ResolveEmsp(batch, cdr, errors);
-        var tariff = await ResolveTariffAsync(batch, cdr, errors);
+        var tariff = ResolveTariff(batch, cdr, errors);
         var cdrZone = ReadCdrTimeZone(cdr, errors);
         if (errors.Count > 0 || emsp is null)
         {
@@ -99,7 +122,7 @@ public sealed partial class CdrIngestor
     }
 
     // The CPO's tariff the hub prices with: the one tariff the CDR names, when it is known and in the CDR's currency.
-    private async ValueTask<CatalogTariff?> ResolveTariffAsync(CdrBatch batch, Cdr cdr, List<CdrValidationError> errors)
+    private static CatalogTariff? ResolveTariff(CdrBatch batch, Cdr cdr, List<CdrValidationError> errors)
     {
         var tariffIds = CdrValidator.TariffIds(cdr);
         if (tariffIds.Count == 0)
@@ -107,11 +130,11 @@ public sealed partial class CdrIngestor
             return null;
         }
 
-        batch.Tariffs ??= await _catalog.GetAsync(batch.Cpo);
+        var tariffs = batch.Tariffs ?? throw new InvalidOperationException("The CPO's tariffs are loaded before a CDR naming one is validated.");
         CatalogTariff? tariff = null;
         foreach (var id in tariffIds)
         {
-            var found = batch.Tariffs.Find(id);
+            var found = tariffs.Find(id);
             if (found is null)
             {
                 errors.Add(new(TariffField(cdr, id), $"tariff '{id}' is not a tariff of {batch.Cpo} (PutTariff it first)."));

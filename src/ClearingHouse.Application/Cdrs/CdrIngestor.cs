@@ -98,7 +98,17 @@ public sealed partial class CdrIngestor
         var batch = new CdrBatch(cpo, documents, _clock.UtcNow, await _policy.ViewAsync());
         for (var i = 0; i < documents.Count; i++)
         {
-            if (Read(batch, i) is { } cdr && await ValidateAsync(batch, i, cdr) is { } valid)
+            if (Read(batch, i) is not { } cdr)
+            {
+                continue;
+            }
+
+            if (batch.Tariffs is null && NamesTariff(cdr))
+            {
+                batch.Tariffs = await _catalog.GetAsync(cpo); // once per batch; validating each CDR is then synchronous
+            }
+
+            if (Validate(batch, i, cdr) is { } valid)
             {
                 Admit(batch, valid);
             }
