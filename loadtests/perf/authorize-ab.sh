@@ -44,11 +44,11 @@ for p in random.sample(range(20000, 32000), 400):
         s.close()
     if len(free) == 64: break
 print(*free)'))
-np=0   # the next of them: "${ports[np++]}" (not inside $(...), whose subshell would not advance it)
+np=0   # the next of them: X=${ports[np++]} (as its own assignment: in $(...) or a command run with & it would not advance)
 hdr=(-H 'content-type: application/grpc' -H 'te: trailers')
 declare -A URL BODY AUTH PID
 keys=(ref)
-PB=${ports[np++]}; "${BL[@]}" serve --port "$PB" --silo-port "${ports[np++]}" > "$OUT/ref.log" 2>&1 & pids+=($!); PID[ref]=$!
+PB=${ports[np++]}; PS=${ports[np++]}; "${BL[@]}" serve --port "$PB" --silo-port "$PS" > "$OUT/ref.log" 2>&1 & pids+=($!); PID[ref]=$!
 URL[ref]=http://127.0.0.1:$PB/baseline.v1.Baseline/Authorize; BODY[ref]=$OUT/frames/authorize.bin
 
 i=0
