@@ -14,8 +14,10 @@ namespace ClearingHouse.Application.Tokens;
 /// </summary>
 public sealed partial class AuthorizationJournal(IAuthorizationStore store, IOptions<TokensOptions> options, QueueMetrics queues, ILogger<AuthorizationJournal> logger) : BackgroundService
 {
-    // Bounded so a stalled store makes callers wait (and time out) instead of growing memory.
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(100_000) { SingleReader = true });
+    // Bounded so a stalled store makes callers wait (and time out) instead of growing memory. Synchronous continuations:
+    // the writer thread blocks in WaitToReadAsync, and the caller whose record ends its wait wakes it directly, instead of
+    // queueing a thread-pool item (per batch) that only sets the event the writer thread sleeps on.
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(100_000) { SingleReader = true, AllowSynchronousContinuations = true });
 
     /// <summary>Decisions waiting for the next group commit (the saturation gauge reads it).</summary>
     public long Queued => _queue.Reader.Count;

@@ -10,9 +10,15 @@ namespace ClearingHouse.Server.Telemetry;
 /// <summary>
 /// Counts every gRPC call by method and final status (<see cref="InstrumentNames.GrpcServerCalls"/>), whoever answered
 /// it: the service, the error interceptor, the authentication middleware or the guarded request parser. ASP.NET Core's
-/// own request metrics say 200 for all of them (gRPC puts its status in the trailers). Tags are built once per known
-/// method and code; a path that is no mapped method counts as <c>unknown</c>, so no caller can grow the label set.
+/// own request metrics say 200 for all of them (gRPC puts its status in the trailers). A path that is no mapped method
+/// counts as <c>unknown</c>, so no caller can grow the label set.
 /// </summary>
+/// <remarks>
+/// On the hot path (every unary call) a call costs one interlocked increment: the counts are plain fields per (method,
+/// code), reported when the meter is collected (an observable counter), instead of an aggregator update (tag lookup and
+/// lock) per call; and the count is taken in a response-completed callback (<see cref="Track"/>), so the pipeline has no
+/// async frame of its own around every call.
+/// </remarks>
 public sealed class GrpcCallMetrics
 {
     /// <summary>google.rpc.Code's names, indexed by number.</summary>
@@ -25,27 +31,43 @@ public sealed class GrpcCallMetrics
 
     private const string Unknown = "unknown";
 
-    private readonly Counter<long> _calls;
-    private readonly FrozenDictionary<string, TagList[]> _byPath;
-    private readonly TagList[] _unknown;
+    private readonly FrozenDictionary<string, int> _methodIndex;
+    private readonly TagList[][] _tags; // [method][code]; the last method is "unknown"
+    private readonly long[] _counts; // [method * codes + code]
+    private readonly Func<object, Task> _completed;
 
     /// <summary>Creates the counter; every mapped method's <c>OK</c> series exists at 0 from the start.</summary>
     public GrpcCallMetrics(IMeterFactory meterFactory, EndpointDataSource endpoints)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(endpoints);
-        _calls = meterFactory.Create(HubMetrics.MeterName).CreateCounter<long>(
-            InstrumentNames.GrpcServerCalls, unit: "{call}", description: "gRPC calls answered, by method and status code");
         var methods = endpoints.Endpoints
             .Select(e => e.Metadata.GetMetadata<GrpcMethodMetadata>()?.Method.FullName)
             .OfType<string>()
             .Distinct(StringComparer.Ordinal)
             .ToList();
-        _byPath = methods.ToFrozenDictionary(m => m, TagsOf, StringComparer.Ordinal);
-        _unknown = TagsOf(Unknown);
-        foreach (var tags in _byPath.Values)
+        _methodIndex = methods.Select((m, i) => (m, i)).ToFrozenDictionary(x => x.m, x => x.i, StringComparer.Ordinal);
+        _tags = [.. methods.Select(TagsOf), TagsOf(Unknown)];
+        _counts = new long[_tags.Length * CodeNames.Count];
+        _completed = state =>
         {
-            _calls.Add(0, tags[0]);
+            Count((HttpContext)state);
+            return Task.CompletedTask;
+        };
+        meterFactory.Create(HubMetrics.MeterName).CreateObservableCounter(
+            InstrumentNames.GrpcServerCalls, Observe, unit: "{call}", description: "gRPC calls answered, by method and status code");
+    }
+
+    /// <summary>
+    /// Counts the call of <paramref name="context"/> once its response has completed (a callback, no allocation of its own
+    /// once the stream's callback list exists); not a gRPC request, nothing.
+    /// </summary>
+    public void Track(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (IsGrpc(context.Request.ContentType))
+        {
+            context.Response.OnCompleted(_completed, context);
         }
     }
 
@@ -58,8 +80,8 @@ public sealed class GrpcCallMetrics
             return;
         }
 
-        var tags = context.Request.Path.Value is { } path && _byPath.TryGetValue(path, out var known) ? known : _unknown;
-        _calls.Add(1, tags[StatusOf(context)]);
+        var method = context.Request.Path.Value is { } path && _methodIndex.TryGetValue(path, out var known) ? known : _tags.Length - 1;
+        Interlocked.Increment(ref _counts[(method * CodeNames.Count) + StatusOf(context)]);
     }
 
     private static bool IsGrpc(string? contentType) =>
@@ -78,23 +100,36 @@ public sealed class GrpcCallMetrics
         return value.Count > 0 && int.TryParse(value[0], out var code) && (uint)code < (uint)CodeNames.Count ? code : 1;
     }
 
+    // Every mapped method's OK series (0 until its first call), and every other series once it has counted a call.
+    private IEnumerable<Measurement<long>> Observe()
+    {
+        for (var method = 0; method < _tags.Length; method++)
+        {
+            for (var code = 0; code < CodeNames.Count; code++)
+            {
+                var count = Volatile.Read(ref _counts[(method * CodeNames.Count) + code]);
+                if (count > 0 || (code == 0 && method < _tags.Length - 1))
+                {
+                    yield return new Measurement<long>(count, _tags[method][code]);
+                }
+            }
+        }
+    }
+
     private static TagList[] TagsOf(string method) =>
         CodeNames.Select(code => new TagList { { "method", method.TrimStart('/') }, { "code", code } }).ToArray();
 }
 
-/// <summary>Runs <see cref="GrpcCallMetrics"/> around the rest of the pipeline (outside authentication, so refusals count).</summary>
+/// <summary>
+/// Has <see cref="GrpcCallMetrics"/> count every call when its response completes (first in the pipeline, so refusals by
+/// authentication count too). No async frame: it registers the callback and hands the call on.
+/// </summary>
 public sealed class GrpcCallMetricsMiddleware(RequestDelegate next, GrpcCallMetrics metrics)
 {
-    /// <summary>Calls the pipeline, then counts the call.</summary>
-    public async Task InvokeAsync(HttpContext context)
+    /// <summary>Registers the count, then calls the pipeline.</summary>
+    public Task InvokeAsync(HttpContext context)
     {
-        try
-        {
-            await next(context);
-        }
-        finally
-        {
-            metrics.Count(context);
-        }
+        metrics.Track(context);
+        return next(context);
     }
 }

@@ -10,6 +10,9 @@ namespace ClearingHouse.Server.Telemetry;
 /// <summary>The hub's telemetry in one place: the Prometheus metrics, gRPC status counting, and OTLP tracing when turned on.</summary>
 public static class TelemetryHosting
 {
+    /// <summary>ASP.NET Core's meters the hub exports: requests (<c>http_server_*</c>), connections (<c>kestrel_*</c>), exceptions.</summary>
+    public static readonly string[] AspNetCoreMeters = ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics"];
+
     /// <summary>Orleans' activity sources (grain calls), recorded when tracing is on.</summary>
     public static readonly IReadOnlyList<string> OrleansSources = ["Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application"];
 
@@ -29,11 +32,15 @@ public static class TelemetryHosting
         builder.Services.AddSingleton<GrpcCallMetrics>();
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(options.ServiceName))
-            .WithMetrics(m => m
-                .AddMeter(HubMetrics.MeterName)
-                .AddAspNetCoreInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddPrometheusExporter());
+            .WithMetrics(m =>
+            {
+                m.AddMeter(HubMetrics.MeterName);
+                // ASP.NET Core's own meters, the ones README promises (http_server_*, kestrel_*) and unhandled exceptions;
+                // not AddAspNetCoreInstrumentation's routing meter (a counter update per request, on the Authorize hot
+                // path, for a figure no dashboard or alert reads) nor the SignalR and rate-limiting ones.
+                m.AddMeter(AspNetCoreMeters);
+                m.AddRuntimeInstrumentation().AddPrometheusExporter();
+            });
         if (options.TracingEnabled)
         {
             otel.WithTracing(t =>

@@ -13,8 +13,14 @@ namespace ClearingHouse.Storage.Sqlite.Tokens;
 /// <c>authorization_fallbacks</c>, the provisional records written while an EMSP is asked.
 /// A batch is one transaction (one fsync), which is what makes bulk uploads fast.
 /// </summary>
-public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITokenStore, IAuthorizationStore
+public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITokenStore, IAuthorizationStore, IDisposable
 {
+    // The journal's statements, prepared once on the factory's writer connection (it stays open between writes) and
+    // prepared anew when the factory has replaced that connection. Used only under the factory's write gate; the lock
+    // orders a write against Dispose at shutdown.
+    private readonly Lock _journalLock = new();
+    private JournalStatements? _journal;
+
     // Replaces the row only when the same EMSP owns it: another EMSP's token is never overwritten,
     // and the statement then changes no row, which is how a conflict is detected.
     private const string Upsert = """
@@ -150,23 +156,37 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
             (connection, _) =>
             {
                 // BEGIN and COMMIT through SQLite's API too: Microsoft.Data.Sqlite runs each as a command (a
-                // statement, a reader, an enumerator), and at a few decisions per batch that is per decision.
+                // statement, a reader, an enumerator), and at a few decisions per batch that is per decision. All four
+                // statements are prepared once per connection: compiling them (sqlite3_exec compiles its text every
+                // time) cost more CPU than binding and stepping the few rows of a typical batch.
                 var db = connection.Handle!;
-                Check(db, raw.sqlite3_exec(db, "BEGIN IMMEDIATE"));
-                try
+                lock (_journalLock)
                 {
-                    InsertAuthorizations(db, records, provisional: false);
-                    InsertAuthorizations(db, records, provisional: true);
-                    Check(db, raw.sqlite3_exec(db, "COMMIT"));
-                }
-                catch
-                {
-                    if (raw.sqlite3_get_autocommit(db) == 0)
+                    ObjectDisposedException.ThrowIf(_journal is { Db: null }, this);
+                    if (_journal?.Db != db)
                     {
-                        raw.sqlite3_exec(db, "ROLLBACK");
+                        _journal?.Dispose();
+                        _journal = null;
+                        _journal = JournalStatements.Prepare(db);
                     }
 
-                    throw;
+                    var statements = _journal;
+                    Step(db, statements.Begin);
+                    try
+                    {
+                        InsertAuthorizations(db, statements.InsertFinal, records, provisional: false);
+                        InsertAuthorizations(db, statements.InsertFallback, records, provisional: true);
+                        Step(db, statements.Commit);
+                    }
+                    catch
+                    {
+                        if (raw.sqlite3_get_autocommit(db) == 0)
+                        {
+                            raw.sqlite3_exec(db, "ROLLBACK");
+                        }
+
+                        throw;
+                    }
                 }
 
                 return Task.FromResult(0);
@@ -209,7 +229,7 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
     // here: a parameter binder per value, a data reader and a statement enumerator per execution. Synchronous on
     // purpose (Microsoft.Data.Sqlite's async methods run synchronously anyway). Runs inside the caller's transaction.
     // Writes the records of one kind (final or provisional) to that kind's table; none of that kind, no statement.
-    private static void InsertAuthorizations(sqlite3 db, IReadOnlyList<AuthorizationRecord> records, bool provisional)
+    private static void InsertAuthorizations(sqlite3 db, sqlite3_stmt statement, IReadOnlyList<AuthorizationRecord> records, bool provisional)
     {
         var any = false;
         foreach (var r in records)
@@ -222,7 +242,6 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
             return;
         }
 
-        Check(db, raw.sqlite3_prepare_v2(db, provisional ? InsertFallback : InsertAuthorization, out var statement));
         char[]? evseText = null;
         try
         {
@@ -274,22 +293,69 @@ public sealed class SqliteTokenStore(SqliteConnectionFactory connections) : ITok
                 Check(db, raw.sqlite3_bind_int(statement, 8, (int)r.Allowed));
                 Check(db, raw.sqlite3_bind_int(statement, 9, (int)r.Source));
                 Check(db, raw.sqlite3_bind_int64(statement, 10, r.DecidedAt.UtcTicks));
-                var rc = raw.sqlite3_step(statement);
-                if (rc != raw.SQLITE_DONE)
-                {
-                    SqliteException.ThrowExceptionForRC(rc, db);
-                }
-
-                Check(db, raw.sqlite3_reset(statement));
+                Step(db, statement);
             }
         }
         finally
         {
-            statement.Dispose();
             if (evseText is not null)
             {
                 ArrayPool<char>.Shared.Return(evseText);
             }
+        }
+    }
+
+    // Runs a prepared statement that returns no rows and resets it for its next use (also after a failure, which the
+    // reset reports again; the step's code is the one thrown).
+    private static void Step(sqlite3 db, sqlite3_stmt statement)
+    {
+        var rc = raw.sqlite3_step(statement);
+        raw.sqlite3_reset(statement);
+        if (rc != raw.SQLITE_DONE)
+        {
+            SqliteException.ThrowExceptionForRC(rc, db);
+        }
+    }
+
+    /// <summary>Finalizes the journal's prepared statements (before the connection factory closes the file).</summary>
+    public void Dispose()
+    {
+        lock (_journalLock)
+        {
+            _journal?.Dispose();
+            _journal = new JournalStatements(null, null!, null!, null!, null!);
+        }
+    }
+
+    // The journal's four statements on one connection (Db null: the store is disposed).
+    private sealed record JournalStatements(sqlite3? Db, sqlite3_stmt Begin, sqlite3_stmt Commit, sqlite3_stmt InsertFinal, sqlite3_stmt InsertFallback) : IDisposable
+    {
+        public static JournalStatements Prepare(sqlite3 db)
+        {
+            var prepared = new List<sqlite3_stmt>(4);
+            try
+            {
+                foreach (var sql in new[] { "BEGIN IMMEDIATE"u8.ToArray(), "COMMIT"u8.ToArray(), SqliteTokenStore.InsertAuthorization.ToArray(), SqliteTokenStore.InsertFallback.ToArray() })
+                {
+                    Check(db, raw.sqlite3_prepare_v2(db, sql, out var statement));
+                    prepared.Add(statement);
+                }
+            }
+            catch
+            {
+                prepared.ForEach(static p => p.Dispose());
+                throw;
+            }
+
+            return new JournalStatements(db, prepared[0], prepared[1], prepared[2], prepared[3]);
+        }
+
+        public void Dispose()
+        {
+            Begin?.Dispose();
+            Commit?.Dispose();
+            InsertFinal?.Dispose();
+            InsertFallback?.Dispose();
         }
     }
 

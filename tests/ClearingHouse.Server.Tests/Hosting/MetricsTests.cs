@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ClearingHouse.Application.Tokens;
 using ClearingHouse.Contracts.V1;
+using Grpc.Core;
 using ClearingHouse.LoadTests.Cli;
 using Microsoft.Extensions.DependencyInjection;
 using ClearingHouse.Server.Tests.Infrastructure;
@@ -19,6 +20,9 @@ public sealed class ScrapedHubFixture : IAsyncLifetime
 
     /// <summary>The hub.</summary>
     public HubHost Hub { get; private set; } = null!;
+
+    /// <summary>The hub's metrics endpoint.</summary>
+    public Uri MetricsUri { get; private set; } = null!;
 
     /// <summary>The metrics scraped after the traffic.</summary>
     public string Scrape { get; private set; } = "";
@@ -66,7 +70,8 @@ public sealed class ScrapedHubFixture : IAsyncLifetime
         }
 
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        Scrape = await http.GetStringAsync(new Uri($"http://127.0.0.1:{metricsPort}/metrics"));
+        MetricsUri = new Uri($"http://127.0.0.1:{metricsPort}/metrics");
+        Scrape = await http.GetStringAsync(MetricsUri);
         Families = MetricsText.Families(Scrape);
     }
 
@@ -172,4 +177,39 @@ public sealed class MetricsTests(ScrapedHubFixture fixture) : IClassFixture<Scra
         Assert.Matches("clearinghouse_grpc_server_calls_total\\{[^}]*code=\"OK\",method=\"clearinghouse.v1.TokenService/Authorize\"\\} [1-9]", fixture.Scrape);
         Assert.Matches("clearinghouse_grpc_server_calls_total\\{[^}]*code=\"OK\",method=\"clearinghouse.v1.CommandService/StartSession\"\\} [1-9]", fixture.Scrape);
     }
+
+    [Fact]
+    public async Task GrpcCalls_RefusedByAuthenticationOrMappedByInterceptor_CountedWithTheirStatus()
+    {
+        // One call the authentication middleware answers (no service code runs) and one whose core refusal the error
+        // interceptor maps: each is counted under the status its client saw, once its response has completed (so the
+        // scrape is polled, with a timeout).
+        var refused = await Assert.ThrowsAsync<RpcException>(() => new IdentityService.IdentityServiceClient(fixture.Hub.Channel("not-a-credential")).WhoAmIAsync(new WhoAmIRequest()).ResponseAsync);
+        var mapped = await Assert.ThrowsAsync<RpcException>(() => new TokenService.TokenServiceClient(fixture.Hub.Channel(fixture.Hub.OperatorSecret))
+            .AuthorizeAsync(new AuthorizeRequest { Uid = "METRICS-1", Type = TokenType.Rfid }).ResponseAsync);
+        var expected = new[]
+        {
+            $"clearinghouse_grpc_server_calls_total\\{{[^}}]*code=\"{CodeName(refused.StatusCode)}\",method=\"clearinghouse.v1.IdentityService/WhoAmI\"\\}} [1-9]",
+            $"clearinghouse_grpc_server_calls_total\\{{[^}}]*code=\"{CodeName(mapped.StatusCode)}\",method=\"clearinghouse.v1.TokenService/Authorize\"\\}} [1-9]",
+        };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var scrape = "";
+        while (!wait.IsCancellationRequested && !expected.All(e => Regex.IsMatch(scrape, e)))
+        {
+            scrape = await http.GetStringAsync(fixture.MetricsUri, wait.Token);
+            if (!expected.All(e => Regex.IsMatch(scrape, e)))
+            {
+                await Task.Delay(100, CancellationToken.None);
+            }
+        }
+
+        Assert.True(refused.StatusCode == StatusCode.Unauthenticated, $"WhoAmI with a malformed credential: {refused.Status}");
+        foreach (var e in expected)
+        {
+            Assert.True(Regex.IsMatch(scrape, e), $"no series matching {e} within 60 s; the calls' series:\n{string.Join('\n', scrape.Split('\n').Where(l => l.StartsWith("clearinghouse_grpc_server_calls_total", StringComparison.Ordinal) && !l.EndsWith(" 0", StringComparison.Ordinal)))}");
+        }
+    }
+
+    private static string CodeName(StatusCode code) => ClearingHouse.Server.Telemetry.GrpcCallMetrics.CodeNames[(int)code];
 }
