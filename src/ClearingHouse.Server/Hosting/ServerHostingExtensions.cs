@@ -250,7 +250,10 @@ public static class ServerHostingExtensions
                         o.NumMissedProbesLimit = s.MissedProbesLimit;
                     });
                     // A call to a grain whose silo died waits for membership to move on instead of failing (FailoverRetryFilter).
-                    silo.AddOutgoingGrainCallFilter<FailoverRetryFilter>();
+                    if (s.HoldCallsDuringFailover)
+                    {
+                        silo.AddOutgoingGrainCallFilter<FailoverRetryFilter>();
+                    }
                     var postgres = settings.Storage.Postgres.ConnectionString!;
                     silo.UsePostgresClustering(postgres);
                     silo.AddPostgresStores(o => o.ConnectionString = postgres);
