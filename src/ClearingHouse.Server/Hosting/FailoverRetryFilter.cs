@@ -62,9 +62,10 @@ public sealed partial class FailoverRetryFilter(
     /// <summary>
     /// True when <paramref name="exception"/> is Orleans' rejection of a message it could not send: the target silo
     /// refused the connection, or membership already counts it dead. Orleans says so only in the rejection's text.
+    /// Never a <see cref="SiloUnavailableException"/> (a rejection too): that is a message the silo got before it died.
     /// </summary>
     public static bool NeverSent(Exception exception) =>
-        exception is OrleansMessageRejectionException rejection
+        exception is OrleansMessageRejectionException rejection and not SiloUnavailableException
         && (rejection.Message.Contains("ConnectionFailedException", StringComparison.Ordinal)
             || rejection.Message.Contains("SocketConnectionException", StringComparison.Ordinal)
             || rejection.Message.Contains("Target silo is known to be dead", StringComparison.Ordinal));
