@@ -249,6 +249,11 @@ public static class ServerHostingExtensions
                         o.ProbeTimeout = s.ProbeTimeout;
                         o.NumMissedProbesLimit = s.MissedProbesLimit;
                     });
+                    // A call to a grain whose silo died waits for membership to move on instead of failing (FailoverRetryFilter).
+                    if (s.HoldCallsDuringFailover)
+                    {
+                        silo.AddOutgoingGrainCallFilter<FailoverRetryFilter>();
+                    }
                     var postgres = settings.Storage.Postgres.ConnectionString!;
                     silo.UsePostgresClustering(postgres);
                     silo.AddPostgresStores(o => o.ConnectionString = postgres);

@@ -36,6 +36,13 @@ public sealed class SiloOptions
     /// must be restarted.
     /// </summary>
     public int MissedProbesLimit { get; set; } = 3;
+
+    /// <summary>
+    /// Whether a grain call whose silo refuses connections is held until membership has moved on and then sent again,
+    /// instead of failing Unavailable at once (Cluster profile; default true; <c>FailoverRetryFilter</c>,
+    /// docs/operations.md). Such a call was never sent, so sending it again is safe.
+    /// </summary>
+    public bool HoldCallsDuringFailover { get; set; } = true;
 }
 
 /// <summary>

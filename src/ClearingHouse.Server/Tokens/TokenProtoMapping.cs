@@ -227,8 +227,9 @@ public static class TokenProtoMapping
         {
             return timestamp.ToDateTimeOffset();
         }
-        catch (ArgumentOutOfRangeException)
+        catch (Exception ex) when (ex is ArgumentOutOfRangeException or InvalidOperationException)
         {
+            // Protobuf throws InvalidOperationException for seconds or nanos outside the Timestamp range (issue 17).
             var path = field + name;
             throw new HubException(HubErrorCode.InvalidArgument, $"{path} is out of range", path);
         }

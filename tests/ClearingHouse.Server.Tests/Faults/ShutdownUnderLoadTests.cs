@@ -79,5 +79,7 @@ public sealed class ShutdownUnderLoadTests(ITestOutputHelper output)
         // timeout leaves a slow machine room and fails on the old behaviour.
         Assert.True(took < ShutdownTimeout / 2, $"the hub took {took} to stop (timeout {ShutdownTimeout}):{Environment.NewLine}{hub.RecentOutput}");
         Assert.True(exitCode == 0, $"exit code {exitCode} after {took}:{Environment.NewLine}{hub.RecentOutput}");
+        // Issue 17: after a status storm the stop logged 1,751 "Error thrown from OnDeactivateAsync" (~16,000 lines).
+        Assert.False(hub.RecentOutput.Contains("OnDeactivateAsync", StringComparison.Ordinal), $"a grain failed to deactivate at the stop:{Environment.NewLine}{hub.RecentOutput}");
     }
 }

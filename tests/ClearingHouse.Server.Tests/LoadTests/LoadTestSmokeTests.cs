@@ -118,6 +118,10 @@ public sealed class LoadTestSmokeTests(EmbeddedHubFixture fixture) : IClassFixtu
 
             await AssertPassedAsync(code, output.Path);
             Assert.True(File.Exists(Path.Combine(output.Path, "report.md")));
+            // Issue 17: decisions the hub answered and those the EMSP answered are kept apart, not one histogram.
+            var report = await File.ReadAllTextAsync(Path.Combine(output.Path, "report.md"));
+            Assert.Contains("hub-answered decisions", report, StringComparison.Ordinal);
+            Assert.Contains("EMSP-answered decisions", report, StringComparison.Ordinal);
         }
         finally
         {
