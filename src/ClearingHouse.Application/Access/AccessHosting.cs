@@ -11,6 +11,7 @@ internal static class AccessHosting
     {
         services.AddSingleton<IdentityResolver>();
         services.AddSingleton<LiveAccess>();
+        services.AddSingleton<OperatorCredentialsFlow>();
         services.AddHostedService(sp => sp.GetRequiredService<LiveAccess>());
         return services;
     }

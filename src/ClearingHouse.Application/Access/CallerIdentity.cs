@@ -3,11 +3,36 @@ using ClearingHouse.Grains.Errors;
 
 namespace ClearingHouse.Application.Access;
 
-/// <summary>Who is calling: the hub operator or one party, and with which credential.</summary>
+/// <summary>
+/// Who is calling: the hub operator or one party, and with which credential. An operator credential may be read-only:
+/// it reads everything the operator reads, and every change asked with it is refused (<see cref="RequireWrite"/>).
+/// </summary>
 public sealed record CallerIdentity(PartyKey? Party, string CredentialId)
 {
-    /// <summary>Whether the caller is the hub operator.</summary>
+    /// <summary>Whether the caller is the hub operator (full or read-only).</summary>
     public bool IsOperator => Party is null;
+
+    /// <summary>Whether the caller is an operator whose credential may only read.</summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary>
+    /// PermissionDenied when the caller may not change anything (a read-only operator). Every core action that changes
+    /// state calls it first, whoever may call it otherwise, so the refusal is the same on every edge.
+    /// </summary>
+    public void RequireWrite()
+    {
+        if (ReadOnly)
+        {
+            throw new HubException(HubErrorCode.PermissionDenied, $"operator credential {CredentialId} is read-only: it may not change anything");
+        }
+    }
+
+    /// <summary>PermissionDenied unless the caller is the operator with a full (not read-only) credential.</summary>
+    public void RequireFullOperator()
+    {
+        RequireOperator();
+        RequireWrite();
+    }
 
     /// <summary>PermissionDenied unless the caller is the operator.</summary>
     public void RequireOperator()

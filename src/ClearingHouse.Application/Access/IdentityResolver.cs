@@ -55,9 +55,22 @@ public sealed class IdentityResolver(
         var until = now + options.Value.CacheTtl;
         if (secret.IsOperator)
         {
-            identity = operatorCredential.Matches(secret)
-                ? new CallerIdentity(null, secret.CredentialId)
-                : throw Fail(HubErrorCode.Unauthenticated, "unknown, expired or revoked credential", "unknown");
+            if (operatorCredential.Matches(secret))
+            {
+                identity = new CallerIdentity(null, secret.CredentialId);
+            }
+            else
+            {
+                // Not the host's own operator credential: one the hub issued, full or read-only.
+                var check = await grains.GetGrain<IOperatorCredentialsGrain>(IOperatorCredentialsGrain.Key).Check(secret.CredentialId, secret.Hash());
+                if (!check.Valid)
+                {
+                    _cache.TryRemove(authorization, out _);
+                    throw Fail(HubErrorCode.Unauthenticated, "unknown, expired or revoked credential", "unknown");
+                }
+
+                identity = new CallerIdentity(null, secret.CredentialId) { ReadOnly = check.ReadOnly };
+            }
         }
         else
         {

@@ -13,6 +13,7 @@ internal static class OperationsHosting
     {
         services.AddSingleton<PartnerActivity>();
         services.AddSingleton<OpsFlow>();
+        services.AddSingleton<EvseStatusCounts>();
         services.AddSingleton<AuditLog>();
         services.AddSingleton<Investigation.InvestigationFlow>();
         return services;

@@ -166,7 +166,7 @@ public sealed class OpsFlow(
     private async Task<string> ResendAsync(CallerIdentity caller, PartyKey cpo, string id, string idField, string what, Func<PartyKey, Task<string?>> resend, string? reason, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        caller.RequireOperator();
+        caller.RequireFullOperator();
         if (cpo.Role != PartyRole.Cpo)
         {
             throw new HubException(HubErrorCode.InvalidArgument, $"cpo must be a CPO, not {cpo}", "cpo.role");

@@ -32,7 +32,7 @@ public sealed partial class PartyAdminFlow(
     public async Task<PartyRecord> RegisterAsync(CallerIdentity caller, PartyKey key, string name)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        caller.RequireOperator();
+        caller.RequireFullOperator();
         HubException.ThrowIfInvalid(PartyRules.ValidateName(name), "name");
         var party = await Registry.Register(key, name);
         await directory.GetFreshAsync();
@@ -98,7 +98,7 @@ public sealed partial class PartyAdminFlow(
     public async Task<PartyRecord> SetStatusAsync(CallerIdentity caller, PartyKey key, PartyStatus status, string? reason)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        caller.RequireOperator();
+        caller.RequireFullOperator();
         if (!Enum.IsDefined(status))
         {
             throw new HubException(HubErrorCode.InvalidArgument, "status must be ACTIVE, SUSPENDED or ARCHIVED", "status");
@@ -122,27 +122,28 @@ public sealed partial class PartyAdminFlow(
     }
 
     /// <summary>Issues a credential to a party (operator only); the secret is in the result, shown only this once.</summary>
-    public async Task<IssuedCredentialView> IssueCredentialAsync(CallerIdentity caller, PartyKey key)
+    public async Task<IssuedCredentialView> IssueCredentialAsync(CallerIdentity caller, PartyKey key, string? reason = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        caller.RequireOperator();
+        caller.RequireFullOperator();
         var issued = await Credentials(key).Issue();
         LogOperatorAction(logger, "IssueCredential", $"{key}/{issued.Credential.Id}", caller.CredentialId);
-        await audit.RecordAsync(caller, "credentials.issue", $"{key}/{issued.Credential.Id}", "issued");
+        await audit.RecordAsync(caller, "credentials.issue", $"{key}/{issued.Credential.Id}", OperatorCredentialsFlow.WithReason("issued", reason));
         return View(issued);
     }
 
     /// <summary>Replaces a credential (operator or the party itself); the old one works for <c>Identity:RotationGracePeriod</c>.</summary>
-    public async Task<IssuedCredentialView> RotateCredentialAsync(CallerIdentity caller, PartyKey key, string credentialId)
+    public async Task<IssuedCredentialView> RotateCredentialAsync(CallerIdentity caller, PartyKey key, string credentialId, string? reason = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         caller.RequireOperatorOrSelf(key);
+        caller.RequireWrite();
         RequireCredentialId(credentialId);
         var issued = await Credentials(key).Rotate(credentialId, identityOptions.Value.RotationGracePeriod);
         identities.Invalidate();
         LogOperatorAction(logger, "RotateCredential", $"{key}/{credentialId}", caller.CredentialId);
         var oldUntil = issued.Previous?.ExpiresAt is { } expires ? $"; it works until {expires:yyyy-MM-ddTHH:mm:ssZ}" : "";
-        await audit.RecordAsync(caller, "credentials.rotate", $"{key}/{credentialId}", $"replaced by {issued.Credential.Id}{oldUntil}");
+        await audit.RecordAsync(caller, "credentials.rotate", $"{key}/{credentialId}", OperatorCredentialsFlow.WithReason($"replaced by {issued.Credential.Id}{oldUntil}", reason));
         return View(issued);
     }
 
@@ -150,16 +151,17 @@ public sealed partial class PartyAdminFlow(
     /// Revokes a credential (operator or the party itself): calls with it are refused at once on this silo, and the
     /// streams and channels open with it end with PermissionDenied before this returns.
     /// </summary>
-    public async Task<CredentialView> RevokeCredentialAsync(CallerIdentity caller, PartyKey key, string credentialId)
+    public async Task<CredentialView> RevokeCredentialAsync(CallerIdentity caller, PartyKey key, string credentialId, string? reason = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         caller.RequireOperatorOrSelf(key);
+        caller.RequireWrite();
         RequireCredentialId(credentialId);
         var revoked = await Credentials(key).Revoke(credentialId);
         identities.Invalidate();
         await live.RecheckNowAsync();
         LogOperatorAction(logger, "RevokeCredential", $"{key}/{credentialId}", caller.CredentialId);
-        await audit.RecordAsync(caller, "credentials.revoke", $"{key}/{credentialId}", "revoked");
+        await audit.RecordAsync(caller, "credentials.revoke", $"{key}/{credentialId}", OperatorCredentialsFlow.WithReason("revoked", reason));
         return View(revoked, clock.UtcNow);
     }
 
@@ -173,10 +175,10 @@ public sealed partial class PartyAdminFlow(
     }
 
     /// <summary>Creates or replaces the agreement between a CPO and an EMSP (operator only), from now unless <paramref name="validFrom"/> says otherwise.</summary>
-    public async Task<AgreementView> SetAgreementAsync(CallerIdentity caller, PartyKey cpo, PartyKey emsp, DateTimeOffset? validFrom, DateTimeOffset? validUntil)
+    public async Task<AgreementView> SetAgreementAsync(CallerIdentity caller, PartyKey cpo, PartyKey emsp, DateTimeOffset? validFrom, DateTimeOffset? validUntil, string? reason = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        caller.RequireOperator();
+        caller.RequireFullOperator();
         var now = clock.UtcNow;
         var agreement = await Registry.SetAgreement(cpo, emsp, validFrom ?? now, validUntil);
         var view = await directory.GetFreshAsync();
@@ -185,21 +187,21 @@ public sealed partial class PartyAdminFlow(
         LogOperatorAction(logger, "SetAgreement", $"{cpo}|{emsp}", caller.CredentialId);
         var state = view.StateOf(agreement, now);
         var until = agreement.ValidUntil is { } u ? $" until {u:yyyy-MM-ddTHH:mm:ssZ}" : "";
-        await audit.RecordAsync(caller, "agreements.set", $"{cpo}|{emsp}", $"valid from {agreement.ValidFrom:yyyy-MM-ddTHH:mm:ssZ}{until}: {state.ToString().ToUpperInvariant()}");
+        await audit.RecordAsync(caller, "agreements.set", $"{cpo}|{emsp}", OperatorCredentialsFlow.WithReason($"valid from {agreement.ValidFrom:yyyy-MM-ddTHH:mm:ssZ}{until}: {state.ToString().ToUpperInvariant()}", reason));
         return new AgreementView(agreement, state);
     }
 
     /// <summary>Ends an agreement (operator only), now unless <paramref name="endedAt"/> says otherwise; NotFound when there is none.</summary>
-    public async Task<AgreementView> EndAgreementAsync(CallerIdentity caller, PartyKey cpo, PartyKey emsp, DateTimeOffset? endedAt)
+    public async Task<AgreementView> EndAgreementAsync(CallerIdentity caller, PartyKey cpo, PartyKey emsp, DateTimeOffset? endedAt, string? reason = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        caller.RequireOperator();
+        caller.RequireFullOperator();
         var now = clock.UtcNow;
         var agreement = await Registry.EndAgreement(cpo, emsp, endedAt ?? now);
         var view = await directory.GetFreshAsync();
         await live.RecheckNowAsync();
         LogOperatorAction(logger, "EndAgreement", $"{cpo}|{emsp}", caller.CredentialId);
-        await audit.RecordAsync(caller, "agreements.end", $"{cpo}|{emsp}", $"ends {agreement.ValidUntil ?? now:yyyy-MM-ddTHH:mm:ssZ}");
+        await audit.RecordAsync(caller, "agreements.end", $"{cpo}|{emsp}", OperatorCredentialsFlow.WithReason($"ends {agreement.ValidUntil ?? now:yyyy-MM-ddTHH:mm:ssZ}", reason));
         return new AgreementView(agreement, view.StateOf(agreement, now));
     }
 

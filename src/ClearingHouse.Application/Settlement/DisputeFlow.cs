@@ -80,6 +80,7 @@ public sealed class DisputeFlow(ISettlementStore store, ICdrStore cdrs, HubClock
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(move);
+        caller.RequireWrite();
         var to = move.To ?? throw new HubException(HubErrorCode.InvalidArgument, "to is required", "to");
         var reason = Reason(move.Reason);
         var dispute = await FindAsync(caller, move.Id, cancellationToken);

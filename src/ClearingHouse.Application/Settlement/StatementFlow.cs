@@ -49,6 +49,7 @@ public sealed class StatementFlow(
     public async Task<(StatementView Statement, bool Created)> CloseAsync(CallerIdentity caller, StatementKey key, CancellationToken cancellationToken, string? reason = null)
     {
         Require(caller, key);
+        caller.RequireWrite();
         if (reason is { Length: > DisputeFlow.MaxReasonLength })
         {
             throw new HubException(HubErrorCode.InvalidArgument, $"reason must be at most {DisputeFlow.MaxReasonLength} characters", "reason");

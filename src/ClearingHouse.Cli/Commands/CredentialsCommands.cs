@@ -13,12 +13,19 @@ public static class CredentialsCommands
         var credentials = new Command("credentials", "Issue, rotate, revoke and list a party's credentials");
 
         var issueParty = PartiesCommands.PartyArgument();
-        var issue = new Command("issue", "Issue a credential; its secret is printed once") { issueParty };
+        var readOnly = new Option<bool>("--read-only") { Description = "With party 'operator': a read-only operator credential (reads everything, changes nothing)" };
+        var issue = new Command("issue", "Issue a credential; its secret is printed once. Party 'operator': an operator credential") { issueParty, readOnly };
         issue.SetAction(async (r, ct) =>
         {
             using var channel = ctx.Channel(r);
+            var party = OwnerOf(r.GetValue(issueParty)!);
+            if (party is not null && r.GetValue(readOnly))
+            {
+                throw new UsageException("--read-only applies only to an operator credential: credentials issue operator --read-only");
+            }
+
             var response = await new PartyAdminService.PartyAdminServiceClient(channel).IssueCredentialAsync(
-                new IssueCredentialRequest { Party = CommandContext.ParseParty(r.GetValue(issueParty)!, "party") },
+                new IssueCredentialRequest { Party = party, ReadOnly = r.GetValue(readOnly) },
                 deadline: CommandContext.Deadline, cancellationToken: ct);
             PrintSecret(ctx.Printer(r), response, response.Credential, response.Secret);
             return 0;
@@ -46,7 +53,7 @@ public static class CredentialsCommands
         {
             using var channel = ctx.Channel(r);
             var response = await new PartyAdminService.PartyAdminServiceClient(channel).RevokeCredentialAsync(
-                new RevokeCredentialRequest { Party = CommandContext.ParseParty(r.GetValue(revokeParty)!, "party"), CredentialId = r.GetValue(revokeId)! },
+                new RevokeCredentialRequest { Party = OwnerOf(r.GetValue(revokeParty)!), CredentialId = r.GetValue(revokeId)! },
                 deadline: CommandContext.Deadline, cancellationToken: ct);
             ctx.Printer(r).Message(response.Credential,
                 ("credential", response.Credential.CredentialId),
@@ -61,8 +68,15 @@ public static class CredentialsCommands
         {
             using var channel = ctx.Channel(r);
             var response = await new PartyAdminService.PartyAdminServiceClient(channel).ListCredentialsAsync(
-                new ListCredentialsRequest { Party = CommandContext.ParseParty(r.GetValue(listParty)!, "party") },
+                new ListCredentialsRequest { Party = OwnerOf(r.GetValue(listParty)!) },
                 deadline: CommandContext.Deadline, cancellationToken: ct);
+            if (OwnerOf(r.GetValue(listParty)!) is null)
+            {
+                ctx.Printer(r).Table(response, response.Credentials, ["CREDENTIAL", "STATUS", "ROLE", "ISSUED", "REVOKED"],
+                    c => [c.CredentialId, c.Status.ToString().ToUpperInvariant(), Role(c), Format.Time(c.IssuedAt), Format.Time(c.RevokedAt)]);
+                return 0;
+            }
+
             ctx.Printer(r).Table(response, response.Credentials, ["CREDENTIAL", "STATUS", "ISSUED", "EXPIRES", "REVOKED", "REPLACED BY"],
                 c => [c.CredentialId, c.Status.ToString().ToUpperInvariant(), Format.Time(c.IssuedAt), Format.Time(c.ExpiresAt), Format.Time(c.RevokedAt), c.ReplacedBy]);
             return 0;
@@ -75,10 +89,16 @@ public static class CredentialsCommands
         return credentials;
     }
 
+    // "operator" names the hub's operator credentials: the request then carries no party.
+    private static PartyRef? OwnerOf(string text) =>
+        text == "operator" ? null : CommandContext.ParseParty(text, "party");
+
+    private static string Role(Credential c) => c.Party is not null ? "" : c.ReadOnly ? "READ-ONLY" : "FULL";
+
     private static Argument<string> IdArgument() => new("credential-id") { Description = "The 12-character credential id" };
 
     private static void PrintSecret(Printer printer, Google.Protobuf.IMessage response, Credential credential, string secret) => printer.Message(response,
-        ("party", Format.Party(credential.Party)),
+        ("party", credential.Party is null ? $"operator ({Role(credential)})" : Format.Party(credential.Party)),
         ("credential", credential.CredentialId),
         ("status", credential.Status.ToString().ToUpperInvariant()),
         ("secret", secret),

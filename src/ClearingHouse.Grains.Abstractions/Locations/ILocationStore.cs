@@ -63,7 +63,16 @@ public interface ILocationStore
     /// last change forward to the newest status of their location.
     /// </summary>
     Task WriteStatusesAsync(IReadOnlyCollection<EvseStatusRow> rows, CancellationToken cancellationToken = default);
+
+    /// <summary>How many EVSEs of each CPO have each written status: one aggregate over the written statuses.</summary>
+    Task<IReadOnlyList<EvseStatusCount>> CountStatusesAsync(CancellationToken cancellationToken = default);
 }
+
+/// <summary>How many EVSEs of one CPO have one status.</summary>
+/// <param name="Cpo">The CPO's text form (for example NL-ABC-CPO).</param>
+/// <param name="Status">The status.</param>
+/// <param name="Count">How many EVSEs.</param>
+public readonly record struct EvseStatusCount(string Cpo, EvseStatus Status, long Count);
 
 /// <summary>Parses the CPO part of a location grain key.</summary>
 public static class LocationKeys

@@ -16,7 +16,7 @@ public sealed class OcpiPartners(IGrainFactory grains, PartyDirectory directory,
     public async Task<string> IssueTokenAAsync(CallerIdentity caller, PartyKey party)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        caller.RequireOperator();
+        caller.RequireFullOperator();
         if ((await directory.GetFreshAsync()).GetParty(party) is null)
         {
             throw new HubException(HubErrorCode.NotFound, $"party {party} is not registered");

@@ -24,5 +24,6 @@ internal static class ConsoleStyle
         input[name=reason] { width: 30em; }
         pre { background: #fff; border: 1px solid #d0d7de; padding: .5em; white-space: pre-wrap; word-break: break-all; max-width: 70em; }
         .muted { color: #57606a; }
+        .badge { color: #3b2300; background: #fff8c5; border: 1px solid #d4a72c; padding: 0 .5em; border-radius: 1em; font-size: .85em; }
         """;
 }

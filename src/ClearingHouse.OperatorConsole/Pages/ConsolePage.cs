@@ -33,6 +33,12 @@ public abstract class ConsolePage : PageModel
     /// <summary>The operator, as the core sees it.</summary>
     protected CallerIdentity Caller => Session.Caller;
 
+    /// <summary>
+    /// Whether the operator may change anything: false for a read-only operator credential, whose pages show no action
+    /// form (the core refuses its changes anyway, on every edge).
+    /// </summary>
+    public bool MayChange => HttpContext.Items[typeof(ConsoleSession)] is ConsoleSession { ReadOnly: false };
+
     /// <summary>The console's options.</summary>
     protected ConsoleOptions Options => HttpContext.RequestServices.GetRequiredService<IOptions<ConsoleOptions>>().Value;
 

@@ -15,10 +15,11 @@ namespace ClearingHouse.OperatorConsole.Security;
 /// <param name="CredentialId">The operator credential's id (never its secret).</param>
 /// <param name="SessionId">A random id of this sign-in, so that signing out ends this session only.</param>
 /// <param name="Expires">When the session ends.</param>
-public sealed record ConsoleSession(string CredentialId, string SessionId, DateTimeOffset Expires)
+/// <param name="ReadOnly">Whether the operator credential may only read (the core refuses its changes; pages hide their forms).</param>
+public sealed record ConsoleSession(string CredentialId, string SessionId, DateTimeOffset Expires, bool ReadOnly = false)
 {
     /// <summary>The caller the core sees for this session.</summary>
-    public CallerIdentity Caller => new(null, CredentialId);
+    public CallerIdentity Caller => new(null, CredentialId) { ReadOnly = ReadOnly };
 }
 
 /// <summary>
@@ -31,6 +32,9 @@ public sealed class ConsoleSessions(IDataProtectionProvider protection, HubClock
     /// <summary>The session cookie's name.</summary>
     public const string CookieName = "ch_console";
 
+    // The role is in the protected payload, taken from the credential at sign-in: a cookie cannot be edited to full.
+    private const string FullRole = "full", ReadOnlyRole = "read-only";
+
     private readonly ITimeLimitedDataProtector _protector = protection.CreateProtector("ClearingHouse.OperatorConsole.Session.v1").ToTimeLimitedDataProtector();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _signedOut = new(StringComparer.Ordinal);
 
@@ -40,8 +44,9 @@ public sealed class ConsoleSessions(IDataProtectionProvider protection, HubClock
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(caller);
         var expires = clock.UtcNow + options.Value.SessionLifetime;
-        var session = new ConsoleSession(caller.CredentialId, Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), expires);
-        var value = _protector.Protect($"{session.CredentialId}\n{session.SessionId}\n{expires.UtcTicks.ToString(CultureInfo.InvariantCulture)}", expires);
+        var session = new ConsoleSession(caller.CredentialId, Convert.ToHexString(RandomNumberGenerator.GetBytes(16)), expires, caller.ReadOnly);
+        var role = session.ReadOnly ? ReadOnlyRole : FullRole;
+        var value = _protector.Protect($"{session.CredentialId}\n{session.SessionId}\n{expires.UtcTicks.ToString(CultureInfo.InvariantCulture)}\n{role}", expires);
         context.Response.Cookies.Append(CookieName, value, Cookie(context, expires));
         return session;
     }
@@ -79,12 +84,12 @@ public sealed class ConsoleSessions(IDataProtectionProvider protection, HubClock
         try
         {
             var parts = _protector.Unprotect(value, out var expiration).Split('\n');
-            if (parts.Length != 3 || expiration < clock.UtcNow || _signedOut.ContainsKey(parts[1]))
+            if (parts.Length != 4 || parts[3] is not (FullRole or ReadOnlyRole) || expiration < clock.UtcNow || _signedOut.ContainsKey(parts[1]))
             {
                 return null;
             }
 
-            return new ConsoleSession(parts[0], parts[1], expiration);
+            return new ConsoleSession(parts[0], parts[1], expiration, parts[3] == ReadOnlyRole);
         }
         catch (CryptographicException)
         {

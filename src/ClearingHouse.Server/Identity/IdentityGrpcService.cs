@@ -11,7 +11,7 @@ public sealed class IdentityGrpcService : IdentityService.IdentityServiceBase
     public override Task<WhoAmIResponse> WhoAmI(WhoAmIRequest request, ServerCallContext context)
     {
         var caller = context.GetCaller();
-        var response = new WhoAmIResponse { Operator = caller.IsOperator, CredentialId = caller.CredentialId };
+        var response = new WhoAmIResponse { Operator = caller.IsOperator, CredentialId = caller.CredentialId, ReadOnly = caller.ReadOnly };
         if (caller.Party is { } party)
         {
             response.Party = party.ToProto();

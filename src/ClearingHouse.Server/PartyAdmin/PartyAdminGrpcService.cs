@@ -1,3 +1,4 @@
+using ClearingHouse.Application.Access;
 using ClearingHouse.Application.Parties;
 using ClearingHouse.Contracts.V1;
 using ClearingHouse.Server.Grpc;
@@ -8,7 +9,7 @@ using PartyStatus = ClearingHouse.Grains.Parties.PartyStatus;
 namespace ClearingHouse.Server.PartyAdmin;
 
 /// <summary>Parties, credentials and agreements (see party_admin.proto). The flow is <see cref="PartyAdminFlow"/>.</summary>
-public sealed class PartyAdminGrpcService(PartyAdminFlow parties) : PartyAdminService.PartyAdminServiceBase
+public sealed class PartyAdminGrpcService(PartyAdminFlow parties, OperatorCredentialsFlow operators) : PartyAdminService.PartyAdminServiceBase
 {
     /// <inheritdoc />
     public override async Task<RegisterPartyResponse> RegisterParty(RegisterPartyRequest request, ServerCallContext context) =>
@@ -44,6 +45,12 @@ public sealed class PartyAdminGrpcService(PartyAdminFlow parties) : PartyAdminSe
     /// <inheritdoc />
     public override async Task<IssueCredentialResponse> IssueCredential(IssueCredentialRequest request, ServerCallContext context)
     {
+        if (request.Party is null)
+        {
+            var op = await operators.IssueAsync(context.GetCaller(), request.ReadOnly);
+            return new IssueCredentialResponse { Credential = op.Credential.ToProto(), Secret = op.Secret };
+        }
+
         var issued = await parties.IssueCredentialAsync(context.GetCaller(), ProtoMapping.ToKey(request.Party, "party"));
         return new IssueCredentialResponse { Credential = issued.Credential.ToProto(), Secret = issued.Secret };
     }
@@ -57,12 +64,23 @@ public sealed class PartyAdminGrpcService(PartyAdminFlow parties) : PartyAdminSe
 
     /// <inheritdoc />
     public override async Task<RevokeCredentialResponse> RevokeCredential(RevokeCredentialRequest request, ServerCallContext context) =>
-        new() { Credential = (await parties.RevokeCredentialAsync(context.GetCaller(), ProtoMapping.ToKey(request.Party, "party"), request.CredentialId)).ToProto() };
+        new()
+        {
+            Credential = request.Party is null
+                ? (await operators.RevokeAsync(context.GetCaller(), request.CredentialId)).ToProto()
+                : (await parties.RevokeCredentialAsync(context.GetCaller(), ProtoMapping.ToKey(request.Party, "party"), request.CredentialId)).ToProto(),
+        };
 
     /// <inheritdoc />
     public override async Task<ListCredentialsResponse> ListCredentials(ListCredentialsRequest request, ServerCallContext context)
     {
         var response = new ListCredentialsResponse();
+        if (request.Party is null)
+        {
+            response.Credentials.AddRange((await operators.ListAsync(context.GetCaller())).Select(c => c.ToProto()));
+            return response;
+        }
+
         response.Credentials.AddRange((await parties.ListCredentialsAsync(context.GetCaller(), ProtoMapping.ToKey(request.Party, "party"))).Select(c => c.ToProto()));
         return response;
     }

@@ -1,5 +1,6 @@
 using ClearingHouse.Application.Parties;
 using ClearingHouse.Contracts.V1;
+using OperatorCredentialRecord = ClearingHouse.Grains.Credentials.OperatorCredentialRecord;
 using ClearingHouse.Grains.Parties;
 using ClearingHouse.Server.Grpc;
 using Google.Protobuf.WellKnownTypes;
@@ -34,6 +35,25 @@ public static class PartyProtoMapping
             proto.ExpiresAt = Timestamp.FromDateTimeOffset(expires);
         }
 
+        if (credential.RevokedAt is { } revoked)
+        {
+            proto.RevokedAt = Timestamp.FromDateTimeOffset(revoked);
+        }
+
+        return proto;
+    }
+
+    /// <summary>The wire form of an operator credential the hub issued: no party, its role (never its secret or hash).</summary>
+    public static Credential ToProto(this OperatorCredentialRecord credential)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        var proto = new Credential
+        {
+            CredentialId = credential.Id,
+            Status = credential.Status == CoreCredentialStatus.Active ? CredentialStatus.Active : CredentialStatus.Revoked,
+            IssuedAt = Timestamp.FromDateTimeOffset(credential.IssuedAt),
+            ReadOnly = credential.ReadOnly,
+        };
         if (credential.RevokedAt is { } revoked)
         {
             proto.RevokedAt = Timestamp.FromDateTimeOffset(revoked);

@@ -70,6 +70,24 @@ public sealed class PostgresLocationStore(PostgresConnectionFactory connections)
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<EvseStatusCount>> CountStatusesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT split_part(location_key, '/', 1) AS cpo, status, count(*)
+            FROM evse_status GROUP BY 1, 2 ORDER BY 1, 2
+            """, connection);
+        var result = new List<EvseStatusCount>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new EvseStatusCount(reader.GetString(0), (EvseStatus)reader.GetInt16(1), reader.GetInt64(2)));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
     public async Task WriteStatusesAsync(IReadOnlyCollection<EvseStatusRow> rows, CancellationToken cancellationToken = default)
     {
         if (rows.Count == 0)

@@ -72,6 +72,25 @@ public sealed class SqliteLocationStore(SqliteConnectionFactory connections) : I
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<EvseStatusCount>> CountStatusesAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await connections.OpenConnectionAsync(cancellationToken);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT substr(location_key, 1, instr(location_key, '/') - 1) AS cpo, status, count(*)
+            FROM evse_status GROUP BY cpo, status ORDER BY cpo, status
+            """;
+        var result = new List<EvseStatusCount>();
+        using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new EvseStatusCount(reader.GetString(0), (EvseStatus)reader.GetInt32(1), reader.GetInt64(2)));
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
     public async Task WriteStatusesAsync(IReadOnlyCollection<EvseStatusRow> rows, CancellationToken cancellationToken = default)
     {
         if (rows.Count == 0)

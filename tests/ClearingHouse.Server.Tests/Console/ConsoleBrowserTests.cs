@@ -12,7 +12,7 @@ namespace ClearingHouse.Server.Tests.Console;
 /// The operator console in a real browser (headless Chromium) against a real hub over real HTTP: the operator's daily
 /// tasks end to end, and the refusals (no antiforgery token, no session, bad ids and sizes, script in a text field).
 /// </summary>
-public sealed class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
+public sealed partial class ConsoleBrowserTests(ConsoleFixture fixture) : IClassFixture<ConsoleFixture>
 {
     private const string Script = "<script>alert('x')</script>";
 

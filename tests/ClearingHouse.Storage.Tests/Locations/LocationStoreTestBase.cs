@@ -56,6 +56,29 @@ public abstract class LocationStoreTestBase : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CountStatusesAsync_TwoCposMixedStatuses_CountedPerCpoAndStatus()
+    {
+        var (a, b) = (NewCpo("NL"), NewCpo("DE"));
+        await Store.WriteStatusesAsync(
+        [
+            new EvseStatusRow($"{a}/L1", "E1", Domain.Locations.EvseStatus.Available, 1),
+            new EvseStatusRow($"{a}/L1", "E2", Domain.Locations.EvseStatus.Charging, 1),
+            new EvseStatusRow($"{a}/L2", "E1", Domain.Locations.EvseStatus.Available, 1),
+            new EvseStatusRow($"{b}/L1", "E1", Domain.Locations.EvseStatus.OutOfOrder, 1),
+        ]);
+
+        var counts = (await Store.CountStatusesAsync()).Where(c => c.Cpo == a || c.Cpo == b).ToList();
+        Assert.Equal(
+            new[]
+            {
+                new EvseStatusCount(a, Domain.Locations.EvseStatus.Available, 2),
+                new EvseStatusCount(a, Domain.Locations.EvseStatus.Charging, 1),
+                new EvseStatusCount(b, Domain.Locations.EvseStatus.OutOfOrder, 1),
+            }.OrderBy(c => c.Cpo, StringComparer.Ordinal).ThenBy(c => c.Status),
+            counts.OrderBy(c => c.Cpo, StringComparer.Ordinal).ThenBy(c => c.Status));
+    }
+
+    [Fact]
     public async Task PageAsync_CountryAndUpdatedSince_OnlyMatchingRows()
     {
         var (nl, de) = (NewCpo("NL"), NewCpo("DE"));
