@@ -1,6 +1,7 @@
 using System.Net;
 using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Ocpi.Cdrs;
+using ClearingHouse.Ocpi.ChargingProfiles;
 using ClearingHouse.Ocpi.Commands;
 using ClearingHouse.Ocpi.Credentials;
 using ClearingHouse.Ocpi.HubClientInfo;
@@ -109,6 +110,7 @@ public static class OcpiHosting
         ocpi.MapOcpiTariffs();
         ocpi.MapOcpiCommands();
         ocpi.MapOcpiHubClientInfo();
+        ocpi.MapOcpiChargingProfiles();
         return app;
     }
 
