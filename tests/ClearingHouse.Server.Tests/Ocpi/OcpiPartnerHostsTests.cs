@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using ClearingHouse.Ocpi.Hosting;
 using ClearingHouse.Ocpi.Outbound;
@@ -20,9 +21,6 @@ public sealed class OcpiPartnerHostsFixture : IAsyncLifetime
     /// <summary>The h2c port.</summary>
     public int H2cPort { get; } = HubHost.FreePort();
 
-    /// <summary>The metrics port (Prometheus scrape).</summary>
-    public int MetricsPort { get; } = HubHost.FreePort();
-
     /// <inheritdoc />
     public async Task InitializeAsync() => Hub = await HubHost.StartEmbeddedAsync(_data.Path, settings: new Dictionary<string, string?>
     {
@@ -30,7 +28,6 @@ public sealed class OcpiPartnerHostsFixture : IAsyncLifetime
         ["Ocpi:PartnerTimeout"] = "00:00:05",
         ["Ocpi:PartnerHosts:0"] = "127.0.0.1",
         ["Ocpi:H2cPort"] = H2cPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Hub:MetricsPort"] = MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
     });
 
     /// <inheritdoc />
@@ -75,23 +72,25 @@ public sealed class OcpiPartnerHostsTests(OcpiPartnerHostsFixture fixture) : ICl
         await using var partner = await ScriptedOcpiPartner.StartAsync();
         var http = fixture.Hub.Services.GetRequiredService<OcpiPartnerHttp>();
         var url = partner.VersionsUrl.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
-        var before = HostRefusedTotal(await Scrape());
+        // The counter is read where it is added (a listener on the instrument): synchronous, no scrape to wait for.
+        long refused = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == Application.Diagnostics.InstrumentNames.OcpiPartnerHostRefused)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref refused, value));
+        listener.Start();
 
         var failure = await Assert.ThrowsAsync<OcpiPartnerCallException>(() => http.SendAsync(new OcpiPartnerCall(HttpMethod.Get, url, partner.TokenB, "versions"), CancellationToken.None));
 
         Assert.Equal(OcpiPartnerFailure.Untrusted, failure.Failure);
         Assert.Contains("Ocpi:PartnerHosts", failure.Message, StringComparison.Ordinal);
         Assert.Empty(partner.Requests);
-        // The exporter may answer a cached scrape for a moment: wait (at most 30 s) for the count.
-        var until = DateTime.UtcNow.AddSeconds(30);
-        string scrape;
-        while (HostRefusedTotal(scrape = await Scrape()) < before + 1 && DateTime.UtcNow < until)
-        {
-            await Task.Delay(200);
-        }
-
-        Assert.True(HostRefusedTotal(scrape) >= before + 1,
-            $"host_refused {before} -> {HostRefusedTotal(scrape)}; OCPI partner lines: {string.Join(" | ", scrape.Split('\n').Where(l => l.Contains("ocpi_partner", StringComparison.Ordinal)))}");
+        Assert.True(Interlocked.Read(ref refused) >= 1, $"{Application.Diagnostics.InstrumentNames.OcpiPartnerHostRefused} counted {Interlocked.Read(ref refused)}");
     }
 
     [Fact]
@@ -158,14 +157,4 @@ public sealed class OcpiPartnerHostsTests(OcpiPartnerHostsFixture fixture) : ICl
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Token", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(token)));
         return client;
     }
-
-    private async Task<string> Scrape()
-    {
-        using var metrics = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        return await metrics.GetStringAsync($"http://127.0.0.1:{fixture.MetricsPort}/metrics");
-    }
-
-    private static double HostRefusedTotal(string scrape) => scrape.Split('\n')
-        .Where(l => l.StartsWith("clearinghouse_ocpi_partner_host_refused", StringComparison.Ordinal))
-        .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
 }
