@@ -36,16 +36,11 @@ public sealed class OcpiAuthorizeScenario : IScenario
         }
 
         var hub = context.Options.Hub;
-        var operatorCredential = context.RequireOperatorCredential();
-        var provisioner = new TestPartyProvisioner(hub, operatorCredential, Name, context.Log);
-        OcpiPlatform? platform = null;
-        Run? run = null;
-        try
+        return await OcpiScenarioPartners.SetUpAsync(context, Name, async partners =>
         {
-            platform = await OcpiPlatform.StartAsync(hub, context.Log, cancellationToken);
-            var cpo = await platform.RegisterAsync(await provisioner.RegisterPartyAsync(PartyRole.Cpo, cancellationToken), operatorCredential, cancellationToken);
-            var emsp = await provisioner.ProvisionPartyAsync(PartyRole.Emsp, cancellationToken);
-            await provisioner.SetAgreementAsync(cpo.Party, emsp.Party, cancellationToken);
+            var cpo = await partners.RegisterCpoAsync(cancellationToken);
+            var emsp = await partners.Provisioner.ProvisionPartyAsync(PartyRole.Emsp, cancellationToken);
+            await partners.Provisioner.SetAgreementAsync(cpo.Party, emsp.Party, cancellationToken);
             using (var channel = ConnectionSet.CreateChannel(hub))
             {
                 await context.Log.WriteLineAsync($"uploading {tokens} ALWAYS tokens for {emsp.Party}");
@@ -62,7 +57,7 @@ public sealed class OcpiAuthorizeScenario : IScenario
                 }, uploadBatch, "OCPI_AUTHORIZE_UPLOAD_BATCH", hub, context.Log, cancellationToken);
             }
 
-            run = new Run(provisioner, platform, cpo, emsp, tokens, context.Options.Connections);
+            var run = new Run(partners, cpo, emsp, tokens);
             for (var i = 0; i < context.Options.Connections; i++)
             {
                 try
@@ -76,33 +71,15 @@ public sealed class OcpiAuthorizeScenario : IScenario
             }
 
             return run;
-        }
-        catch
-        {
-            if (run is not null)
-            {
-                await run.DisposeAsync();
-            }
-            else
-            {
-                if (platform is not null)
-                {
-                    await platform.DisposeAsync();
-                }
-
-                await provisioner.DisposeAsync();
-            }
-
-            throw;
-        }
+        }, cancellationToken);
     }
 
     // Prefixed with the run's EMSP: a uid + type stays owned by the EMSP of an earlier run.
     private static string Uid(string emsp, int i) => $"{emsp}O{i.ToString("D8", CultureInfo.InvariantCulture)}";
 
-    private sealed class Run(TestPartyProvisioner provisioner, OcpiPlatform platform, OcpiParty cpo, TestCredential emsp, int tokens, int connections) : IScenarioRun
+    private sealed class Run(OcpiScenarioPartners partners, OcpiParty cpo, TestCredential emsp, int tokens) : IScenarioRun
     {
-        private readonly HttpClient[] _clients = [.. Enumerable.Range(0, connections).Select(_ => OcpiHttp.CreateClient())];
+        private readonly HttpClient[] _clients = partners.Clients;
         private readonly string _sender = cpo.Endpoint("tokens", "SENDER");
 
         public string Target =>
@@ -119,16 +96,6 @@ public sealed class OcpiAuthorizeScenario : IScenario
             }
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var client in _clients)
-            {
-                client.Dispose();
-            }
-
-            // Unregister over OCPI first: an archived party's OCPI calls are refused.
-            await platform.DisposeAsync();
-            await provisioner.DisposeAsync();
-        }
+        public ValueTask DisposeAsync() => partners.DisposeAsync();
     }
 }

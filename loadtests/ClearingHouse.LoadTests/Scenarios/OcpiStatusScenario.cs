@@ -41,65 +41,50 @@ public sealed class OcpiStatusScenario : IScenario
             throw new LoadTestSetupException("OCPI_STATUS_CPOS and _LOCATIONS must be >= 1, _EVSES 1..100, _SUBSCRIBERS >= 0");
         }
 
-        var hub = context.Options.Hub;
-        var operatorCredential = context.RequireOperatorCredential();
-        var provisioner = new TestPartyProvisioner(hub, operatorCredential, Name, context.Log);
-        OcpiPlatform? platform = null;
-        Run? run = null;
-        try
+        return await OcpiScenarioPartners.SetUpAsync(context, Name, async partners =>
         {
-            platform = await OcpiPlatform.StartAsync(hub, context.Log, cancellationToken);
             var cpos = new List<OcpiParty>();
             for (var i = 0; i < cpoCount; i++)
             {
-                cpos.Add(await platform.RegisterAsync(await provisioner.RegisterPartyAsync(PartyRole.Cpo, cancellationToken), operatorCredential, cancellationToken));
+                cpos.Add(await partners.RegisterCpoAsync(cancellationToken));
             }
 
             var emsps = new List<TestCredential>();
             for (var i = 0; i < subscribers; i++)
             {
-                var emsp = await provisioner.ProvisionPartyAsync(PartyRole.Emsp, cancellationToken);
+                var emsp = await partners.Provisioner.ProvisionPartyAsync(PartyRole.Emsp, cancellationToken);
                 emsps.Add(emsp);
                 foreach (var cpo in cpos)
                 {
-                    await provisioner.SetAgreementAsync(cpo.Party, emsp.Party, cancellationToken);
+                    await partners.Provisioner.SetAgreementAsync(cpo.Party, emsp.Party, cancellationToken);
                 }
             }
 
-            run = new Run(provisioner, platform, cpos, locations, evses, context.Options, context.Log);
-            await run.PutLocationsAsync(cancellationToken);
-            await run.Delays.SubscribeAsync(emsps, cancellationToken);
-            for (var i = 0; i < context.Options.Connections; i++)
+            var run = new Run(partners, cpos, locations, evses, context.Options, context.Log);
+            try
             {
-                await run.ProbeAsync(i, cancellationToken);
+                await run.PutLocationsAsync(cancellationToken);
+                await run.Delays.SubscribeAsync(emsps, cancellationToken);
+                for (var i = 0; i < context.Options.Connections; i++)
+                {
+                    await run.ProbeAsync(i, cancellationToken);
+                }
+            }
+            catch
+            {
+                // The partners are taken down by SetUpAsync; the subscribers are the run's own.
+                await run.Delays.DisposeAsync();
+                throw;
             }
 
             return run;
-        }
-        catch
-        {
-            if (run is not null)
-            {
-                await run.DisposeAsync();
-            }
-            else
-            {
-                if (platform is not null)
-                {
-                    await platform.DisposeAsync();
-                }
-
-                await provisioner.DisposeAsync();
-            }
-
-            throw;
-        }
+        }, cancellationToken);
     }
 
-    private sealed class Run(TestPartyProvisioner provisioner, OcpiPlatform platform, List<OcpiParty> cpos, int locations, int evses, RunOptions options, TextWriter log)
+    private sealed class Run(OcpiScenarioPartners partners, List<OcpiParty> cpos, int locations, int evses, RunOptions options, TextWriter log)
         : IScenarioRun, IScenarioFigures
     {
-        private readonly HttpClient[] _clients = [.. Enumerable.Range(0, options.Connections).Select(_ => OcpiHttp.CreateClient())];
+        private readonly HttpClient[] _clients = partners.Clients;
         private readonly string[] _receivers = [.. cpos.Select(c => c.Endpoint("locations", "RECEIVER"))];
         private readonly Lock _countsLock = new();
         private readonly Dictionary<long, long> _sentPerSecond = [];
@@ -236,14 +221,7 @@ public sealed class OcpiStatusScenario : IScenario
         public async ValueTask DisposeAsync()
         {
             await Delays.DisposeAsync();
-            foreach (var client in _clients)
-            {
-                client.Dispose();
-            }
-
-            // Unregister over OCPI first: an archived party's OCPI calls are refused.
-            await platform.DisposeAsync();
-            await provisioner.DisposeAsync();
+            await partners.DisposeAsync();
         }
 
         private static string Time(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);

@@ -68,7 +68,9 @@ public sealed partial class CommandFlow(
         var ask = new CommandAsk { Cpo = cpo, CommandId = id, Kind = kind, Emsp = emsp, Body = body, Timeout = wait };
         // A CPO on another protocol (OCPI) gets the same ask there, with the same outcomes.
         var reply = wait <= TimeSpan.Zero ? CommandReply.Timeout
-            : remoteRoutes.TryGet(cpo, out var remote) ? await remote.SendAsync(ask)
+            : remoteRoutes.TryGet(cpo, out var remote) && remote.Serves(kind) ? await remote.SendAsync(ask)
+            // A gRPC command channel carries no charging profiles: only a CPO reached by OCPI can take them.
+            : IsChargingProfile(kind) ? CommandReply.NoChannel
             : await channels.SendAsync(ask);
         await grain.SetResponse(reply);
         metrics.CommandSent(kind, reply.Delivery, started);
@@ -86,7 +88,7 @@ public sealed partial class CommandFlow(
     /// hub's response_url): InvalidArgument for a malformed id or result, NotFound when the command is unknown, not the
     /// caller's, or already has a result. The EMSP is told as for a channel's result.
     /// </summary>
-    public async Task ReportResultAsync(CallerIdentity caller, string commandId, int result, CommandText? message)
+    public async Task ReportResultAsync(CallerIdentity caller, string commandId, int result, CommandText? message, string? payload = null)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var cpo = caller.RequireParty(PartyRole.Cpo);
@@ -105,7 +107,7 @@ public sealed partial class CommandFlow(
             throw new HubException(HubErrorCode.InvalidArgument, "message is malformed (language, or text over 512 characters)", "message");
         }
 
-        if (!await grains.GetGrain<ICommandGrain>(commandId).ReportResult(cpo, result, message))
+        if (!await grains.GetGrain<ICommandGrain>(commandId).ReportResult(cpo, result, message, payload))
         {
             throw new HubException(HubErrorCode.NotFound, "no command of the caller waits for this result");
         }
@@ -206,6 +208,9 @@ public sealed partial class CommandFlow(
         }, callAborted);
     }
 
+    /// <summary>Whether <paramref name="kind"/> is one of the charging profile requests (OCPI chargingprofiles module).</summary>
+    public static bool IsChargingProfile(CommandKind kind) => kind is CommandKind.SetChargingProfile or CommandKind.GetActiveChargingProfile or CommandKind.ClearProfile;
+
     /// <summary>Whether <paramref name="id"/> has the form of a hub command id (32 lower-case hex characters).</summary>
     public static bool IsCommandId(string id) => id is { Length: 32 } && id.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f');
 
@@ -270,9 +275,37 @@ public sealed partial class CommandFlow(
                 HubException.ThrowIfInvalid(TokenRules.ValidateId(body.EvseUid ?? "", required: true), "command.evse_uid");
                 HubException.ThrowIfInvalid(TokenRules.ValidateId(body.ConnectorId ?? "", required: true), "command.connector_id");
                 return null;
+            case CommandKind.SetChargingProfile or CommandKind.GetActiveChargingProfile or CommandKind.ClearProfile:
+                if (kind == CommandKind.SetChargingProfile && string.IsNullOrEmpty(body.ChargingProfile))
+                {
+                    throw new HubException(HubErrorCode.InvalidArgument, "charging_profile is required", "charging_profile");
+                }
+
+                if (kind == CommandKind.GetActiveChargingProfile && body.Duration is not > 0)
+                {
+                    throw new HubException(HubErrorCode.InvalidArgument, "duration must be a positive number of seconds", "duration");
+                }
+
+                return await ActiveSessionOfAsync(emsp, cpo, body.SessionId);
             default:
                 throw new HubException(HubErrorCode.InvalidArgument, "command type is not one the hub knows", "type");
         }
+    }
+
+    // Charging profiles: only the EMSP of the session, and only while it is ACTIVE at that CPO.
+    private async Task<string> ActiveSessionOfAsync(PartyKey emsp, PartyKey cpo, string? sessionId)
+    {
+        HubException.ThrowIfInvalid(TokenRules.ValidateId(sessionId ?? "", required: true), "session_id");
+        var session = await grains.GetGrain<ISessionGrain>(SessionRecord.KeyOf(cpo, sessionId!)).Get()
+            ?? throw new HubException(HubErrorCode.NotFound, $"the hub has no session {sessionId} of {cpo}", "session_id");
+        if (session.Emsp != emsp)
+        {
+            throw new HubException(HubErrorCode.PermissionDenied, $"session {sessionId} belongs to another EMSP");
+        }
+
+        return session.Status == Domain.Sessions.SessionStatus.Active
+            ? sessionId!
+            : throw new HubException(HubErrorCode.FailedPrecondition, $"session {sessionId} is {session.Status.ToString().ToUpperInvariant()}, not active", "session_id");
     }
 
     private static void RequireToken(CommandBody body, PartyKey emsp)
@@ -333,7 +366,7 @@ public sealed partial class CommandFlow(
                         throw Cut(channel, cpo, "a result without a valid command_id or result");
                     }
 
-                    known = await grains.GetGrain<ICommandGrain>(message.CommandId).ReportResult(cpo, message.Code, CheckText(message.Text, "result.result.message"));
+                    known = await grains.GetGrain<ICommandGrain>(message.CommandId).ReportResult(cpo, message.Code, CheckText(message.Text, "result.result.message"), null);
                     break;
                 default:
                     throw Cut(channel, cpo, "a message without an answer or a result");

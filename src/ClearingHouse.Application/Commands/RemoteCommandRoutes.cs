@@ -16,6 +16,9 @@ public interface IRemoteCommandSender
     /// could not be used). Never throws for the CPO's failures.
     /// </summary>
     Task<CommandReply> SendAsync(CommandAsk ask);
+
+    /// <summary>Whether this CPO takes <paramref name="kind"/> this way; the others go to its gRPC command channel.</summary>
+    bool Serves(CommandKind kind);
 }
 
 /// <summary>

@@ -18,6 +18,9 @@ public static class InstrumentNames
     /// <summary>Calls to OCPI partners that failed or were not trusted (timeout, redirect, garbage), tagged <c>call</c>.</summary>
     public const string OcpiPartnerFailures = "clearinghouse.ocpi.partner.failures";
 
+    /// <summary>Calls to OCPI partners not made because the URL's host is not in <c>Ocpi:PartnerHosts</c>, tagged <c>call</c>.</summary>
+    public const string OcpiPartnerHostRefused = "clearinghouse.ocpi.partner.host_refused";
+
     /// <summary>Pushes waiting in this silo's active OCPI partner outboxes (durable queue), tagged <c>call</c>.</summary>
     public const string OcpiDeliveryQueued = "clearinghouse.ocpi.delivery.queued";
 

@@ -19,6 +19,18 @@ public enum CommandKind
 
     /// <summary>UNLOCK_CONNECTOR.</summary>
     UnlockConnector = 5,
+
+    // Charging profiles ride the same flow (record, route, answer, result, relay); their values are the hub's own,
+    // beyond OCPI's CommandType, and never sent on a gRPC command channel (the protos carry no charging profiles).
+
+    /// <summary>Set a charging profile on a session (OCPI chargingprofiles PUT).</summary>
+    SetChargingProfile = 101,
+
+    /// <summary>Get a session's ActiveChargingProfile (OCPI chargingprofiles GET).</summary>
+    GetActiveChargingProfile = 102,
+
+    /// <summary>Clear a session's charging profile (OCPI chargingprofiles DELETE).</summary>
+    ClearProfile = 103,
 }
 
 /// <summary>How a command reached the CPO (wire values of <c>CommandDelivery</c>).</summary>
@@ -86,6 +98,9 @@ public sealed record CommandRecord
 
     /// <summary>The CPO's seconds-to-result announced in its response.</summary>
     [Id(13)] public int ResponseTimeoutSeconds { get; init; }
+
+    /// <summary>What the result carries beyond its type, as JSON (the ActiveChargingProfile of a GetActiveChargingProfile), or null.</summary>
+    [Id(14)] public string? ResultPayload { get; init; }
 }
 
 /// <summary>One command to route to a CPO's channel.</summary>
@@ -141,6 +156,12 @@ public sealed record CommandBody
 
     /// <summary>Until when the reservation holds (RESERVE_NOW).</summary>
     [Id(7)] public DateTimeOffset? ExpiryDate { get; init; }
+
+    /// <summary>The charging profile to set, as JSON the edge validated (SetChargingProfile).</summary>
+    [Id(8)] public string? ChargingProfile { get; init; }
+
+    /// <summary>The length in seconds of the ActiveChargingProfile asked for (GetActiveChargingProfile).</summary>
+    [Id(9)] public int? Duration { get; init; }
 }
 
 /// <summary>The CPO's immediate answer, or why there is none.</summary>

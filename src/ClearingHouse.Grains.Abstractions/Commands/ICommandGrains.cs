@@ -14,9 +14,10 @@ public interface ICommandGrain : IGrainWithStringKey
 
     /// <summary>
     /// Records the CPO's result and tells the EMSP. False (nothing changed) when the command is unknown,
-    /// not sent to <paramref name="cpo"/>, or already has a result.
+    /// not sent to <paramref name="cpo"/>, or already has a result. <paramref name="payload"/>: what the result carries
+    /// beyond its type, as JSON (<see cref="CommandRecord.ResultPayload"/>), or null.
     /// </summary>
-    Task<bool> ReportResult(PartyKey cpo, int result, CommandText? message);
+    Task<bool> ReportResult(PartyKey cpo, int result, CommandText? message, string? payload);
 
     /// <summary>The command, or null when unknown.</summary>
     Task<CommandRecord?> Get();

@@ -68,7 +68,7 @@ public sealed class CommandGrain(
     }
 
     /// <inheritdoc />
-    public async Task<bool> ReportResult(PartyKey cpo, int result, CommandText? message)
+    public async Task<bool> ReportResult(PartyKey cpo, int result, CommandText? message, string? payload)
     {
         if (state.State.Command is not { } command || command.Cpo != cpo || command.Result != 0)
         {
@@ -80,7 +80,7 @@ public sealed class CommandGrain(
             return false;
         }
 
-        await FinishAsync(command, result, message);
+        await FinishAsync(command with { ResultPayload = payload }, result, message);
         return true;
     }
 

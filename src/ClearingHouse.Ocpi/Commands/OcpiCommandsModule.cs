@@ -93,7 +93,7 @@ public static class OcpiCommandsModule
     }
 
     // The CPO the command is for: OCPI-to-* are required here (the hub routes by them) and must name a CPO the hub knows.
-    private static async Task<PartyKey> TargetCpoAsync(HttpRequest request, PartyDirectory parties)
+    internal static async Task<PartyKey> TargetCpoAsync(HttpRequest request, PartyDirectory parties)
     {
         var country = request.Headers["OCPI-to-country-code"].ToString();
         var partyId = request.Headers["OCPI-to-party-id"].ToString();

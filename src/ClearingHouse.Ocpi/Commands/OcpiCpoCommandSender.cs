@@ -14,17 +14,28 @@ namespace ClearingHouse.Ocpi.Commands;
 /// CPO later posts the CommandResult. The CommandResponse becomes the same <see cref="CommandReply"/> a command channel
 /// gives: no whole answer in time is Timeout; unreachable, an error or an answer the hub does not trust is NoChannel.
 /// </summary>
-internal sealed class OcpiCpoCommandSender(OcpiPartnerLink cpo, string commandsUrl, string hubResultsUrl, OcpiPartnerHttp http) : IRemoteCommandSender
+/// <remarks>
+/// Charging profile requests go the same way to the platform's chargingprofiles RECEIVER endpoint
+/// (<see cref="ChargingProfiles.OcpiChargingProfiles"/>), with the hub's own response_url for the result.
+/// </remarks>
+internal sealed class OcpiCpoCommandSender(
+    OcpiPartnerLink cpo, string? commandsUrl, string hubResultsUrl, string? profilesUrl, string hubProfileResultsUrl, OcpiPartnerHttp http) : IRemoteCommandSender
 {
-    private static readonly string[] Responses = ["", "NOT_SUPPORTED", "REJECTED", "ACCEPTED", "UNKNOWN_SESSION"];
+    // CommandResponseType, and TOO_OFTEN (ChargingProfileResponseType only) after them.
+    private static readonly string[] Responses = ["", "NOT_SUPPORTED", "REJECTED", "ACCEPTED", "UNKNOWN_SESSION", "TOO_OFTEN"];
+
+    /// <inheritdoc />
+    public bool Serves(CommandKind kind) => CommandFlow.IsChargingProfile(kind) ? profilesUrl is not null : commandsUrl is not null;
 
     /// <inheritdoc />
     public async Task<CommandReply> SendAsync(CommandAsk ask)
     {
         ArgumentNullException.ThrowIfNull(ask);
-        var call = new OcpiPartnerCall(HttpMethod.Post, OcpiUrls.Join(commandsUrl, OcpiFields.Name(ask.Kind)), cpo.TokenB, "command")
+        var call = CommandFlow.IsChargingProfile(ask.Kind)
+            ? ChargingProfiles.OcpiChargingProfiles.Call(ask, profilesUrl!, OcpiUrls.Join(hubProfileResultsUrl, ask.CommandId), cpo)
+            : new OcpiPartnerCall(HttpMethod.Post, OcpiUrls.Join(commandsUrl!, OcpiFields.Name(ask.Kind)), cpo.TokenB, "command") { Body = Body(ask) };
+        call = call with
         {
-            Body = Body(ask),
             From = ask.Emsp,
             To = cpo.Party,
             CorrelationId = OcpiCorrelation.Current,
@@ -41,7 +52,8 @@ internal sealed class OcpiCpoCommandSender(OcpiPartnerLink cpo, string commandsU
         }
 
         if (!answer.Succeeded || answer.Data is not JsonObject response
-            || Text(response["result"]) is not { } result || Array.IndexOf(Responses, result) is var code && code < 1)
+            || Text(response["result"]) is not { } result || Array.IndexOf(Responses, result) is var code && code < 1
+            || (code == Responses.Length - 1 && !CommandFlow.IsChargingProfile(ask.Kind)))
         {
             return CommandReply.NoChannel;
         }

@@ -121,10 +121,9 @@ public static partial class OcpiCredentialsModule
             }
 
             var url = OcpiFields.Text(body.Url, "url", 255);
-            if (!client.IsAllowed(url))
+            if (client.Refusal(url) is { } refusal)
             {
-                throw new HubException(HubErrorCode.InvalidArgument,
-                    options.Value.AllowInsecurePartnerUrls ? "url must be an absolute http(s) URL" : "url must be an absolute https URL", "url");
+                throw new HubException(HubErrorCode.InvalidArgument, $"url {refusal}", "url");
             }
 
             var roles = OcpiFields.Required(body.Roles, "roles");

@@ -38,9 +38,19 @@ public sealed partial class OcpiPartnerClient(OcpiPartnerHttp http, OcpiMetrics 
         foreach (var e in (details as JsonObject)?["endpoints"] as JsonArray ?? [])
         {
             if (e is JsonObject o && Str(o["identifier"]) is { Length: > 0 and <= 50 } id && Str(o["role"]) is "SENDER" or "RECEIVER"
-                && Str(o["url"]) is { } url && IsAllowed(url))
+                && Str(o["url"]) is { } url)
             {
-                endpoints.Add(new OcpiPartnerEndpoint { Identifier = id, Role = Str(o["role"])!, Url = url });
+                if (IsAllowed(url))
+                {
+                    endpoints.Add(new OcpiPartnerEndpoint { Identifier = id, Role = Str(o["role"])!, Url = url });
+                }
+                else if (http.RefusesHost(url))
+                {
+                    // Every endpoint the hub would call must be on an allowed host: one that is not refuses the whole
+                    // registration, clearly, rather than leaving the module silently unserved.
+                    throw new OcpiException(400, OcpiStatus.UnableToUseClientApi,
+                        $"the {id} {Str(o["role"])} endpoint in the version details at {Shown(versionUrl)} {http.Refusal(url)}");
+                }
             }
         }
 
@@ -54,6 +64,9 @@ public sealed partial class OcpiPartnerClient(OcpiPartnerHttp http, OcpiMetrics 
 
     /// <summary>Whether the hub may call <paramref name="url"/>: absolute https (http only with AllowInsecurePartnerUrls).</summary>
     public bool IsAllowed(string? url) => http.IsAllowed(url);
+
+    /// <summary>Why the hub may not call <paramref name="url"/>, or null (<see cref="OcpiPartnerHttp.Refusal"/>).</summary>
+    public string? Refusal(string? url) => http.Refusal(url);
 
     private static string? Str(JsonNode? node) => node?.GetValueKind() == JsonValueKind.String ? (string?)node : null;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using ClearingHouse.Grains.Hosting;
 using ClearingHouse.Ocpi.Cdrs;
+using ClearingHouse.Ocpi.ChargingProfiles;
 using ClearingHouse.Ocpi.Commands;
 using ClearingHouse.Ocpi.Credentials;
 using ClearingHouse.Ocpi.HubClientInfo;
@@ -45,6 +46,8 @@ public static class OcpiHosting
         builder.Services.AddSingleton<OcpiMetrics>();
         builder.Services.AddSingleton<OcpiSecretProtector>();
         builder.Services.AddSingleton<OcpiPartnerClient>();
+        // Partner hosts: loopback only by default where OCPI is on by default (the Embedded profile), any host elsewhere.
+        builder.Services.AddSingleton(new OcpiPartnerHosts(options.PartnerHosts ?? [], loopbackByDefault: enabledByDefault));
         builder.Services.AddOcpiOutbound(builder.Configuration);
         builder.Services.AddSingleton<OcpiCredentialsModule.Registrar>();
         builder.Services.AddHttpClient(OcpiPartnerClient.ClientName)
@@ -79,6 +82,11 @@ public static class OcpiHosting
                 listen.Protocols = HttpProtocols.Http1;
             }
         }));
+        if (options.H2cPort is { } h2cPort && options.TlsCertificatePath is not { Length: > 0 })
+        {
+            // HTTP/2 with prior knowledge (h2c) on its own port: a cleartext port that serves HTTP/2 only needs no ALPN.
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Parse(options.ListenAddress), h2cPort, listen => listen.Protocols = HttpProtocols.Http2));
+        }
         return builder;
     }
 
@@ -102,6 +110,7 @@ public static class OcpiHosting
         ocpi.MapOcpiTariffs();
         ocpi.MapOcpiCommands();
         ocpi.MapOcpiHubClientInfo();
+        ocpi.MapOcpiChargingProfiles();
         return app;
     }
 

@@ -57,6 +57,22 @@ public sealed record OcpiOptions
     /// </summary>
     public bool AllowInsecurePartnerUrls { get; init; }
 
+    /// <summary>
+    /// A second cleartext port on <see cref="ListenAddress"/> that serves OCPI over HTTP/2 with prior knowledge (h2c)
+    /// only; null (default): none. Kestrel picks HTTP/2 on a cleartext port only when the port serves nothing else
+    /// (without TLS there is no ALPN to choose by), so h2c beside HTTP/1.1 needs its own port. Ignored with TLS, where
+    /// <see cref="Port"/> negotiates HTTP/2 itself.
+    /// </summary>
+    public int? H2cPort { get; init; }
+
+    /// <summary>
+    /// The hosts the hub may call for partners (versions URL at registration, every endpoint URL a partner lists, the
+    /// response_url of a command or charging profile): exact host names or IP addresses, or <c>*.example.com</c> for
+    /// any subdomain of example.com. Empty (default): any host, except that in the Embedded profile only loopback
+    /// (<c>localhost</c>, 127.0.0.0/8, ::1) is allowed unless hosts are listed.
+    /// </summary>
+    public IReadOnlyList<string> PartnerHosts { get; init; } = [];
+
     /// <summary>The address the endpoint listens on, and its scheme, as a URL.</summary>
     public Uri BaseUrl => new(PublicUrl is { Length: > 0 } url
         ? url.TrimEnd('/')

@@ -68,6 +68,19 @@ public sealed class OcpiOptionsValidator : IValidateOptions<OcpiOptions>
             failures.Add("Ocpi:MaxPartnerResponseBytes must be between 1 KiB and 16 MiB");
         }
 
+        if (options.H2cPort is { } h2c && (h2c is < 1 or > 65535 || h2c == options.Port))
+        {
+            failures.Add("Ocpi:H2cPort must be between 1 and 65535 and differ from Ocpi:Port");
+        }
+
+        foreach (var host in options.PartnerHosts ?? [])
+        {
+            if (Outbound.OcpiPartnerHosts.Validate(host) is { } problem)
+            {
+                failures.Add($"Ocpi:PartnerHosts: {problem}");
+            }
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

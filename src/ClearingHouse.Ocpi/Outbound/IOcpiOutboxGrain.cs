@@ -1,3 +1,4 @@
+using ClearingHouse.Grains.Commands;
 using ClearingHouse.Domain.Parties;
 
 namespace ClearingHouse.Ocpi.Outbound;
@@ -73,6 +74,9 @@ public sealed record OcpiCommandWatch
 
     /// <summary>After this the hub pushes TIMEOUT itself, whatever the command's record says (a safety net).</summary>
     [Id(3)] public required DateTimeOffset GiveUpAt { get; init; }
+
+    /// <summary>The kind of request (a charging profile's result has its own form); 0 in watches stored before it existed: a command.</summary>
+    [Id(4)] public CommandKind Kind { get; init; }
 }
 
 /// <summary>A partner's outbox, without bodies.</summary>

@@ -180,13 +180,17 @@ internal sealed partial class OcpiOutboxGrain(
             }
 
             watches.Remove(watch);
+            var profile = Application.Commands.CommandFlow.IsChargingProfile(watch.Kind);
             var delivery = new OcpiDelivery
             {
                 Id = "result-" + watch.CommandId,
-                What = "command result",
+                What = profile ? "charging profile result" : "command result",
                 Method = "POST",
                 Url = watch.ResponseUrl,
-                Body = CommandResultJson(result, message),
+                // A charging profile result without one from the CPO in time is REJECTED (its result type has no TIMEOUT).
+                Body = profile
+                    ? ChargingProfiles.OcpiChargingProfiles.ResultJson(watch.Kind, command is { Result: > 0 } ? result : ChargingProfiles.OcpiChargingProfiles.RejectedResult, command?.ResultPayload)
+                    : CommandResultJson(result, message),
                 From = watch.Cpo,
                 EnqueuedAt = DateTimeOffset.UtcNow,
                 NextAttemptAt = DateTimeOffset.UtcNow,

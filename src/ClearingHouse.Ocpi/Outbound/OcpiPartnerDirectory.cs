@@ -100,12 +100,16 @@ public sealed partial class OcpiPartnerDirectory(
 
             routes.Replace("ocpi", authorizers);
             var hubResults = OcpiVersions.Url(options.Value, OcpiCommandsModule.ResultPath);
+            var hubProfileResults = OcpiVersions.Url(options.Value, ChargingProfiles.OcpiChargingProfiles.ResultPath);
             var senders = new Dictionary<PartyKey, IRemoteCommandSender>();
             foreach (var link in links.Values)
             {
-                if (link.Party.Role == PartyRole.Cpo && link.Endpoint("commands", "RECEIVER") is { } commandsUrl)
+                // Commands and charging profiles each go to the platform when it has their RECEIVER endpoint.
+                if (link.Party.Role == PartyRole.Cpo
+                    && (link.Endpoint("commands", "RECEIVER") is { } || link.Endpoint("chargingprofiles", "RECEIVER") is { }))
                 {
-                    senders[link.Party] = new OcpiCpoCommandSender(link, commandsUrl, hubResults, http);
+                    senders[link.Party] = new OcpiCpoCommandSender(
+                        link, link.Endpoint("commands", "RECEIVER"), hubResults, link.Endpoint("chargingprofiles", "RECEIVER"), hubProfileResults, http);
                 }
             }
 

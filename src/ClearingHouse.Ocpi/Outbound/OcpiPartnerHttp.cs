@@ -72,13 +72,31 @@ public sealed class OcpiPartnerCallException(OcpiPartnerFailure failure, string 
 /// (<c>clearinghouse.ocpi.partner.failures{call}</c>) and logged with the host and path only. Every call carries a new
 /// <c>X-Request-ID</c>, the exchange's <c>X-Correlation-ID</c> and, when given, the routing headers.
 /// </summary>
-public sealed partial class OcpiPartnerHttp(IHttpClientFactory clients, IOptions<OcpiOptions> options, OcpiMetrics metrics, ILogger<OcpiPartnerHttp> logger)
+public sealed partial class OcpiPartnerHttp(
+    IHttpClientFactory clients, IOptions<OcpiOptions> options, OcpiPartnerHosts hosts, OcpiMetrics metrics, ILogger<OcpiPartnerHttp> logger)
 {
-    /// <summary>Whether the hub may call <paramref name="url"/>: absolute https (http only with AllowInsecurePartnerUrls), no user info.</summary>
-    public bool IsAllowed(string? url) =>
-        url is { Length: <= 255 } && Uri.TryCreate(url, UriKind.Absolute, out var uri)
-        && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && options.Value.AllowInsecurePartnerUrls))
-        && string.IsNullOrEmpty(uri.UserInfo);
+    /// <summary>
+    /// Whether the hub may call <paramref name="url"/>: absolute https (http only with AllowInsecurePartnerUrls), no user
+    /// info, on a host of <see cref="OcpiOptions.PartnerHosts"/>.
+    /// </summary>
+    public bool IsAllowed(string? url) => Refusal(url) is null;
+
+    /// <summary>Why the hub may not call <paramref name="url"/> (a few words that name no secret), or null when it may.</summary>
+    public string? Refusal(string? url)
+    {
+        if (url is not { Length: <= 255 } || !Uri.TryCreate(url, UriKind.Absolute, out var uri)
+            || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && options.Value.AllowInsecurePartnerUrls))
+            || !string.IsNullOrEmpty(uri.UserInfo))
+        {
+            return options.Value.AllowInsecurePartnerUrls ? "is not an absolute http(s) URL" : "is not an absolute https URL";
+        }
+
+        return hosts.Allows(uri) ? null : $"is on host '{uri.DnsSafeHost}', not one of Ocpi:PartnerHosts ({hosts.Described})";
+    }
+
+    /// <summary>Whether <paramref name="url"/> is a URL the hub may not call only because of its host (Ocpi:PartnerHosts).</summary>
+    public bool RefusesHost(string? url) =>
+        url is { Length: <= 255 } && Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && !hosts.Allows(uri);
 
     /// <summary>Only the host and path of a partner URL appear in messages and logs (no query, which might carry a secret).</summary>
     public static string Shown(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? $"{u.Scheme}://{u.Authority}{u.AbsolutePath}" : "(not a URL)";
@@ -90,9 +108,16 @@ public sealed partial class OcpiPartnerHttp(IHttpClientFactory clients, IOptions
     public async Task<OcpiPartnerAnswer> SendAsync(OcpiPartnerCall call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        if (!IsAllowed(call.Url))
+        if (Refusal(call.Url) is { } refusal)
         {
-            throw Failed(call, OcpiPartnerFailure.Untrusted, options.Value.AllowInsecurePartnerUrls ? "is not an absolute http(s) URL" : "is not an absolute https URL");
+            if (RefusesHost(call.Url))
+            {
+                // A registration made before the list changed, or a partner URL that slipped past: never called.
+                metrics.PartnerHostRefused(call.What);
+                LogHostRefused(logger, call.What, Shown(call.Url));
+            }
+
+            throw Failed(call, OcpiPartnerFailure.Untrusted, refusal);
         }
 
         var wait = call.Timeout ?? options.Value.PartnerTimeout;
@@ -195,6 +220,9 @@ public sealed partial class OcpiPartnerHttp(IHttpClientFactory clients, IOptions
         LogPartnerFailed(logger, call.What, Shown(call.Url), reason);
         return new OcpiPartnerCallException(failure, reason);
     }
+
+    [LoggerMessage(EventId = 9560, Level = LogLevel.Warning, Message = "OCPI partner {What} at {Url} not called: its host is not in Ocpi:PartnerHosts")]
+    private static partial void LogHostRefused(ILogger logger, string what, string url);
 
     [LoggerMessage(EventId = 9510, Level = LogLevel.Warning, Message = "OCPI partner {What} at {Url} failed: it {Reason}")]
     private static partial void LogPartnerFailed(ILogger logger, string what, string url, string reason);

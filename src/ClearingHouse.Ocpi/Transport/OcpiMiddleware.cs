@@ -41,7 +41,7 @@ public sealed partial class OcpiMiddleware(
     private async Task InvokeOcpiAsync(HttpContext context, Endpoint endpoint)
     {
         // OCPI is served on its own port only (its paths are not part of the gRPC or metrics endpoints).
-        if (context.Connection.LocalPort != options.Value.Port)
+        if (context.Connection.LocalPort != options.Value.Port && context.Connection.LocalPort != options.Value.H2cPort)
         {
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return;

@@ -38,6 +38,7 @@ public static class OcpiVersions
         ("tariffs", "RECEIVER", "/receiver/tariffs"),
         ("commands", "RECEIVER", "/commands"),
         ("hubclientinfo", "SENDER", "/hubclientinfo"),
+        ("chargingprofiles", "RECEIVER", "/chargingprofiles"),
     ];
 
     /// <summary>Maps the versions list and the version details.</summary>

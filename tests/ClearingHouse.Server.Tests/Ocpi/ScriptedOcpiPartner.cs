@@ -14,7 +14,7 @@ namespace ClearingHouse.Server.Tests.Ocpi;
 
 /// <summary>
 /// An OCPI partner platform as a real Kestrel server, for the hub's calls to partners: its versions and 2.2.1 details
-/// (tokens SENDER, commands RECEIVER and SENDER, hubclientinfo RECEIVER), answered only to its TOKEN_B; every other
+/// (tokens SENDER, commands RECEIVER and SENDER, chargingprofiles RECEIVER, hubclientinfo RECEIVER), answered only to its TOKEN_B; every other
 /// request is answered by <see cref="Handler"/> (default: 1000 with no data). Records every request with its headers
 /// and body.
 /// </summary>
@@ -88,6 +88,7 @@ public sealed class ScriptedOcpiPartner : IAsyncDisposable
                           {"identifier":"tokens","role":"SENDER","url":"{{partner.Address}}ocpi/2.2.1/tokens/"},
                           {"identifier":"commands","role":"RECEIVER","url":"{{partner.Address}}ocpi/2.2.1/commands"},
                           {"identifier":"commands","role":"SENDER","url":"{{partner.Address}}ocpi/2.2.1/commands/results"},
+                          {"identifier":"chargingprofiles","role":"RECEIVER","url":"{{partner.Address}}ocpi/2.2.1/chargingprofiles"},
                           {"identifier":"hubclientinfo","role":"RECEIVER","url":"{{partner.Address}}ocpi/2.2.1/clientinfo"}]}
                         """);
                     return;
