@@ -1,0 +1,125 @@
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Grains;
+using ClearingHouse.Ocpi.Credentials;
+using ClearingHouse.Ocpi.Outbound;
+
+namespace ClearingHouse.Ocpi.Push;
+
+/// <inheritdoc cref="IOcpiPushGrain" />
+/// <remarks>
+/// The feed loops (<see cref="OcpiPushFeeds"/>) run outside the grain's turns (they wait on live feeds for as long as
+/// the activation lives) and come back through the grain's reference to store a cursor. A timer keeps the activation
+/// alive and re-checks the registration; <see cref="OcpiPushStarter"/> on every silo calls <see cref="Ensure"/>, which
+/// re-activates the grain somewhere after its silo died.
+/// </remarks>
+internal sealed class OcpiPushGrain(
+    [PersistentState("ocpi-push", StorageProviders.Durable)] IPersistentState<OcpiPushState> state,
+    OcpiPartnerDirectory directory,
+    OcpiPushFeeds feeds) : Grain, IOcpiPushGrain, IDisposable
+{
+    private static readonly TimeSpan CheckPeriod = TimeSpan.FromSeconds(30);
+    private OcpiPushTargets? _targets;
+    private CancellationTokenSource? _stop;
+    private Task _running = Task.CompletedTask;
+    private IGrainTimer? _timer;
+
+    /// <inheritdoc />
+    public async Task Ensure()
+    {
+        var targets = Targets();
+        if (targets == _targets)
+        {
+            return;
+        }
+
+        await StopAsync();
+        _targets = targets;
+        if (targets is null)
+        {
+            _timer?.Dispose();
+            _timer = null;
+            DeactivateOnIdle();
+            return;
+        }
+
+        _stop = new CancellationTokenSource();
+        var self = this.AsReference<IOcpiPushGrain>();
+        var cursors = new Dictionary<string, string>(state.State.Cursors, StringComparer.Ordinal);
+        var stop = _stop.Token;
+        // Off the grain's scheduler: the loops wait on live feeds and must never hold the grain's turn.
+        _running = Task.Run(() => feeds.RunAsync(targets, cursors, self, stop), CancellationToken.None);
+        _timer ??= this.RegisterGrainTimer(_ => Ensure(), new GrainTimerCreationOptions { DueTime = CheckPeriod, Period = CheckPeriod, KeepAlive = true });
+    }
+
+    /// <inheritdoc />
+    public async Task SaveCursor(string feed, string cursor)
+    {
+        state.State.Cursors[feed] = cursor;
+        await state.CommitOrReloadAsync();
+    }
+
+    /// <inheritdoc />
+    public Task<OcpiPushView> Get() => Task.FromResult(new OcpiPushView
+    {
+        Following = _targets?.Feeds ?? [],
+        Cursors = new Dictionary<string, string>(state.State.Cursors, StringComparer.Ordinal),
+    });
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _stop?.Cancel();
+        _stop?.Dispose();
+        _stop = null;
+    }
+
+    /// <inheritdoc />
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => StopAsync();
+
+    // What the platform receives now: its receiver endpoints, while it is a registered EMSP.
+    private OcpiPushTargets? Targets()
+    {
+        if (!PartyKey.TryParse(this.GetPrimaryKeyString(), out var party) || party.Value.Role != PartyRole.Emsp
+            || !directory.TryGet(party.Value, out var link))
+        {
+            return null;
+        }
+
+        var targets = new OcpiPushTargets(party.Value, link.Endpoint("locations", "RECEIVER"), link.Endpoint("sessions", "RECEIVER"), link.Endpoint("cdrs", "RECEIVER"));
+        return targets.Feeds.Count == 0 ? null : targets;
+    }
+
+    // Cancels the loops without waiting for them: a loop may be waiting for this grain (SaveCursor), which cannot run
+    // before the current turn ends. A cancelled loop stores nothing more.
+    private async Task StopAsync()
+    {
+        if (_stop is null)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        var stopped = _stop;
+        _ = _running.ContinueWith(_ => stopped.Dispose(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _stop = null;
+    }
+}
+
+/// <summary>Where one EMSP platform receives pushes.</summary>
+/// <param name="Emsp">The EMSP.</param>
+/// <param name="Locations">Its locations RECEIVER, or null.</param>
+/// <param name="Sessions">Its sessions RECEIVER, or null.</param>
+/// <param name="Cdrs">Its cdrs RECEIVER, or null.</param>
+internal sealed record OcpiPushTargets(PartyKey Emsp, string? Locations, string? Sessions, string? Cdrs)
+{
+    /// <summary>The feeds these endpoints take.</summary>
+    public IReadOnlyList<string> Feeds { get; } =
+        [.. new[] { (Locations, OcpiPushFeeds.StatusFeed), (Sessions, OcpiPushFeeds.SessionsFeed), (Cdrs, OcpiPushFeeds.CdrsFeed) }.Where(x => x.Item1 is not null).Select(x => x.Item2)];
+
+    /// <inheritdoc />
+    public bool Equals(OcpiPushTargets? other) =>
+        other is not null && Emsp == other.Emsp && Locations == other.Locations && Sessions == other.Sessions && Cdrs == other.Cdrs;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(Emsp, Locations, Sessions, Cdrs);
+}

@@ -1,0 +1,64 @@
+using ClearingHouse.Domain.Parties;
+using ClearingHouse.Ocpi.Outbound;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ClearingHouse.Ocpi.Push;
+
+/// <summary>
+/// On every silo, every few seconds: each registered EMSP platform this silo's <see cref="OcpiPartnerDirectory"/> knows
+/// gets its <see cref="IOcpiPushGrain"/> ensured (one activation in the cluster follows its feeds; a call to a running
+/// one is a no-op). So pushes start soon after a registration, and resume after a restart or a silo's death.
+/// </summary>
+internal sealed partial class OcpiPushStarter(
+    OcpiPartnerDirectory directory,
+    IGrainFactory grains,
+    IHostApplicationLifetime lifetime,
+    ILogger<OcpiPushStarter> logger) : BackgroundService
+{
+    private static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Not before the host has started: grain calls while the silo joins its cluster would wait for the membership.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            try
+            {
+                await started.Task;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        using var timer = new PeriodicTimer(Period);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await Task.WhenAll(directory.All
+                        .Where(l => l.Party.Role == PartyRole.Emsp)
+                        .Select(l => grains.GetGrain<IOcpiPushGrain>(l.Party.ToString()).Ensure()));
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogEnsureFailed(logger, ex.GetType().Name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The host stops.
+        }
+    }
+
+    [LoggerMessage(EventId = 9542, Level = LogLevel.Debug, Message = "OCPI push start-up check failed ({ExceptionType}); retrying")]
+    private static partial void LogEnsureFailed(ILogger logger, string exceptionType);
+}
