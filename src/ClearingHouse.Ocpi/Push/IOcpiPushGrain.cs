@@ -15,6 +15,12 @@ public interface IOcpiPushGrain : IGrainWithStringKey
     /// <summary>Stores where a feed was taken up to (everything before it is in the outbox).</summary>
     Task SaveCursor(string feed, string cursor);
 
+    /// <summary>A feed loop reports its feed open: changes from now on are pushed (until the activation ends).</summary>
+    Task Opened(string feed);
+
+    /// <summary>A feed loop reports its feed ended (it is opened again from its cursor after a wait).</summary>
+    Task Closed(string feed);
+
     /// <summary>What the grain follows now, and its cursors.</summary>
     Task<OcpiPushView> Get();
 }
@@ -28,6 +34,9 @@ public sealed record OcpiPushView
 
     /// <summary>The feeds' stored cursors.</summary>
     [Id(1)] public IReadOnlyDictionary<string, string> Cursors { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The feeds open now (a feed ended by a suspension or an outage is left out until it is open again).</summary>
+    [Id(2)] public IReadOnlyList<string> Open { get; init; } = [];
 }
 
 /// <summary>The stored cursors of one EMSP's push feeds.</summary>

@@ -45,24 +45,24 @@ internal sealed partial class OcpiPushFeeds(
         var loops = new List<Task>();
         if (targets.Locations is { } locations)
         {
-            loops.Add(KeepAsync(targets.Emsp, StatusFeed, cursors, c => StatusAsync(caller, locations, outbox, self, c, stop), stop));
+            loops.Add(KeepAsync(targets.Emsp, StatusFeed, cursors, self, c => StatusAsync(caller, locations, outbox, self, c, stop), stop));
         }
 
         if (targets.Sessions is { } sessionsUrl)
         {
-            loops.Add(KeepAsync(targets.Emsp, SessionsFeed, cursors, c => SessionsAsync(caller, sessionsUrl, outbox, self, c, stop), stop));
+            loops.Add(KeepAsync(targets.Emsp, SessionsFeed, cursors, self, c => SessionsAsync(caller, sessionsUrl, outbox, self, c, stop), stop));
         }
 
         if (targets.Cdrs is { } cdrsUrl)
         {
-            loops.Add(KeepAsync(targets.Emsp, CdrsFeed, cursors, c => CdrsAsync(caller, cdrsUrl, outbox, self, c, stop), stop));
+            loops.Add(KeepAsync(targets.Emsp, CdrsFeed, cursors, self, c => CdrsAsync(caller, cdrsUrl, outbox, self, c, stop), stop));
         }
 
         return Task.WhenAll(loops);
     }
 
     // Runs one feed again and again from its latest cursor (the loops update cursors[feed] as they store it).
-    private async Task KeepAsync(PartyKey emsp, string feed, Dictionary<string, string> cursors, Func<Cursor, Task> once, CancellationToken stop)
+    private async Task KeepAsync(PartyKey emsp, string feed, Dictionary<string, string> cursors, IOcpiPushGrain self, Func<Cursor, Task> once, CancellationToken stop)
     {
         var cursor = new Cursor(feed, cursors.GetValueOrDefault(feed));
         var wait = TimeSpan.FromSeconds(1);
@@ -85,6 +85,16 @@ internal sealed partial class OcpiPushFeeds(
 
             try
             {
+                await self.Closed(feed);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Only the view is late; the feed is opened again below either way.
+                LogFeedEnded(logger, feed, emsp.ToString(), ex.GetType().Name, wait.TotalSeconds);
+            }
+
+            try
+            {
                 await Task.Delay(wait, stop);
             }
             catch (OperationCanceledException)
@@ -103,6 +113,8 @@ internal sealed partial class OcpiPushFeeds(
         {
             await cursor.SaveAsync(self, subscription.Cursor, stop);
         }
+
+        await self.Opened(StatusFeed);
 
         var savedAt = DateTimeOffset.UtcNow;
         await foreach (var message in subscription.ReadAsync(stop))
@@ -152,6 +164,10 @@ internal sealed partial class OcpiPushFeeds(
             }
 
             await cursor.SaveAsync(self, message.Cursor, stop);
+            if (message.Events.Count == 0)
+            {
+                await self.Opened(CdrsFeed);
+            }
         }
     }
 
@@ -178,7 +194,7 @@ internal sealed partial class OcpiPushFeeds(
     // The sessions feed writes here: each change goes to the outbox, then its cursor is stored.
     private sealed class SessionSink(string sessionsUrl, IOcpiOutboxGrain outbox, IOcpiPushGrain self, Cursor cursor) : ILiveSink<SessionChange>
     {
-        public Task ReadyAsync() => Task.CompletedTask;
+        public Task ReadyAsync() => self.Opened(SessionsFeed);
 
         public async Task WriteAsync(SessionChange item, CancellationToken cancellationToken)
         {

@@ -22,6 +22,7 @@ internal sealed class OcpiPushGrain(
     private CancellationTokenSource? _stop;
     private Task _running = Task.CompletedTask;
     private IGrainTimer? _timer;
+    private readonly HashSet<string> _open = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public async Task Ensure()
@@ -33,6 +34,7 @@ internal sealed class OcpiPushGrain(
         }
 
         await StopAsync();
+        _open.Clear();
         _targets = targets;
         if (targets is null)
         {
@@ -59,10 +61,25 @@ internal sealed class OcpiPushGrain(
     }
 
     /// <inheritdoc />
+    public Task Opened(string feed)
+    {
+        _open.Add(feed);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task Closed(string feed)
+    {
+        _open.Remove(feed);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
     public Task<OcpiPushView> Get() => Task.FromResult(new OcpiPushView
     {
         Following = _targets?.Feeds ?? [],
         Cursors = new Dictionary<string, string>(state.State.Cursors, StringComparer.Ordinal),
+        Open = [.. _open],
     });
 
     /// <inheritdoc />
