@@ -3,6 +3,9 @@ using ClearingHouse.Contracts.V1;
 using ClearingHouse.Ocpi.Outbound;
 using ClearingHouse.Ocpi.Push;
 using ClearingHouse.Server.Tests.Infrastructure;
+using ClearingHouse.Server.Tests.Sessions;
+using ClearingHouse.Server.Tests.Tokens;
+using Google.Protobuf.WellKnownTypes;
 using Microsoft.Extensions.DependencyInjection;
 using static ClearingHouse.Server.Tests.Locations.LocationTestData;
 using static ClearingHouse.Server.Tests.Ocpi.OcpiAnswers;
@@ -92,6 +95,31 @@ public sealed class OcpiPushTests(OcpiOutboundFixture fixture) : IClassFixture<O
 
         await agreed.WaitForAsync($"/emsp/locations/{r.Cpo.CountryCode}/{r.Cpo.PartyId}/LOC1/E1");
         Assert.True(stranger.To("/emsp/").Count == 0, $"the EMSP without an agreement got: {string.Join(", ", stranger.To("/emsp/").Select(p => p.Method + " " + p.PathAndQuery))}");
+    }
+
+    [Fact]
+    public async Task Push_AgreementEnded_ThatCposSessionsNoLongerPushed()
+    {
+        await using var platform = await ScriptedOcpiPartner.StartAsync(receivers: true);
+        var pair = await RoamingPair.CreateAsync(fixture.Hub);
+        // A second CPO of the same EMSP, still in agreement: its session marks where the pushes have got to.
+        var second = await RoamingPair.CreateAsync(fixture.Hub);
+        var other = pair with { Cpo = second.Cpo, CpoChannel = second.CpoChannel };
+        await SessionTestKit.AgreeAsync(fixture.Hub, other.Cpo, pair.Emsp);
+        await fixture.RegisterAsync(pair.Emsp, platform);
+        await OpenAsync(pair.Emsp);
+        await pair.PutAsync(pair.Session("END1", minute: 1));
+        await platform.WaitForAsync($"/emsp/sessions/{pair.Cpo.CountryCode}/{pair.Cpo.PartyId}/END1");
+
+        await new PartyAdminService.PartyAdminServiceClient(fixture.Hub.Channel(fixture.Hub.OperatorSecret)).EndAgreementAsync(new EndAgreementRequest { Cpo = pair.Cpo, Emsp = pair.Emsp });
+        await pair.CpoSessions().PatchSessionAsync(new PatchSessionRequest { SessionId = "END1", LastUpdated = Timestamp.FromDateTime(SessionTestKit.T0.AddMinutes(2)), Kwh = 2 });
+        await other.PutAsync(other.Session("MARK1", minute: 3));
+
+        // The feed is one ordered sequence and the outbox sends in the order it took: the ended agreement's change, had it
+        // been pushed, would have reached the platform before the marker.
+        await platform.WaitForAsync($"/emsp/sessions/{other.Cpo.CountryCode}/{other.Cpo.PartyId}/MARK1");
+        var ended = platform.To($"/emsp/sessions/{pair.Cpo.CountryCode}/{pair.Cpo.PartyId}/END1");
+        Assert.True(ended.Count == 1, $"END1 pushed {ended.Count} times: {string.Join(" | ", ended.Select(e => e.Body))}");
     }
 
     [Fact]
