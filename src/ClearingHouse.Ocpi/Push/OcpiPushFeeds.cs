@@ -21,6 +21,8 @@ internal sealed partial class OcpiPushFeeds(
     SessionFlow sessions,
     CdrFeed cdrs,
     IGrainFactory grains,
+    AccessPolicy policy,
+    OcpiPartnerDirectory directory,
     ILogger<OcpiPushFeeds> logger)
 {
     /// <summary>EVSE status changes, to the locations receiver.</summary>
@@ -32,6 +34,12 @@ internal sealed partial class OcpiPushFeeds(
     /// <summary>CDRs, to the cdrs receiver.</summary>
     public const string CdrsFeed = "cdrs";
 
+    /// <summary>The connection status of the party's counterparts, to the hubclientinfo receiver.</summary>
+    public const string ClientInfoFeed = "clientinfo";
+
+    // How often the counterparts' status is compared with what the platform was last told.
+    private static readonly TimeSpan ClientInfoInterval = TimeSpan.FromSeconds(5);
+
     // A status cursor is stored at most this often: a replay after a crash re-sends at most this much, and a status
     // PATCH carries its own last_updated (the receiver keeps the newest).
     private static readonly TimeSpan StatusCursorInterval = TimeSpan.FromSeconds(1);
@@ -40,22 +48,27 @@ internal sealed partial class OcpiPushFeeds(
     /// <summary>Runs every feed <paramref name="targets"/> has a receiver for until <paramref name="stop"/>.</summary>
     public Task RunAsync(OcpiPushTargets targets, Dictionary<string, string> cursors, IOcpiPushGrain self, CancellationToken stop)
     {
-        var outbox = grains.GetGrain<IOcpiOutboxGrain>(targets.Emsp.ToString());
-        var caller = CallerIdentity.Delivery(targets.Emsp);
+        var outbox = grains.GetGrain<IOcpiOutboxGrain>(targets.Party.ToString());
+        var caller = CallerIdentity.Delivery(targets.Party);
         var loops = new List<Task>();
         if (targets.Locations is { } locations)
         {
-            loops.Add(KeepAsync(targets.Emsp, StatusFeed, cursors, self, c => StatusAsync(caller, locations, outbox, self, c, stop), stop));
+            loops.Add(KeepAsync(targets.Party, StatusFeed, cursors, self, c => StatusAsync(caller, locations, outbox, self, c, stop), stop));
         }
 
         if (targets.Sessions is { } sessionsUrl)
         {
-            loops.Add(KeepAsync(targets.Emsp, SessionsFeed, cursors, self, c => SessionsAsync(caller, sessionsUrl, outbox, self, c, stop), stop));
+            loops.Add(KeepAsync(targets.Party, SessionsFeed, cursors, self, c => SessionsAsync(caller, sessionsUrl, outbox, self, c, stop), stop));
         }
 
         if (targets.Cdrs is { } cdrsUrl)
         {
-            loops.Add(KeepAsync(targets.Emsp, CdrsFeed, cursors, self, c => CdrsAsync(caller, cdrsUrl, outbox, self, c, stop), stop));
+            loops.Add(KeepAsync(targets.Party, CdrsFeed, cursors, self, c => CdrsAsync(caller, cdrsUrl, outbox, self, c, stop), stop));
+        }
+
+        if (targets.ClientInfo is { } clientInfoUrl)
+        {
+            loops.Add(KeepAsync(targets.Party, ClientInfoFeed, cursors, self, c => ClientInfoAsync(targets.Party, clientInfoUrl, outbox, self, c, stop), stop));
         }
 
         return Task.WhenAll(loops);
@@ -168,6 +181,45 @@ internal sealed partial class OcpiPushFeeds(
             {
                 await self.Opened(CdrsFeed);
             }
+        }
+    }
+
+    // hubclientinfo has no feed in the core: the list GET hubclientinfo answers is compared every few seconds with what
+    // the platform was last told (the stored cursor: key=status pairs), and each counterpart whose status changed is
+    // PUT. The first run only records the list (the platform reads it with GET); nothing while the party is suspended.
+    private async Task ClientInfoAsync(PartyKey party, string clientInfoUrl, IOcpiOutboxGrain outbox, IOcpiPushGrain self, Cursor cursor, CancellationToken stop)
+    {
+        var opened = false;
+        while (true)
+        {
+            if (AccessPolicy.IsActive(await policy.ViewAsync(), party))
+            {
+                var infos = await HubClientInfo.OcpiHubClientInfoModule.ListAsync(party, policy, directory, grains);
+                var told = OcpiPushMessages.ParseClientInfo(cursor.Value);
+                var now = OcpiPushMessages.ClientInfoCursor(infos);
+                if (cursor.Value is not null)
+                {
+                    var changed = infos.Where(i => told.GetValueOrDefault(HubClientInfo.OcpiHubClientInfoModule.Key(i)) != i.Status).ToList();
+                    if (changed.Count > 0)
+                    {
+                        await outbox.EnqueueMany([.. changed.Select(i => OcpiPushMessages.ClientInfo(clientInfoUrl, i))]);
+                    }
+                }
+
+                if (now != cursor.Value)
+                {
+                    await cursor.SaveAsync(self, now, stop);
+                }
+
+                if (!opened)
+                {
+                    // Open once what the platform was told is recorded: a change from now on is pushed.
+                    await self.Opened(ClientInfoFeed);
+                    opened = true;
+                }
+            }
+
+            await Task.Delay(ClientInfoInterval, stop);
         }
     }
 

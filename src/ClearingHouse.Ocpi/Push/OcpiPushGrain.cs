@@ -96,13 +96,19 @@ internal sealed class OcpiPushGrain(
     // What the platform receives now: its receiver endpoints, while it is a registered EMSP.
     private OcpiPushTargets? Targets()
     {
-        if (!PartyKey.TryParse(this.GetPrimaryKeyString(), out var party) || party.Value.Role != PartyRole.Emsp
-            || !directory.TryGet(party.Value, out var link))
+        if (!PartyKey.TryParse(this.GetPrimaryKeyString(), out var party) || !directory.TryGet(party.Value, out var link))
         {
             return null;
         }
 
-        var targets = new OcpiPushTargets(party.Value, link.Endpoint("locations", "RECEIVER"), link.Endpoint("sessions", "RECEIVER"), link.Endpoint("cdrs", "RECEIVER"));
+        // A CPO platform's locations/sessions/cdrs receivers are for what EMSPs send; the hub pushes it client info only.
+        var emsp = party.Value.Role == PartyRole.Emsp;
+        var targets = new OcpiPushTargets(
+            party.Value,
+            emsp ? link.Endpoint("locations", "RECEIVER") : null,
+            emsp ? link.Endpoint("sessions", "RECEIVER") : null,
+            emsp ? link.Endpoint("cdrs", "RECEIVER") : null,
+            link.Endpoint("hubclientinfo", "RECEIVER"));
         return targets.Feeds.Count == 0 ? null : targets;
     }
 
@@ -122,21 +128,23 @@ internal sealed class OcpiPushGrain(
     }
 }
 
-/// <summary>Where one EMSP platform receives pushes.</summary>
-/// <param name="Emsp">The EMSP.</param>
-/// <param name="Locations">Its locations RECEIVER, or null.</param>
-/// <param name="Sessions">Its sessions RECEIVER, or null.</param>
-/// <param name="Cdrs">Its cdrs RECEIVER, or null.</param>
-internal sealed record OcpiPushTargets(PartyKey Emsp, string? Locations, string? Sessions, string? Cdrs)
+/// <summary>Where one platform receives pushes.</summary>
+/// <param name="Party">The platform's party.</param>
+/// <param name="Locations">Its locations RECEIVER (EMSPs only), or null.</param>
+/// <param name="Sessions">Its sessions RECEIVER (EMSPs only), or null.</param>
+/// <param name="Cdrs">Its cdrs RECEIVER (EMSPs only), or null.</param>
+/// <param name="ClientInfo">Its hubclientinfo RECEIVER, or null.</param>
+internal sealed record OcpiPushTargets(PartyKey Party, string? Locations, string? Sessions, string? Cdrs, string? ClientInfo)
 {
     /// <summary>The feeds these endpoints take.</summary>
     public IReadOnlyList<string> Feeds { get; } =
-        [.. new[] { (Locations, OcpiPushFeeds.StatusFeed), (Sessions, OcpiPushFeeds.SessionsFeed), (Cdrs, OcpiPushFeeds.CdrsFeed) }.Where(x => x.Item1 is not null).Select(x => x.Item2)];
+        [.. new[] { (Locations, OcpiPushFeeds.StatusFeed), (Sessions, OcpiPushFeeds.SessionsFeed), (Cdrs, OcpiPushFeeds.CdrsFeed), (ClientInfo, OcpiPushFeeds.ClientInfoFeed) }
+            .Where(x => x.Item1 is not null).Select(x => x.Item2)];
 
     /// <inheritdoc />
     public bool Equals(OcpiPushTargets? other) =>
-        other is not null && Emsp == other.Emsp && Locations == other.Locations && Sessions == other.Sessions && Cdrs == other.Cdrs;
+        other is not null && Party == other.Party && Locations == other.Locations && Sessions == other.Sessions && Cdrs == other.Cdrs && ClientInfo == other.ClientInfo;
 
     /// <inheritdoc />
-    public override int GetHashCode() => HashCode.Combine(Emsp, Locations, Sessions, Cdrs);
+    public override int GetHashCode() => HashCode.Combine(Party, Locations, Sessions, Cdrs, ClientInfo);
 }

@@ -4,6 +4,7 @@ using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Cdrs;
 using ClearingHouse.Grains.Locations;
 using ClearingHouse.Grains.Sessions;
+using ClearingHouse.Ocpi.HubClientInfo;
 using ClearingHouse.Ocpi.Locations;
 using ClearingHouse.Ocpi.Outbound;
 using ClearingHouse.Ocpi.Sessions;
@@ -22,6 +23,9 @@ internal static class OcpiPushMessages
 
     /// <summary>The <c>call</c> tag and log name of a CDR push.</summary>
     public const string Cdr = "cdr";
+
+    /// <summary>The <c>call</c> tag and log name of a ClientInfo push.</summary>
+    public const string ClientInfoCall = "client info";
 
     /// <summary><c>PATCH {locations}/{cc}/{party}/{location}/{evse}</c> with the status and its time; the latest per EVSE wins.</summary>
     public static OcpiDelivery EvseStatus(string locationsUrl, PartyKey cpo, long sequence, FeedEvent change)
@@ -81,4 +85,27 @@ internal static class OcpiPushMessages
             From = cdr.Cpo,
         };
     }
+
+    /// <summary><c>PUT {hubclientinfo}/{cc}/{party}</c> with a counterpart's ClientInfo, from the hub; the latest per counterpart wins.</summary>
+    public static OcpiDelivery ClientInfo(string clientInfoUrl, OcpiHubClientInfoModule.ClientInfoJson info) => new()
+    {
+        Id = $"clientinfo {OcpiHubClientInfoModule.Key(info)} {info.Status} {Guid.NewGuid():N}",
+        What = ClientInfoCall,
+        Method = "PUT",
+        Url = OcpiUrls.Join(clientInfoUrl, $"{info.CountryCode}/{info.PartyId}"),
+        Body = JsonSerializer.Serialize(info, OcpiJson.Options),
+        OrderKey = "clientinfo " + OcpiHubClientInfoModule.Key(info),
+        Replaceable = true,
+    };
+
+    /// <summary>What a platform was told, as the client-info feed's cursor: <c>key=status</c> pairs separated by spaces.</summary>
+    public static string ClientInfoCursor(IEnumerable<OcpiHubClientInfoModule.ClientInfoJson> infos) =>
+        string.Join(' ', infos.Select(i => OcpiHubClientInfoModule.Key(i) + "=" + i.Status));
+
+    /// <summary>The pairs of <see cref="ClientInfoCursor"/>.</summary>
+    public static Dictionary<string, string> ParseClientInfo(string? cursor) =>
+        (cursor ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => p.Split('=', 2))
+            .Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
 }

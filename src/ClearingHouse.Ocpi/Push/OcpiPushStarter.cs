@@ -1,4 +1,3 @@
-using ClearingHouse.Domain.Parties;
 using ClearingHouse.Ocpi.Outbound;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,7 +5,7 @@ using Microsoft.Extensions.Logging;
 namespace ClearingHouse.Ocpi.Push;
 
 /// <summary>
-/// On every silo, every few seconds: each registered EMSP platform this silo's <see cref="OcpiPartnerDirectory"/> knows
+/// On every silo, every few seconds: each registered platform this silo's <see cref="OcpiPartnerDirectory"/> knows
 /// gets its <see cref="IOcpiPushGrain"/> ensured (one activation in the cluster follows its feeds; a call to a running
 /// one is a no-op). So pushes start soon after a registration, and resume after a restart or a silo's death.
 /// </summary>
@@ -43,9 +42,7 @@ internal sealed partial class OcpiPushStarter(
             {
                 try
                 {
-                    await Task.WhenAll(directory.All
-                        .Where(l => l.Party.Role == PartyRole.Emsp)
-                        .Select(l => grains.GetGrain<IOcpiPushGrain>(l.Party.ToString()).Ensure()));
+                    await Task.WhenAll(directory.All.Select(l => grains.GetGrain<IOcpiPushGrain>(l.Party.ToString()).Ensure()));
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

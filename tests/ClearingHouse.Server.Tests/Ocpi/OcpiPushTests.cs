@@ -123,6 +123,28 @@ public sealed class OcpiPushTests(OcpiOutboundFixture fixture) : IClassFixture<O
     }
 
     [Fact]
+    public async Task Push_CpoSuspendedAndReinstated_EmspPlatformToldSuspendedThenConnected()
+    {
+        await using var platform = await ScriptedOcpiPartner.StartAsync(receivers: true);
+        var r = await Roaming.SetUpAsync(fixture.Hub);
+        await fixture.RegisterAsync(r.Emsp, platform);
+        await OpenAsync(r.Emsp);
+        var admin = new PartyAdminService.PartyAdminServiceClient(fixture.Hub.Channel(fixture.Hub.OperatorSecret));
+        var path = $"/ocpi/2.2.1/clientinfo/{r.Cpo.CountryCode}/{r.Cpo.PartyId}";
+
+        await admin.SuspendPartyAsync(new SuspendPartyRequest { Party = r.Cpo, Reason = "test" });
+        var suspended = await platform.WaitForAsync(path, p => p.Body.Contains("SUSPENDED", StringComparison.Ordinal));
+        await admin.ReinstatePartyAsync(new ReinstatePartyRequest { Party = r.Cpo });
+        await platform.WaitForAsync(path, p => p.Body.Contains("CONNECTED", StringComparison.Ordinal));
+
+        Assert.Equal("PUT", suspended.Method);
+        var info = JsonNode.Parse(suspended.Body)!;
+        Assert.Equal((r.Cpo.PartyId, r.Cpo.CountryCode, "CPO"), ((string?)info["party_id"], (string?)info["country_code"], (string?)info["role"]));
+        Assert.Null(suspended["OCPI-from-party-id"]);
+        Assert.Equal((r.Emsp.CountryCode, r.Emsp.PartyId), (suspended["OCPI-to-country-code"], suspended["OCPI-to-party-id"]));
+    }
+
+    [Fact]
     public async Task Push_PlatformDown_DeliveredAfterItComesBack()
     {
         await using var platform = await ScriptedOcpiPartner.StartAsync(receivers: true);
@@ -157,11 +179,11 @@ public sealed class OcpiPushTests(OcpiOutboundFixture fixture) : IClassFixture<O
         await WaitAsync(async () => (await outbox.Get()).Queued == 0, "the outbox empty once delivered", outbox);
     }
 
-    // Waits (at most 60 s) until the EMSP's push grain has every feed open: what happens from then on is pushed.
+    // Waits (at most 60 s) until the party's push grain has every feed open (status, sessions, cdrs, clientinfo): what happens from then on is pushed.
     private Task OpenAsync(PartyRef emsp)
     {
         var push = fixture.Hub.Services.GetRequiredService<IGrainFactory>().GetGrain<IOcpiPushGrain>(OcpiOutboundFixture.Key(emsp).ToString());
-        return WaitAsync(async () => (await push.Get()).Open.Count == 3, $"the push feeds of {emsp} open", push: push);
+        return WaitAsync(async () => (await push.Get()) is { Following.Count: 4 } view && view.Open.Count == view.Following.Count, $"the push feeds of {emsp} open", push: push);
     }
 
     private static async Task WaitAsync(Func<Task<bool>> condition, string what, IOcpiOutboxGrain? outbox = null, IOcpiPushGrain? push = null)
