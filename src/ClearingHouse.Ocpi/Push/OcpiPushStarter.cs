@@ -12,7 +12,6 @@ namespace ClearingHouse.Ocpi.Push;
 internal sealed partial class OcpiPushStarter(
     OcpiPartnerDirectory directory,
     IGrainFactory grains,
-    IHostApplicationLifetime lifetime,
     ILogger<OcpiPushStarter> logger) : BackgroundService
 {
     private static readonly TimeSpan Period = TimeSpan.FromSeconds(2);
@@ -20,21 +19,8 @@ internal sealed partial class OcpiPushStarter(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Not before the host has started: grain calls while the silo joins its cluster would wait for the membership.
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
-        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
-        {
-            try
-            {
-                await started.Task;
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-
+        // No grain call before the host has started (one while the silo joins its cluster would wait for the
+        // membership): the directory lists no platform before its first read, which waits for the start.
         using var timer = new PeriodicTimer(Period);
         try
         {
