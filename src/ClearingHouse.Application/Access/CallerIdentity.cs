@@ -9,6 +9,15 @@ namespace ClearingHouse.Application.Access;
 /// </summary>
 public sealed record CallerIdentity(PartyKey? Party, string CredentialId)
 {
+    /// <summary>The credential id of <see cref="Delivery"/>; no issued credential has it.</summary>
+    public const string DeliveryCredentialId = "hub-delivery";
+
+    /// <summary>
+    /// The hub reading a party's feeds to push them to the party's own platform (OCPI pushes): the party's access rules
+    /// (suspension, agreements) apply as to its own streams; there is no credential of the party to revoke.
+    /// </summary>
+    public static CallerIdentity Delivery(PartyKey party) => new(party, DeliveryCredentialId);
+
     /// <summary>Whether the caller is the hub operator (full or read-only).</summary>
     public bool IsOperator => Party is null;
 

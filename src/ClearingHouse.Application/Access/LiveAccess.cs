@@ -144,6 +144,12 @@ public sealed partial class LiveAccess(
                 continue;
             }
 
+            if (stream.Caller.CredentialId == CallerIdentity.DeliveryCredentialId)
+            {
+                // The hub's own delivery to the party's platform: only the party's standing (above) can end it.
+                continue;
+            }
+
             if (!byParty.TryGetValue(party, out var list))
             {
                 byParty[party] = list = [];

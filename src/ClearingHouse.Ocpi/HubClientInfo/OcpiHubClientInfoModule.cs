@@ -46,8 +46,8 @@ public static class OcpiHubClientInfoModule
         return ocpi;
     }
 
-    // Every counterpart of the caller's agreements, in party order.
-    private static async Task<List<ClientInfoJson>> ListAsync(PartyKey caller, AccessPolicy policy, OcpiPartnerDirectory partners, IGrainFactory grains)
+    /// <summary>Every counterpart of <paramref name="caller"/>'s agreements with its status, in party order (also what the hub pushes on a change).</summary>
+    internal static async Task<List<ClientInfoJson>> ListAsync(PartyKey caller, AccessPolicy policy, OcpiPartnerDirectory partners, IGrainFactory grains)
     {
         var view = await policy.ViewAsync();
         var now = policy.Now;
@@ -84,7 +84,8 @@ public static class OcpiHubClientInfoModule
         return [.. infos.OrderBy(Key, StringComparer.Ordinal)];
     }
 
-    private static string Key(ClientInfoJson info) => $"{info.CountryCode}-{info.PartyId}-{info.Role}";
+    /// <summary>The counterpart's key (<c>NL-ABC-CPO</c>): the list's order.</summary>
+    internal static string Key(ClientInfoJson info) => $"{info.CountryCode}-{info.PartyId}-{info.Role}";
 
     /// <summary>OCPI ClientInfo.</summary>
     internal sealed record ClientInfoJson(string PartyId, string CountryCode, string Role, string Status, DateTimeOffset LastUpdated);

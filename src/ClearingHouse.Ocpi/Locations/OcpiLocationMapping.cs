@@ -35,7 +35,8 @@ public static class OcpiLocationMapping
         "PARKING_LOT", "CARPOOL_PARKING", "FUEL_STATION", "WIFI",
     ];
 
-    private static readonly string[] Statuses =
+    /// <summary>OCPI's EVSE status names, indexed by <see cref="EvseStatus"/>.</summary>
+    internal static readonly string[] Statuses =
         ["", "AVAILABLE", "BLOCKED", "CHARGING", "INOPERATIVE", "OUTOFORDER", "PLANNED", "REMOVED", "RESERVED", "UNKNOWN"];
 
     /// <summary>

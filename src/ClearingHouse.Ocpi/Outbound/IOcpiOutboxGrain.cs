@@ -14,6 +14,9 @@ public interface IOcpiOutboxGrain : IGrainWithStringKey
     /// <summary>Stores a push (durable when it returns) and delivers it as soon as it may.</summary>
     Task Enqueue(OcpiDelivery delivery);
 
+    /// <summary>Stores several pushes with one write (durable when it returns), in order, and delivers them as soon as they may.</summary>
+    Task EnqueueMany(IReadOnlyList<OcpiDelivery> deliveries);
+
     /// <summary>Stores that the partner waits for the result of a command (durable when it returns); the result is pushed when the CPO reports it, or TIMEOUT.</summary>
     Task WatchCommand(OcpiCommandWatch watch);
 
@@ -57,6 +60,13 @@ public sealed record OcpiDelivery
 
     /// <summary>Not before (UTC).</summary>
     [Id(9)] public DateTimeOffset NextAttemptAt { get; init; }
+
+    /// <summary>
+    /// A newer push with the same <see cref="OrderKey"/> replaces this one while it waits (last writer wins): for pushes
+    /// that carry the object's whole current state (an EVSE's status, a whole session), so a platform that is away gets
+    /// the latest state once, not every step, and the outbox holds at most one per object.
+    /// </summary>
+    [Id(10)] public bool Replaceable { get; init; }
 }
 
 /// <summary>A command whose result a partner waits for at its <c>response_url</c>.</summary>

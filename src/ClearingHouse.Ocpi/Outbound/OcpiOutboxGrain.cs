@@ -55,18 +55,41 @@ internal sealed partial class OcpiOutboxGrain(
     }
 
     /// <inheritdoc />
-    public async Task Enqueue(OcpiDelivery delivery)
+    public Task Enqueue(OcpiDelivery delivery)
     {
         ArgumentNullException.ThrowIfNull(delivery);
-        var deliveries = state.State.Deliveries;
-        if (deliveries.Count >= options.Value.MaxQueued)
+        return EnqueueMany([delivery]);
+    }
+
+    /// <inheritdoc />
+    public async Task EnqueueMany(IReadOnlyList<OcpiDelivery> deliveries)
+    {
+        ArgumentNullException.ThrowIfNull(deliveries);
+        if (deliveries.Count == 0)
         {
-            Drop(deliveries[0], "overflow", "the outbox is full (Ocpi:Delivery:MaxQueued)");
-            deliveries.RemoveAt(0);
+            return;
         }
 
-        deliveries.Add(delivery with { EnqueuedAt = DateTimeOffset.UtcNow, NextAttemptAt = DateTimeOffset.UtcNow, Attempts = 0 });
-        metrics.Queued(delivery.What, 1);
+        var queue = state.State.Deliveries;
+        foreach (var delivery in deliveries)
+        {
+            if (delivery.Replaceable && delivery.OrderKey is { } key)
+            {
+                // An attempt of a replaced push in flight finds its id gone and leaves the newer one queued.
+                var replaced = queue.RemoveAll(d => d.Replaceable && d.OrderKey == key);
+                metrics.Queued(delivery.What, -replaced);
+            }
+
+            if (queue.Count >= options.Value.MaxQueued)
+            {
+                Drop(queue[0], "overflow", "the outbox is full (Ocpi:Delivery:MaxQueued)");
+                queue.RemoveAt(0);
+            }
+
+            queue.Add(delivery with { EnqueuedAt = DateTimeOffset.UtcNow, NextAttemptAt = DateTimeOffset.UtcNow, Attempts = 0 });
+            metrics.Queued(delivery.What, 1);
+        }
+
         await WriteAsync();
         Arm(soon: true);
     }

@@ -1,5 +1,6 @@
 using ClearingHouse.Grains.Hosting;
 using Microsoft.Extensions.Configuration;
+using ClearingHouse.Ocpi.Push;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ClearingHouse.Ocpi.Outbound;
@@ -19,6 +20,7 @@ internal static class OutboundHosting
         services.AddSingleton<OcpiPartnerHttp>();
         services.AddSingleton<OcpiPartnerDirectory>();
         services.AddHostedService(sp => sp.GetRequiredService<OcpiPartnerDirectory>());
+        services.AddOcpiPush();
         return services;
     }
 }

@@ -40,13 +40,17 @@ public sealed class OcpiOutboundFixture : IAsyncLifetime
         });
 
     /// <summary>Registers <paramref name="party"/> (registered over gRPC) over OCPI with <paramref name="platform"/>; returns TOKEN_C.</summary>
-    public async Task<string> RegisterAsync(PartyRef party, ScriptedOcpiPartner platform)
+    public Task<string> RegisterAsync(PartyRef party, ScriptedOcpiPartner platform) => RegisterAsync(Hub, party, platform);
+
+    /// <summary>Registers <paramref name="party"/> (registered over gRPC) at <paramref name="hub"/> over OCPI with <paramref name="platform"/>; returns TOKEN_C.</summary>
+    public static async Task<string> RegisterAsync(HubHost hub, PartyRef party, ScriptedOcpiPartner platform)
     {
+        ArgumentNullException.ThrowIfNull(hub);
         ArgumentNullException.ThrowIfNull(party);
         ArgumentNullException.ThrowIfNull(platform);
         var key = Key(party);
-        var tokenA = await Hub.Services.GetRequiredService<OcpiPartners>().IssueTokenAAsync(new CallerIdentity(null, "test"), key);
-        using var client = Client(tokenA);
+        var tokenA = await hub.Services.GetRequiredService<OcpiPartners>().IssueTokenAAsync(new CallerIdentity(null, "test"), key);
+        using var client = Client(hub, tokenA);
         var (http, code, data, message, _) = await ReadAsync(await client.PostAsync("/ocpi/2.2.1/credentials", Json(platform.Credentials(party))));
         Assert.True((http, code) == (200, 1000), $"registering {key}: HTTP {http}, {code}: {message}");
         return (string)data!["token"]!;
@@ -57,9 +61,13 @@ public sealed class OcpiOutboundFixture : IAsyncLifetime
         new(party.CountryCode, party.PartyId, party.Role == PartyRole.Cpo ? Domain.Parties.PartyRole.Cpo : Domain.Parties.PartyRole.Emsp);
 
     /// <summary>A client of the hub's OCPI endpoint with <paramref name="token"/> (base64 form), or none.</summary>
-    public HttpClient Client(string? token)
+    public HttpClient Client(string? token) => Client(Hub, token);
+
+    /// <summary>A client of <paramref name="hub"/>'s OCPI endpoint with <paramref name="token"/> (base64 form), or none.</summary>
+    public static HttpClient Client(HubHost hub, string? token)
     {
-        var client = new HttpClient { BaseAddress = OcpiUrl, Timeout = TimeSpan.FromSeconds(60) };
+        ArgumentNullException.ThrowIfNull(hub);
+        var client = new HttpClient { BaseAddress = hub.Services.GetRequiredService<IOptions<OcpiOptions>>().Value.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
         if (token is not null)
         {
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Token", Convert.ToBase64String(Encoding.UTF8.GetBytes(token)));

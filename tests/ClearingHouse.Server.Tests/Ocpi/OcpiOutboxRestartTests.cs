@@ -41,9 +41,9 @@ public sealed class OcpiOutboxRestartTests
             var r = await Locations.Roaming.SetUpAsync(hub);
             var key = OcpiOutboundFixture.Key(r.Emsp);
             var tokenA = await hub.Services.GetRequiredService<OcpiPartners>().IssueTokenAAsync(new CallerIdentity(null, "test"), key);
-            using var withA = Client(hub, tokenA);
+            using var withA = OcpiOutboundFixture.Client(hub, tokenA);
             var (_, _, registered, message, _) = await OcpiAnswers.ReadAsync(await withA.PostAsync("/ocpi/2.2.1/credentials", Json(platform.Credentials(r.Emsp))));
-            using var emsp = Client(hub, (string?)registered?["token"] ?? throw new Xunit.Sdk.XunitException("registration failed: " + message));
+            using var emsp = OcpiOutboundFixture.Client(hub, (string?)registered?["token"] ?? throw new Xunit.Sdk.XunitException("registration failed: " + message));
             await using (var cpo = await CpoSimulator.OpenAsync(hub.Channel(r.CpoSecret), CpoBehaviour.AcceptAndSucceed))
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, "/ocpi/2.2.1/commands/UNLOCK_CONNECTOR")
@@ -67,12 +67,5 @@ public sealed class OcpiOutboxRestartTests
         await using var restarted = await HubHost.StartEmbeddedAsync(data.Path, settings: Settings);
         var delivered = await platform.WaitForAsync("/results/r1", _ => platform.To("/results/r1").Count > refusedBeforeRestart);
         Assert.Equal("ACCEPTED", (string?)JsonNode.Parse(delivered.Body)!["result"]);
-    }
-
-    private static HttpClient Client(HubHost hub, string token)
-    {
-        var client = new HttpClient { BaseAddress = hub.Services.GetRequiredService<IOptions<OcpiOptions>>().Value.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Token", Convert.ToBase64String(Encoding.UTF8.GetBytes(token)));
-        return client;
     }
 }

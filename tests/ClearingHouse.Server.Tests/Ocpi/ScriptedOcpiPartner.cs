@@ -52,8 +52,11 @@ public sealed class ScriptedOcpiPartner : IAsyncDisposable
         public string? this[string header] => Headers.TryGetValue(header.ToUpperInvariant(), out var v) ? v : null;
     }
 
-    /// <summary>Starts a partner on a free port.</summary>
-    public static async Task<ScriptedOcpiPartner> StartAsync()
+    /// <summary>
+    /// Starts a partner on a free port; with <paramref name="receivers"/> it also publishes an EMSP's locations, sessions
+    /// and cdrs RECEIVER endpoints (<c>/emsp/locations</c>, <c>/emsp/sessions</c>, <c>/emsp/cdrs</c>), to get the hub's pushes.
+    /// </summary>
+    public static async Task<ScriptedOcpiPartner> StartAsync(bool receivers = false)
     {
         // Port 0: the system picks the port as Kestrel binds it (a port picked first could be taken before the bind).
         var tokenB = "scripted-" + Guid.NewGuid().ToString("N");
@@ -89,7 +92,7 @@ public sealed class ScriptedOcpiPartner : IAsyncDisposable
                           {"identifier":"commands","role":"RECEIVER","url":"{{partner.Address}}ocpi/2.2.1/commands"},
                           {"identifier":"commands","role":"SENDER","url":"{{partner.Address}}ocpi/2.2.1/commands/results"},
                           {"identifier":"chargingprofiles","role":"RECEIVER","url":"{{partner.Address}}ocpi/2.2.1/chargingprofiles"},
-                          {"identifier":"hubclientinfo","role":"RECEIVER","url":"{{partner.Address}}ocpi/2.2.1/clientinfo"}]}
+                          {"identifier":"hubclientinfo","role":"RECEIVER","url":"{{partner.Address}}ocpi/2.2.1/clientinfo"}{{partner.Receivers(receivers)}}]}
                         """);
                     return;
                 default:
@@ -102,6 +105,13 @@ public sealed class ScriptedOcpiPartner : IAsyncDisposable
         partner.Address = new Uri(new Uri(bound).GetLeftPart(UriPartial.Authority).Replace("[::1]", "127.0.0.1", StringComparison.Ordinal) + "/");
         return partner;
     }
+
+    // An EMSP's receiver endpoints (the sessions URL ends in '/', the others do not: the hub joins them the same way).
+    private string Receivers(bool receivers) => !receivers ? "" : $$"""
+        ,{"identifier":"locations","role":"RECEIVER","url":"{{Address}}emsp/locations"},
+        {"identifier":"sessions","role":"RECEIVER","url":"{{Address}}emsp/sessions/"},
+        {"identifier":"cdrs","role":"RECEIVER","url":"{{Address}}emsp/cdrs"}
+        """;
 
     /// <summary>The partner now expects another token from the hub (the hub's TOKEN_B is wrong from now on).</summary>
     public void ExpectOtherToken() => _expected = Header("another-" + Guid.NewGuid().ToString("N"));
