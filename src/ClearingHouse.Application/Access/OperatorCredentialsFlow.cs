@@ -44,6 +44,12 @@ public sealed class OperatorCredentialsFlow(IGrainFactory grains, IdentityResolv
         return await Grain.List();
     }
 
+    /// <summary>
+    /// Whether an operator credential a session was opened with has been revoked since (the console asks on each
+    /// request, so revoking a credential ends its console sessions at once). False for the host's own credential.
+    /// </summary>
+    public Task<bool> IsRevokedAsync(string credentialId) => Grain.IsRevoked(credentialId ?? "");
+
     /// <summary>An audit detail with the operator's reason, when one was given.</summary>
     internal static string WithReason(string detail, string? reason) => string.IsNullOrWhiteSpace(reason) ? detail : $"{detail}; reason: {reason}";
 }

@@ -21,6 +21,12 @@ public interface IOperatorCredentialsGrain : IGrainWithStringKey
 
     /// <summary>Checks a presented secret's hash against the credential <paramref name="credentialId"/>.</summary>
     Task<OperatorCredentialCheck> Check(string credentialId, byte[] secretHash);
+
+    /// <summary>
+    /// Whether the hub issued <paramref name="credentialId"/> and it has been revoked since; false for an id it did not
+    /// issue (the host's own operator credential, which only its configuration can change).
+    /// </summary>
+    Task<bool> IsRevoked(string credentialId);
 }
 
 /// <summary>A stored operator credential: its public id, the hash of its secret and its role, never the secret.</summary>

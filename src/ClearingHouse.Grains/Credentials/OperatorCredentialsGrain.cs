@@ -59,6 +59,10 @@ public sealed class OperatorCredentialsGrain(
         return Task.FromResult(new OperatorCredentialCheck { Valid = valid, ReadOnly = valid && c!.ReadOnly });
     }
 
+    /// <inheritdoc />
+    public Task<bool> IsRevoked(string credentialId) =>
+        Task.FromResult(state.State.Credentials.Find(c => c.Id == credentialId) is { RevokedAt: not null });
+
     private async Task CommitAsync()
     {
         try

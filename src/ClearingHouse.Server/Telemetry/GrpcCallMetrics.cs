@@ -14,10 +14,11 @@ namespace ClearingHouse.Server.Telemetry;
 /// counts as <c>unknown</c>, so no caller can grow the label set.
 /// </summary>
 /// <remarks>
-/// On the hot path (every unary call) a call costs one interlocked increment: the counts are plain fields per (method,
-/// code), reported when the meter is collected (an observable counter), instead of an aggregator update (tag lookup and
-/// lock) per call; and the count is taken in a response-completed callback (<see cref="Track"/>), so the pipeline has no
-/// async frame of its own around every call.
+/// On the hot path (every unary call) a call costs one counter add with a tag list built at start-up (no tag
+/// allocation), taken in a response-completed callback (<see cref="Track"/>), so the pipeline has no async frame of its
+/// own around every call. It is a plain counter, not an observable one: several hubs in one process (the tests) each
+/// have a meter of the same name, and an exporter polls only one of several observable instruments of one name, while
+/// it adds up the measurements of plain ones.
 /// </remarks>
 public sealed class GrpcCallMetrics
 {
@@ -33,7 +34,7 @@ public sealed class GrpcCallMetrics
 
     private readonly FrozenDictionary<string, int> _methodIndex;
     private readonly TagList[][] _tags; // [method][code]; the last method is "unknown"
-    private readonly long[] _counts; // [method * codes + code]
+    private readonly Counter<long> _calls;
     private readonly Func<object, Task> _completed;
 
     /// <summary>Creates the counter; every mapped method's <c>OK</c> series exists at 0 from the start.</summary>
@@ -48,14 +49,17 @@ public sealed class GrpcCallMetrics
             .ToList();
         _methodIndex = methods.Select((m, i) => (m, i)).ToFrozenDictionary(x => x.m, x => x.i, StringComparer.Ordinal);
         _tags = [.. methods.Select(TagsOf), TagsOf(Unknown)];
-        _counts = new long[_tags.Length * CodeNames.Count];
         _completed = state =>
         {
             Count((HttpContext)state);
             return Task.CompletedTask;
         };
-        meterFactory.Create(HubMetrics.MeterName).CreateObservableCounter(
-            InstrumentNames.GrpcServerCalls, Observe, unit: "{call}", description: "gRPC calls answered, by method and status code");
+        _calls = meterFactory.Create(HubMetrics.MeterName).CreateCounter<long>(
+            InstrumentNames.GrpcServerCalls, unit: "{call}", description: "gRPC calls answered, by method and status code");
+        for (var method = 0; method < _tags.Length - 1; method++)
+        {
+            _calls.Add(0, _tags[method][0]);
+        }
     }
 
     /// <summary>
@@ -71,7 +75,7 @@ public sealed class GrpcCallMetrics
         }
     }
 
-    /// <summary>Counts one finished call of <paramref name="context"/> (no allocation: the path and status are looked up).</summary>
+    /// <summary>Counts one finished call of <paramref name="context"/> (no allocation: the path, status and tags are looked up).</summary>
     public void Count(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -81,7 +85,7 @@ public sealed class GrpcCallMetrics
         }
 
         var method = context.Request.Path.Value is { } path && _methodIndex.TryGetValue(path, out var known) ? known : _tags.Length - 1;
-        Interlocked.Increment(ref _counts[(method * CodeNames.Count) + StatusOf(context)]);
+        _calls.Add(1, _tags[method][StatusOf(context)]);
     }
 
     private static bool IsGrpc(string? contentType) =>
@@ -98,22 +102,6 @@ public sealed class GrpcCallMetrics
         }
 
         return value.Count > 0 && int.TryParse(value[0], out var code) && (uint)code < (uint)CodeNames.Count ? code : 1;
-    }
-
-    // Every mapped method's OK series (0 until its first call), and every other series once it has counted a call.
-    private IEnumerable<Measurement<long>> Observe()
-    {
-        for (var method = 0; method < _tags.Length; method++)
-        {
-            for (var code = 0; code < CodeNames.Count; code++)
-            {
-                var count = Volatile.Read(ref _counts[(method * CodeNames.Count) + code]);
-                if (count > 0 || (code == 0 && method < _tags.Length - 1))
-                {
-                    yield return new Measurement<long>(count, _tags[method][code]);
-                }
-            }
-        }
     }
 
     private static TagList[] TagsOf(string method) =>

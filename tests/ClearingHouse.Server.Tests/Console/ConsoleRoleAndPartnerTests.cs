@@ -117,6 +117,28 @@ public sealed partial class ConsoleBrowserTests
     }
 
     [Fact]
+    public async Task IssuedOperator_CredentialRevokedAfterSignIn_SessionEndsAtNextRequest()
+    {
+        var admin = new PartyAdminService.PartyAdminServiceClient(Hub.Channel(Hub.OperatorSecret));
+        var issued = await admin.IssueCredentialAsync(new IssueCredentialRequest());
+        var page = await fixture.NewPageAsync();
+        await page.GotoAsync("/");
+        await page.FillAsync("#secret", issued.Secret);
+        await page.ClickAsync("#signin");
+        await page.WaitForURLAsync(url => !url.Contains("/signin", StringComparison.Ordinal), new PageWaitForURLOptions { Timeout = 90_000 });
+        await page.GotoAsync("/partners");
+        Assert.True(page.Url.Contains("/partners", StringComparison.Ordinal), $"signed in with an issued credential, /partners led to {page.Url}");
+
+        await admin.RevokeCredentialAsync(new RevokeCredentialRequest { CredentialId = issued.Credential.Id });
+
+        // The cookie is still valid as a cookie; the revoked credential behind it is not.
+        await page.GotoAsync("/partners");
+        Assert.True(page.Url.Contains("/signin", StringComparison.Ordinal), $"after revoking its credential the session still opened {page.Url}:\n{await page.ContentAsync()}");
+        var post = await page.APIRequest.PostAsync("/partner?handler=status", new APIRequestContextOptions { Form = page.APIRequest.CreateFormData() });
+        Assert.True(post.Status == 401, $"a post after the revoke answered {post.Status}");
+    }
+
+    [Fact]
     public async Task Live_StatusChanges_CountsPerCpoAndStatusRefreshWithoutScript()
     {
         var roaming = await Roaming.SetUpAsync(Hub);
