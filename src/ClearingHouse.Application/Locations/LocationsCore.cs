@@ -125,6 +125,66 @@ public sealed class LocationsCore(
     }
 
     /// <summary>
+    /// What the connectors of a location of <paramref name="cpo"/> listed in <c>tariff_ids</c> over time (one EVSE, or one
+    /// connector of it, when given): per connector of the location as held now, the earlier lists the hub keeps
+    /// (<see cref="ConnectorTariffHistory"/>) oldest first, then the current one (<see cref="ConnectorTariffListing.Until"/>
+    /// <see cref="DateTimeOffset.MaxValue"/>). PermissionDenied unless the caller may read the CPO's locations; NotFound
+    /// for an unknown location, EVSE or connector.
+    /// </summary>
+    public async Task<IReadOnlyList<ConnectorTariffListing>> TariffHistoryAsync(CallerIdentity caller, PartyKey cpo, string locationId, string evseUid, string connectorId)
+    {
+        await RequireMayReadAsync(caller, cpo);
+        if (connectorId.Length > 0 && evseUid.Length == 0)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, "connector_id needs evse_uid", "evse_uid");
+        }
+
+        var view = await Location(cpo, locationId).GetForPricing()
+            ?? throw new HubException(HubErrorCode.NotFound, $"location {locationId} of {cpo} is not known");
+        var evses = view.Location.Evses.Where(e => evseUid.Length == 0 || e.Uid == evseUid).ToList();
+        if (evses.Count == 0 && evseUid.Length > 0)
+        {
+            throw new HubException(HubErrorCode.NotFound, $"location {locationId} of {cpo} has no EVSE '{evseUid}'");
+        }
+
+        var listings = new List<ConnectorTariffListing>();
+        foreach (var evse in evses)
+        {
+            foreach (var connector in evse.Connectors.Where(c => connectorId.Length == 0 || c.Id == connectorId))
+            {
+                var earlier = view.TariffHistory.Where(l => l.EvseUid == evse.Uid && l.ConnectorId == connector.Id).OrderBy(l => l.Until).ToList();
+                listings.AddRange(earlier);
+                listings.Add(new ConnectorTariffListing
+                {
+                    EvseUid = evse.Uid,
+                    ConnectorId = connector.Id,
+                    TariffIds = connector.TariffIds,
+                    Since = earlier.Count > 0 ? earlier[^1].Until : connector.LastUpdated,
+                    Until = DateTimeOffset.MaxValue,
+                });
+            }
+        }
+
+        if (connectorId.Length > 0 && listings.Count == 0)
+        {
+            throw new HubException(HubErrorCode.NotFound, $"EVSE '{evseUid}' of location {locationId} has no connector '{connectorId}'");
+        }
+
+        return listings;
+    }
+
+    /// <summary>
+    /// What one connector listed at <paramref name="at"/>, from its listings as <see cref="TariffHistoryAsync"/> returns
+    /// them (oldest first, current last); null when the instant is before everything the hub keeps.
+    /// </summary>
+    public static string[]? ListedAt(IReadOnlyList<ConnectorTariffListing> connectorListings, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(connectorListings);
+        var current = connectorListings[^1];
+        return ConnectorTariffHistory.ListedAt(current.TariffIds, current.Since, [.. connectorListings.Take(connectorListings.Count - 1)], at);
+    }
+
+    /// <summary>
     /// One keyset page of the locations the caller may read (of <see cref="LocationListQuery.Cpo"/> only when set:
     /// PermissionDenied unless the caller may read it), in (CPO, location id) order.
     /// </summary>
