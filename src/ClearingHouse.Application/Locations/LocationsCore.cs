@@ -1,8 +1,10 @@
 using ClearingHouse.Application.Access;
 using ClearingHouse.Application.Cdrs;
 using ClearingHouse.Domain.Parties;
+using ClearingHouse.Domain.Tariffs;
 using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Locations;
+using ClearingHouse.Grains.Tariffs;
 
 namespace ClearingHouse.Application.Locations;
 
@@ -16,25 +18,88 @@ public sealed class LocationsCore(
     AccessPolicy access,
     ILocationStore store,
     LocationTimeZones timeZones,
+    TariffCatalog tariffs,
     IEnumerable<ILocationSnapshotInvalidation> snapshots)
 {
     private readonly ILocationSnapshotInvalidation[] _snapshots = [.. snapshots];
 
-    /// <summary>Creates or replaces a location of the calling CPO; not applied when the hub holds a newer one.</summary>
-    public Task<LocationWriteResult> PutAsync(CallerIdentity caller, LocationData location)
+    /// <summary>
+    /// Creates or replaces a location of the calling CPO; not applied when the hub holds a newer one. InvalidArgument
+    /// naming the connector when one lists two stored tariffs that break OCPI's one-active-tariff-per-type rule.
+    /// </summary>
+    public async Task<LocationWriteResult> PutAsync(CallerIdentity caller, LocationData location)
     {
         ArgumentNullException.ThrowIfNull(location);
-        return WriteAsync(RequireOwner(caller, location.Cpo), location.Id, g => g.Put(location), timeZone: true);
+        var cpo = RequireOwner(caller, location.Cpo);
+        await RequireOneTariffPerTypeAsync(cpo, location.Evses.SelectMany((e, i) =>
+            e.Connectors.Select((c, j) => ($"evses[{i}].connectors[{j}].tariff_ids", e.Uid, c))));
+        return await WriteAsync(cpo, location.Id, g => g.Put(location), timeZone: true);
     }
 
     /// <summary>Patches a location of the calling CPO. NotFound when it has none of that id.</summary>
     public Task<LocationWriteResult> PatchAsync(CallerIdentity caller, string locationId, LocationPatch patch) =>
         WriteAsync(RequireCpo(caller), locationId, g => g.Patch(patch), timeZone: true);
 
-    /// <summary>Patches one EVSE of a location of the calling CPO. NotFound when there is no such location or EVSE.</summary>
-    public Task<LocationWriteResult> PatchEvseAsync(CallerIdentity caller, string locationId, EvsePatch patch) =>
+    /// <summary>
+    /// Patches one EVSE of a location of the calling CPO. NotFound when there is no such location or EVSE;
+    /// InvalidArgument naming the connector when the connectors it sets break the one-active-tariff-per-type rule.
+    /// </summary>
+    public async Task<LocationWriteResult> PatchEvseAsync(CallerIdentity caller, string locationId, EvsePatch patch)
+    {
+        var cpo = RequireCpo(caller);
+        if (patch?.Connectors is { } connectors)
+        {
+            await RequireOneTariffPerTypeAsync(cpo, connectors.Select((c, j) => ($"connectors[{j}].tariff_ids", patch.Uid, c)));
+        }
+
         // CDR pricing keeps the connectors' tariff_ids with the zone: a patch replacing connectors forgets them too.
-        WriteAsync(RequireCpo(caller), locationId, g => g.PatchEvse(patch), timeZone: patch?.Connectors is not null);
+        return await WriteAsync(cpo, locationId, g => g.PatchEvse(patch!), timeZone: patch?.Connectors is not null);
+    }
+
+    /// <summary>
+    /// InvalidArgument (naming the connector's <c>tariff_ids</c>) when a connector lists two tariffs the CPO has stored
+    /// that are of the same OCPI type (or both without one) with overlapping validity windows
+    /// (<see cref="ConnectorTariffRules.FindOverlaps"/>): OCPI lets a connector list several tariffs but at most one of
+    /// each type active at any time, and a CDR priced at such a connector cannot be checked (TARIFF_CONFLICT).
+    /// </summary>
+    /// <remarks>
+    /// A refusal rather than a data-quality finding: the rule is the CPO's obligation, the windows and types are fixed
+    /// facts of the tariffs (no clock involved), and the bad-input rule is to refuse with the field named and
+    /// nothing applied; the location held before stays, with its statuses. Only what the hub can judge at the write is
+    /// judged: a tariff the CPO has not stored yet (OCPI lets locations and tariffs arrive in any order), or stored
+    /// through another silo less than <c>Directory:RefreshInterval</c> ago, is not; a conflict that arises later (a
+    /// tariff put afterwards, or its window widened) is caught per CDR as TARIFF_CONFLICT.
+    /// </remarks>
+    private async Task RequireOneTariffPerTypeAsync(PartyKey cpo, IEnumerable<(string Field, string EvseUid, ConnectorData Connector)> connectors)
+    {
+        CpoTariffs? stored = null;
+        foreach (var (field, evseUid, connector) in connectors)
+        {
+            if (connector.TariffIds.Length < 2)
+            {
+                continue;
+            }
+
+            stored ??= await tariffs.GetAsync(cpo);
+            var listed = new List<Tariff>(connector.TariffIds.Length);
+            foreach (var id in connector.TariffIds)
+            {
+                if (stored.Find(id) is { } tariff)
+                {
+                    listed.Add(tariff.Tariff);
+                }
+            }
+
+            if (ConnectorTariffRules.FindOverlaps(listed) is [var overlap, ..])
+            {
+                var type = overlap.Type is { } t ? $"both of type {ConnectorTariffRules.Name(t)}" : "both without a type";
+                throw new HubException(
+                    HubErrorCode.InvalidArgument,
+                    $"{field}: connector {evseUid}/{connector.Id} lists tariffs '{overlap.First.Id}' and '{overlap.Second.Id}', {type} with overlapping validity windows: OCPI allows one active tariff per type at a connector",
+                    field);
+            }
+        }
+    }
 
     /// <summary>
     /// One location in an edge's wire form <typeparamref name="T"/>: from the edge's snapshot cache when it holds
@@ -57,6 +122,66 @@ public sealed class LocationsCore(
         var snapshot = toSnapshot(location);
         cache.Set(cpo, locationId, snapshot);
         return snapshot;
+    }
+
+    /// <summary>
+    /// What the connectors of a location of <paramref name="cpo"/> listed in <c>tariff_ids</c> over time (one EVSE, or one
+    /// connector of it, when given): per connector of the location as held now, the earlier lists the hub keeps
+    /// (<see cref="ConnectorTariffHistory"/>) oldest first, then the current one (<see cref="ConnectorTariffListing.Until"/>
+    /// <see cref="DateTimeOffset.MaxValue"/>). PermissionDenied unless the caller may read the CPO's locations; NotFound
+    /// for an unknown location, EVSE or connector.
+    /// </summary>
+    public async Task<IReadOnlyList<ConnectorTariffListing>> TariffHistoryAsync(CallerIdentity caller, PartyKey cpo, string locationId, string evseUid, string connectorId)
+    {
+        await RequireMayReadAsync(caller, cpo);
+        if (connectorId.Length > 0 && evseUid.Length == 0)
+        {
+            throw new HubException(HubErrorCode.InvalidArgument, "connector_id needs evse_uid", "evse_uid");
+        }
+
+        var view = await Location(cpo, locationId).GetForPricing()
+            ?? throw new HubException(HubErrorCode.NotFound, $"location {locationId} of {cpo} is not known");
+        var evses = view.Location.Evses.Where(e => evseUid.Length == 0 || e.Uid == evseUid).ToList();
+        if (evses.Count == 0 && evseUid.Length > 0)
+        {
+            throw new HubException(HubErrorCode.NotFound, $"location {locationId} of {cpo} has no EVSE '{evseUid}'");
+        }
+
+        var listings = new List<ConnectorTariffListing>();
+        foreach (var evse in evses)
+        {
+            foreach (var connector in evse.Connectors.Where(c => connectorId.Length == 0 || c.Id == connectorId))
+            {
+                var earlier = view.TariffHistory.Where(l => l.EvseUid == evse.Uid && l.ConnectorId == connector.Id).OrderBy(l => l.Until).ToList();
+                listings.AddRange(earlier);
+                listings.Add(new ConnectorTariffListing
+                {
+                    EvseUid = evse.Uid,
+                    ConnectorId = connector.Id,
+                    TariffIds = connector.TariffIds,
+                    Since = earlier.Count > 0 ? earlier[^1].Until : connector.LastUpdated,
+                    Until = DateTimeOffset.MaxValue,
+                });
+            }
+        }
+
+        if (connectorId.Length > 0 && listings.Count == 0)
+        {
+            throw new HubException(HubErrorCode.NotFound, $"EVSE '{evseUid}' of location {locationId} has no connector '{connectorId}'");
+        }
+
+        return listings;
+    }
+
+    /// <summary>
+    /// What one connector listed at <paramref name="at"/>, from its listings as <see cref="TariffHistoryAsync"/> returns
+    /// them (oldest first, current last); null when the instant is before everything the hub keeps.
+    /// </summary>
+    public static string[]? ListedAt(IReadOnlyList<ConnectorTariffListing> connectorListings, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(connectorListings);
+        var current = connectorListings[^1];
+        return ConnectorTariffHistory.ListedAt(current.TariffIds, current.Since, [.. connectorListings.Take(connectorListings.Count - 1)], at);
     }
 
     /// <summary>

@@ -102,7 +102,15 @@ public static class InvoicesCommands
                 ("statement", i.StatementNumber == 0 ? "" : i.StatementNumber.ToString(CultureInfo.InvariantCulture)),
                 ("totals", Totals(i)), ("last updated", Format.Time(i.LastUpdated)), ("received", Format.Time(i.ReceivedAt)));
             printer.Line("");
-            printer.Table(response, i.Cdrs, ["CDR", "EXCL VAT", "INCL VAT", "CURRENCY"], l => [l.CdrId, l.Amount.ExclVat, l.Amount.InclVat, l.Amount.Currency]);
+            // Each line beside the hub's own price of its CDR (read now from the stored CDR): blank when the hub did not price it.
+            var prices = response.Lines.ToDictionary(l => l.Index);
+            printer.Table(response, i.Cdrs.Select((l, n) => (Line: l, Price: prices.GetValueOrDefault(n))), ["CDR", "EXCL VAT", "INCL VAT", "CURRENCY", "CHECK", "HUB EXCL VAT", "HUB INCL VAT", "DIFFERENCE", "TOLERANCE"], x =>
+            [
+                x.Line.CdrId, x.Line.Amount.ExclVat, x.Line.Amount.InclVat, x.Line.Amount.Currency, x.Price?.PriceCheck ?? "",
+                x.Price?.HubAmount?.ExclVat ?? "", x.Price?.HubAmount?.InclVat ?? "",
+                x.Price?.Difference is { } d ? $"{Signed(d.ExclVat)}/{Signed(d.InclVat)}" : "",
+                x.Price?.HubAmount is null ? "" : x.Price.WithinTolerance ? "within" : "beyond",
+            ]);
             return 0;
         });
 

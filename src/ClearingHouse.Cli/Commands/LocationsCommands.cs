@@ -6,7 +6,7 @@ using Timestamp = Google.Protobuf.WellKnownTypes.Timestamp;
 
 namespace ClearingHouse.Cli.Commands;
 
-/// <summary><c>locations put|get|list|patch</c>.</summary>
+/// <summary><c>locations put|get|list|patch|tariff-history</c>.</summary>
 public static class LocationsCommands
 {
     /// <summary>Builds the command group.</summary>
@@ -80,7 +80,46 @@ public static class LocationsCommands
         locations.Subcommands.Add(get);
         locations.Subcommands.Add(list);
         locations.Subcommands.Add(CreatePatch(ctx));
+        locations.Subcommands.Add(CreateTariffHistory(ctx));
         return locations;
+    }
+
+    // GetConnectorTariffHistory: what each connector listed in tariff_ids over time (the lists CDR checks judge by).
+    private static Command CreateTariffHistory(CommandContext ctx)
+    {
+        var id = new Argument<string>("location-id") { Description = "The location's id" };
+        var cpo = new Option<string?>("--cpo") { Description = "The CPO, e.g. NL-ABC-CPO (a CPO may leave it out for itself)" };
+        var evse = new Option<string?>("--evse") { Description = "Only this EVSE (uid)" };
+        var connector = new Option<string?>("--connector") { Description = "Only this connector of --evse" };
+        var asOf = new Option<string?>("--as-of") { Description = "Also show what each connector listed at this instant (ISO 8601, e.g. 2026-11-02T09:00:00Z)" };
+        var history = new Command("tariff-history", "Show what a location's connectors listed in tariff_ids over time (kept for CDR checks)") { id, cpo, evse, connector, asOf };
+        history.SetAction(async (r, ct) =>
+        {
+            var request = new GetConnectorTariffHistoryRequest { LocationId = r.GetValue(id)!, EvseUid = r.GetValue(evse) ?? "", ConnectorId = r.GetValue(connector) ?? "" };
+            if (r.GetValue(cpo) is { } c)
+            {
+                request.Cpo = CommandContext.ParseParty(c, "--cpo");
+            }
+
+            if (r.GetValue(asOf) is { } at)
+            {
+                request.AsOf = Format.ParseTime(at, "--as-of");
+            }
+
+            using var channel = ctx.Channel(r);
+            var response = await new LocationService.LocationServiceClient(channel).GetConnectorTariffHistoryAsync(request, deadline: CommandContext.Deadline, cancellationToken: ct);
+            var printer = ctx.Printer(r);
+            printer.Table(response, response.Listings, ["EVSE", "CONNECTOR", "SINCE", "UNTIL", "TARIFF IDS"], l =>
+                [l.EvseUid, l.ConnectorId, Format.Time(l.Since), l.Until is null ? "now" : Format.Time(l.Until), l.TariffIds.Count == 0 ? "(none)" : string.Join(",", l.TariffIds)]);
+            foreach (var a in response.AsOf)
+            {
+                printer.Line($"as of {r.GetValue(asOf)}: {a.EvseUid}/{a.ConnectorId} " +
+                    (!a.Known ? "not known (before everything the hub keeps)" : a.TariffIds.Count == 0 ? "listed no tariff" : $"listed {string.Join(",", a.TariffIds)}"));
+            }
+
+            return 0;
+        });
+        return history;
     }
 
     // OCPI PATCH of a location (PatchLocation) or, with --evse, of one of its EVSEs (PatchEvse): only the fields given change.

@@ -14,8 +14,11 @@ public sealed class InvoiceGrpcService(InvoiceFlow invoices) : InvoiceService.In
         (await invoices.SubmitAsync(context.GetCaller(), InvoiceMapping.ToDraft(request.Record), context.CancellationToken)).ToProto();
 
     /// <inheritdoc />
-    public override async Task<GetInvoiceResponse> GetInvoice(GetInvoiceRequest request, ServerCallContext context) =>
-        new() { Record = (await invoices.GetAsync(context.GetCaller(), request.Number, context.CancellationToken)).ToProto() };
+    public override async Task<GetInvoiceResponse> GetInvoice(GetInvoiceRequest request, ServerCallContext context)
+    {
+        var (invoice, prices) = await invoices.GetWithPricesAsync(context.GetCaller(), request.Number, context.CancellationToken);
+        return InvoiceMapping.ToGetResponse(invoice, prices);
+    }
 
     /// <inheritdoc />
     public override async Task<ListInvoicesResponse> ListInvoices(ListInvoicesRequest request, ServerCallContext context)

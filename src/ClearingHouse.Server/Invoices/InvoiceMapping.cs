@@ -60,14 +60,7 @@ public static class InvoiceMapping
                 Status = line.Accepted ? InvoiceLineStatus.Accepted : InvoiceLineStatus.Refused,
             };
             result.Reasons.AddRange(line.Reasons.Select(ToProto));
-            if (line.Price is { } price)
-            {
-                result.PriceCheck = price.PriceCheck;
-                result.WithinTolerance = price.WithinTolerance;
-                result.HubAmount = price.Hub is { } hub ? Price(hub.ExclVat, hub.InclVat, price.Currency) : null;
-                result.Difference = price.Difference is { } d ? Price(d.ExclVat, d.InclVat, price.Currency) : null;
-            }
-
+            SetPrice(result, line.Price);
             response.Lines.Add(result);
         }
 
@@ -81,6 +74,36 @@ public static class InvoiceMapping
             UnpricedLines = c.Unpriced,
         }));
         return response;
+    }
+
+    /// <summary>A stored invoice with the hub's price of each line (<see cref="InvoiceFlow.GetWithPricesAsync"/>).</summary>
+    public static GetInvoiceResponse ToGetResponse(InvoiceRecord invoice, IReadOnlyList<InvoiceLinePrice?> prices)
+    {
+        ArgumentNullException.ThrowIfNull(invoice);
+        ArgumentNullException.ThrowIfNull(prices);
+        var response = new GetInvoiceResponse { Record = invoice.ToProto() };
+        for (var i = 0; i < invoice.Lines.Count; i++)
+        {
+            var result = new Contracts.V1.InvoiceLineResult { Index = i, CdrId = invoice.Lines[i].CdrId, Status = InvoiceLineStatus.Accepted, WithinTolerance = true };
+            SetPrice(result, i < prices.Count ? prices[i] : null);
+            response.Lines.Add(result);
+        }
+
+        return response;
+    }
+
+    // The hub's own price beside a line: price check, hub amount, difference, within tolerance (absent: not priced).
+    private static void SetPrice(Contracts.V1.InvoiceLineResult result, InvoiceLinePrice? price)
+    {
+        if (price is null)
+        {
+            return;
+        }
+
+        result.PriceCheck = price.PriceCheck;
+        result.WithinTolerance = price.WithinTolerance;
+        result.HubAmount = price.Hub is { } hub ? Price(hub.ExclVat, hub.InclVat, price.Currency) : null;
+        result.Difference = price.Difference is { } d ? Price(d.ExclVat, d.InclVat, price.Currency) : null;
     }
 
     private static Contracts.V1.InvoiceProblem ToProto(Application.Settlement.Invoices.InvoiceProblem problem) =>

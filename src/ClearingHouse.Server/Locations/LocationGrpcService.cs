@@ -70,6 +70,16 @@ public sealed class LocationGrpcService(
     }
 
     /// <inheritdoc />
+    public override async Task<GetConnectorTariffHistoryResponse> GetConnectorTariffHistory(GetConnectorTariffHistoryRequest request, ServerCallContext context)
+    {
+        var caller = context.GetCaller();
+        var cpo = request.Cpo is null && caller.Party is { Role: PartyRole.Cpo } self ? self : LocationMapping.ToCpoKey(request.Cpo, "cpo");
+        LocationMapping.RequireId(request.LocationId, "location_id");
+        var listings = await locations.TariffHistoryAsync(caller, cpo, request.LocationId, request.EvseUid, request.ConnectorId);
+        return LocationMapping.ToProto(listings, request.AsOf?.ToDateTimeOffset());
+    }
+
+    /// <inheritdoc />
     public override async Task<ListLocationsResponse> ListLocations(ListLocationsRequest request, ServerCallContext context)
     {
         var page = await locations.ListAsync(context.GetCaller(), LocationMapping.ToQuery(request), context.CancellationToken);

@@ -411,4 +411,34 @@ public static class LocationMapping
             throw new HubException(HubErrorCode.InvalidArgument, $"{field} must be a known {typeof(TEnum).Name} value", field);
         }
     }
+
+    /// <summary>A location's connector tariff lists (<see cref="LocationsCore.TariffHistoryAsync"/>) as the wire shows them.</summary>
+    public static GetConnectorTariffHistoryResponse ToProto(IReadOnlyList<Grains.Locations.ConnectorTariffListing> listings, DateTimeOffset? asOf)
+    {
+        ArgumentNullException.ThrowIfNull(listings);
+        var response = new GetConnectorTariffHistoryResponse();
+        foreach (var l in listings)
+        {
+            var listing = new Contracts.V1.ConnectorTariffListing
+            {
+                EvseUid = l.EvseUid, ConnectorId = l.ConnectorId, Since = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(l.Since),
+                Until = l.Until == DateTimeOffset.MaxValue ? null : Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(l.Until),
+            };
+            listing.TariffIds.Add(l.TariffIds);
+            response.Listings.Add(listing);
+        }
+
+        if (asOf is { } at)
+        {
+            foreach (var connector in listings.GroupBy(l => (l.EvseUid, l.ConnectorId)))
+            {
+                var listed = LocationsCore.ListedAt([.. connector], at);
+                var entry = new ConnectorTariffsAsOf { EvseUid = connector.Key.EvseUid, ConnectorId = connector.Key.ConnectorId, Known = listed is not null };
+                entry.TariffIds.Add(listed ?? []);
+                response.AsOf.Add(entry);
+            }
+        }
+
+        return response;
+    }
 }

@@ -6,6 +6,7 @@ using ClearingHouse.Application.Tariffs;
 using ClearingHouse.Application.Tests.Infrastructure;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Cdrs;
+using ClearingHouse.Grains.Errors;
 using ClearingHouse.Grains.Locations;
 
 namespace ClearingHouse.Application.Tests.Cdrs;
@@ -111,15 +112,21 @@ public sealed class CdrConnectorTariffTests(CoreCluster hub) : IClassFixture<Cor
     public async Task IngestAsync_ConnectorListsTwoActiveTariffsOfOneType_TariffConflictNamingBoth()
     {
         var (caller, cpo, emsp) = await SetUpAsync("CT3",
-            Tariff("T-R1", "REGULAR"), Tariff("T-R2", "REGULAR"), Tariff("T-AD", "AD_HOC_PAYMENT"),
+            Tariff("T-R1", "REGULAR"), Tariff("T-AD", "AD_HOC_PAYMENT"),
             Tariff("T-OCT", "REGULAR", "\"start_date_time\": \"2026-10-01T00:00:00Z\", \"end_date_time\": \"2026-11-01T00:00:00Z\","),
             Tariff("T-NOV", "REGULAR", "\"start_date_time\": \"2026-11-01T00:00:00Z\","),
-            Tariff("T-U1"), Tariff("T-U2"));
+            Tariff("T-U1"));
         var locations = hub.Get<LocationsCore>();
         await locations.PutAsync(caller, Location(cpo, "BOTH-REG", Day.AddDays(-5), "T-R1", "T-R2"));
         await locations.PutAsync(caller, Location(cpo, "REG-AND-ADHOC", Day.AddDays(-5), "T-R1", "T-AD"));
         await locations.PutAsync(caller, Location(cpo, "REG-BY-MONTH", Day.AddDays(-40), "T-OCT", "T-NOV"));
         await locations.PutAsync(caller, Location(cpo, "UNTYPED", Day.AddDays(-5), "T-U1", "T-U2"));
+        // The second tariff of each conflicting pair arrives after the location (OCPI allows either order), so the
+        // location publish could not refuse the conflict: the CDR check is what catches it.
+        foreach (var later in new[] { Tariff("T-R2", "REGULAR"), Tariff("T-U2") })
+        {
+            await hub.Get<TariffFlow>().PutAsync(caller, TariffFlow.ParseTariff(later, "ocpi_json"));
+        }
 
         var results = (await hub.Get<CdrIngestor>().IngestAsync(caller,
         [
@@ -140,5 +147,33 @@ public sealed class CdrConnectorTariffTests(CoreCluster hub) : IClassFixture<Cor
         var stored = (await hub.Get<ICdrStore>().GetAsync(cpo, "BOTH-REG"))!;
         Assert.Equal(PriceCheck.TariffConflict, stored.PriceCheck);
         Assert.StartsWith("tariff conflict; connector E1/1", CdrFlags.DisputeReason(stored), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PutAsync_ConnectorListsTwoStoredTariffsOfOneTypeOverlapping_RefusedNamingTheConnector()
+    {
+        var (caller, cpo, _) = await SetUpAsync("CT4",
+            Tariff("T-R1", "REGULAR"), Tariff("T-R2", "REGULAR"), Tariff("T-AD", "AD_HOC_PAYMENT"),
+            Tariff("T-OCT", "REGULAR", "\"start_date_time\": \"2026-10-01T00:00:00Z\", \"end_date_time\": \"2026-11-01T00:00:00Z\","),
+            Tariff("T-NOV", "REGULAR", "\"start_date_time\": \"2026-11-01T00:00:00Z\","),
+            Tariff("T-U1"), Tariff("T-U2"));
+        var locations = hub.Get<LocationsCore>();
+
+        var typed = await Assert.ThrowsAsync<HubException>(() => locations.PutAsync(caller, Location(cpo, "BOTH-REG", Day, "T-R1", "T-R2")));
+        var untyped = await Assert.ThrowsAsync<HubException>(() => locations.PutAsync(caller, Location(cpo, "UNTYPED", Day, "T-U1", "T-U2")));
+        // Different types, windows that do not overlap, and a tariff the hub does not hold yet are all accepted.
+        Assert.True((await locations.PutAsync(caller, Location(cpo, "REG-AND-ADHOC", Day, "T-R1", "T-AD"))).Applied);
+        Assert.True((await locations.PutAsync(caller, Location(cpo, "REG-BY-MONTH", Day, "T-OCT", "T-NOV"))).Applied);
+        Assert.True((await locations.PutAsync(caller, Location(cpo, "NOT-YET", Day, "T-R1", "T-LATER"))).Applied);
+        var patched = await Assert.ThrowsAsync<HubException>(() => locations.PatchEvseAsync(caller, "REG-AND-ADHOC", Connector(Day.AddHours(1), "T-AD", "T-R1", "T-R2")));
+
+        Assert.Equal(HubErrorCode.InvalidArgument, typed.Code);
+        Assert.Equal("evses[0].connectors[0].tariff_ids", typed.Field);
+        Assert.Contains("connector E1/1 lists tariffs 'T-R1' and 'T-R2', both of type REGULAR with overlapping validity windows", typed.Message, StringComparison.Ordinal);
+        Assert.Contains("both without a type", untyped.Message, StringComparison.Ordinal);
+        Assert.Equal("connectors[0].tariff_ids", patched.Field);
+        Assert.Null(await hub.Grains.GetGrain<ILocationGrain>(ILocationGrain.KeyOf(cpo, "BOTH-REG")).Get());
+        var kept = (await hub.Grains.GetGrain<ILocationGrain>(ILocationGrain.KeyOf(cpo, "REG-AND-ADHOC")).Get())!;
+        Assert.Equal(["T-R1", "T-AD"], kept.Evses[0].Connectors[0].TariffIds);
     }
 }

@@ -250,8 +250,8 @@ public sealed class MoneyOverTimeTests
         await ConnectorChangedNextDayAsync(hub, roaming);
     }
 
-    // The next day (its own statement): LOC-N's connector E1/1 lists T-DAY until noon, then T-ELSE; E2/1 lists T-DAY and
-    // T-ELSE (both without a type, both active: a conflict). A session across the change is judged by the list at its
+    // The next day (its own statement): LOC-N's connector E1/1 lists T-DAY until noon, then T-ELSE; E2/1 listing T-DAY and
+    // T-ELSE is refused at publish, so it lists T-DAY and T-LATE, stored afterwards (both without a type, both active: a conflict). A session across the change is judged by the list at its
     // start, one after it is not listed, one at E2 is in conflict; both flags are disputed and found; an invoice of the
     // matched CDR shows the hub's own price beside it.
     private static async Task ConnectorChangedNextDayAsync(HubHost hub, Roaming roaming)
@@ -271,10 +271,17 @@ public sealed class MoneyOverTimeTests
         List(0, Day.AddDays(-10), "T-DAY");
         List(1, Day.AddDays(-10), "T-DAY", "T-ELSE");
         location.LastUpdated = Timestamp.FromDateTimeOffset(Day.AddDays(-10));
+        // Both tariffs are stored, untyped and always active: the publish itself is refused, naming the connector.
+        var conflict = await Parties.AssertFails(StatusCode.InvalidArgument, async () => await locations.PutLocationAsync(new PutLocationRequest { Location = location }));
+        Assert.True(Parties.ViolatedFields(conflict).Any(f => f.EndsWith("evses[1].connectors[0].tariff_ids", StringComparison.Ordinal)), conflict.Status.Detail);
+        Assert.Contains("lists tariffs 'T-DAY' and 'T-ELSE', both without a type", conflict.Status.Detail, StringComparison.Ordinal);
+        // A tariff stored after the location cannot be judged at publish: the conflict is then the CDR check's.
+        List(1, Day.AddDays(-10), "T-DAY", "T-LATE");
         await locations.PutLocationAsync(new PutLocationRequest { Location = location });
         List(0, next.AddHours(12), "T-ELSE");
         location.LastUpdated = Timestamp.FromDateTimeOffset(next.AddHours(12));
         Assert.True((await locations.PutLocationAsync(new PutLocationRequest { Location = location })).Applied);
+        await new TariffService.TariffServiceClient(roaming.CpoChannel(hub)).PutTariffAsync(new PutTariffRequest { OcpiJson = DayTariff(0.30m, Day.AddDays(-10), "T-LATE") });
 
         var acks = (await new CdrService.CdrServiceClient(roaming.CpoChannel(hub)).SubmitCdrBatchAsync(new SubmitCdrBatchRequest
         {
@@ -292,7 +299,7 @@ public sealed class MoneyOverTimeTests
             seen);
         Assert.Contains("changed its tariff_ids during the session", acks["ACROSS"].PriceCheckNote, StringComparison.Ordinal);
         Assert.Contains("listed [T-ELSE] when the session started, not tariff 'T-DAY'", acks["AFTER"].PriceCheckNote, StringComparison.Ordinal);
-        Assert.Contains("listed tariffs 'T-DAY' and 'T-ELSE'", acks["BOTH"].PriceCheckNote, StringComparison.Ordinal);
+        Assert.Contains("listed tariffs 'T-DAY' and 'T-LATE'", acks["BOTH"].PriceCheckNote, StringComparison.Ordinal);
 
         var statement = (await new SettlementService.SettlementServiceClient(roaming.CpoChannel(hub)).CloseStatementAsync(new CloseStatementRequest
         {
@@ -316,6 +323,25 @@ public sealed class MoneyOverTimeTests
         Assert.Equal(("MATCHED", 6.00m, 0m, true), (line.PriceCheck, decimal.Parse(line.HubAmount.ExclVat, CultureInfo.InvariantCulture), decimal.Parse(line.Difference.ExclVat, CultureInfo.InvariantCulture), line.WithinTolerance));
         var eur = Assert.Single(invoiced.HubComparison);
         Assert.Equal(("EUR", 0m, 0), (eur.Currency, decimal.Parse(eur.Difference.ExclVat, CultureInfo.InvariantCulture), eur.UnpricedLines));
+
+        // The stored invoice, read back by the EMSP, shows the hub's price per line too.
+        var shown = await new InvoiceService.InvoiceServiceClient(roaming.EmspChannel(hub)).GetInvoiceAsync(new GetInvoiceRequest { Number = invoiced.Record.Number });
+        var shownLine = Assert.Single(shown.Lines);
+        Assert.Equal(("ACROSS", "MATCHED", 6.00m, true), (shownLine.CdrId, shownLine.PriceCheck, decimal.Parse(shownLine.HubAmount.ExclVat, CultureInfo.InvariantCulture), shownLine.WithinTolerance));
+
+        // What E1/1 listed over time, for the EMSP: T-DAY until noon, then T-ELSE; at 09:00 T-DAY.
+        var history = await new LocationService.LocationServiceClient(roaming.EmspChannel(hub)).GetConnectorTariffHistoryAsync(new GetConnectorTariffHistoryRequest
+        {
+            Cpo = roaming.Cpo, LocationId = "LOC-N", EvseUid = "E1", ConnectorId = "1", AsOf = Timestamp.FromDateTimeOffset(next.AddHours(9)),
+        });
+        var lists = string.Join("; ", history.Listings.Select(l => $"{l.Since}..{l.Until} [{string.Join(",", l.TariffIds)}]"));
+        Assert.True(history.Listings.Select(l => string.Join(",", l.TariffIds)).SequenceEqual(["T-DAY", "T-ELSE"]), lists);
+        Assert.Equal(next.AddHours(12), history.Listings[0].Until.ToDateTimeOffset());
+        Assert.Null(history.Listings[1].Until);
+        var asOf = Assert.Single(history.AsOf);
+        Assert.True(asOf.Known && asOf.TariffIds.SequenceEqual(["T-DAY"]), lists);
+        await Parties.AssertFails(StatusCode.NotFound, async () => await new LocationService.LocationServiceClient(roaming.EmspChannel(hub)).GetConnectorTariffHistoryAsync(
+            new GetConnectorTariffHistoryRequest { Cpo = roaming.Cpo, LocationId = "LOC-N", EvseUid = "E9" }));
     }
 
     private static async Task<string> ExportCsvAsync(HubHost hub, Roaming roaming, long number)

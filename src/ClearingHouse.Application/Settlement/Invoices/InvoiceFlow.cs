@@ -134,6 +134,26 @@ public sealed partial class InvoiceFlow(
             : invoice;
     }
 
+    /// <summary>
+    /// One invoice (as <see cref="GetAsync"/>) with the hub's own price of each line's CDR beside the invoiced amount, in
+    /// line order (null for a line whose CDR is no longer stored). Read from the stored CDRs at the time of the call:
+    /// the hub price is what ingest computed, so it is the same figure the submission showed.
+    /// </summary>
+    public async Task<(InvoiceRecord Invoice, IReadOnlyList<InvoiceLinePrice?> Prices)> GetWithPricesAsync(CallerIdentity caller, long number, CancellationToken cancellationToken)
+    {
+        var invoice = await GetAsync(caller, number, cancellationToken);
+        var tolerances = _tolerances ??= cdrOptions.Value.ToPriceCheckOptions();
+        var prices = new List<InvoiceLinePrice?>(invoice.Lines.Count);
+        foreach (var line in invoice.Lines)
+        {
+            prices.Add(await cdrs.GetAsync(invoice.Cpo, line.CdrId, cancellationToken) is { } cdr
+                ? InvoiceRules.ComparePrice(cdr, new(line.ExclVat, line.InclVat), tolerances.ToleranceFor(cdr.Currency))
+                : null);
+        }
+
+        return (invoice, prices);
+    }
+
     /// <summary>Invoices by number after a position: the operator's of any party, a party's only those it is a side of.</summary>
     public async Task<Page<InvoiceRecord>> ListAsync(CallerIdentity caller, PartyKey? cpo, PartyKey? emsp, string? after, int size, CancellationToken cancellationToken)
     {
