@@ -129,7 +129,7 @@ public sealed partial class ConsoleBrowserTests
         await page.GotoAsync("/partners");
         Assert.True(page.Url.Contains("/partners", StringComparison.Ordinal), $"signed in with an issued credential, /partners led to {page.Url}");
 
-        await admin.RevokeCredentialAsync(new RevokeCredentialRequest { CredentialId = issued.Credential.Id });
+        await admin.RevokeCredentialAsync(new RevokeCredentialRequest { CredentialId = issued.Credential.CredentialId });
 
         // The cookie is still valid as a cookie; the revoked credential behind it is not.
         await page.GotoAsync("/partners");

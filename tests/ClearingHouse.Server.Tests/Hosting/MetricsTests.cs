@@ -114,6 +114,7 @@ public static partial class MetricsText
 }
 
 /// <summary>What an SRE reads: the README's metrics list, the deploy/ dashboard and alert rules, against a real hub.</summary>
+[Collection(ProcessWideMetrics.Name)]
 public sealed class MetricsTests(ScrapedHubFixture fixture) : IClassFixture<ScrapedHubFixture>
 {
     [Fact]
