@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using ClearingHouse.Application.Channels;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Commands;
 
@@ -21,29 +21,5 @@ public interface IRemoteCommandSender
     bool Serves(CommandKind kind);
 }
 
-/// <summary>
-/// Which CPOs <see cref="CommandFlow"/> reaches through an <see cref="IRemoteCommandSender"/> instead of their command
-/// channels; an edge replaces its whole set at once, readers see one frozen snapshot.
-/// </summary>
-public sealed class RemoteCommandRoutes
-{
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, IReadOnlyDictionary<PartyKey, IRemoteCommandSender>> _bySource = new(StringComparer.Ordinal);
-    private FrozenDictionary<PartyKey, IRemoteCommandSender> _routes = FrozenDictionary<PartyKey, IRemoteCommandSender>.Empty;
-
-    /// <summary>The sender of <paramref name="cpo"/>, when it is reached by another protocol.</summary>
-    public bool TryGet(PartyKey cpo, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IRemoteCommandSender? sender) =>
-        Volatile.Read(ref _routes).TryGetValue(cpo, out sender);
-
-    /// <summary>Sets the routes of <paramref name="source"/> to exactly <paramref name="routes"/>; other sources' routes are kept.</summary>
-    public void Replace(string source, IReadOnlyDictionary<PartyKey, IRemoteCommandSender> routes)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(routes);
-        lock (_gate)
-        {
-            _bySource[source] = routes;
-            Volatile.Write(ref _routes, _bySource.Values.SelectMany(r => r).GroupBy(r => r.Key).ToFrozenDictionary(g => g.Key, g => g.Last().Value));
-        }
-    }
-}
+/// <summary>Which CPOs <see cref="CommandFlow"/> reaches through an <see cref="IRemoteCommandSender"/> instead of their command channels.</summary>
+public sealed class RemoteCommandRoutes : RemoteRoutes<IRemoteCommandSender>;

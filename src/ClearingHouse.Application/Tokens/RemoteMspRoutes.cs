@@ -1,4 +1,4 @@
-using System.Collections.Frozen;
+using ClearingHouse.Application.Channels;
 using ClearingHouse.Domain.Parties;
 using ClearingHouse.Grains.Tokens;
 
@@ -19,42 +19,5 @@ public interface IRemoteMspAuthorizer
     Task<MspReply> AskAsync(MspAsk ask, CancellationToken cancellationToken);
 }
 
-/// <summary>
-/// Which EMSPs <see cref="AuthorizationCore"/> asks through an <see cref="IRemoteMspAuthorizer"/> instead of their gRPC
-/// channels. An edge replaces its whole set at once (<see cref="Replace"/>); readers see one frozen snapshot, so the
-/// hot path pays one dictionary lookup, and only when the EMSP is to be asked.
-/// </summary>
-public sealed class RemoteMspRoutes
-{
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, IReadOnlyDictionary<PartyKey, IRemoteMspAuthorizer>> _bySource = new(StringComparer.Ordinal);
-    private FrozenDictionary<PartyKey, IRemoteMspAuthorizer> _routes = FrozenDictionary<PartyKey, IRemoteMspAuthorizer>.Empty;
-
-    /// <summary>The authorizer of <paramref name="emsp"/>, when it is reached by another protocol.</summary>
-    public bool TryGet(PartyKey emsp, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IRemoteMspAuthorizer? authorizer) =>
-        Volatile.Read(ref _routes).TryGetValue(emsp, out authorizer);
-
-    /// <summary>
-    /// Sets the routes of <paramref name="source"/> (an edge, e.g. <c>ocpi</c>) to exactly <paramref name="routes"/>: EMSPs
-    /// it routed before and no longer lists go back to their gRPC channels; other sources' routes are kept.
-    /// </summary>
-    public void Replace(string source, IReadOnlyDictionary<PartyKey, IRemoteMspAuthorizer> routes)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(routes);
-        lock (_gate)
-        {
-            _bySource[source] = routes;
-            var merged = new Dictionary<PartyKey, IRemoteMspAuthorizer>();
-            foreach (var (_, set) in _bySource)
-            {
-                foreach (var (emsp, authorizer) in set)
-                {
-                    merged[emsp] = authorizer;
-                }
-            }
-
-            Volatile.Write(ref _routes, merged.ToFrozenDictionary());
-        }
-    }
-}
+/// <summary>Which EMSPs <see cref="AuthorizationCore"/> asks through an <see cref="IRemoteMspAuthorizer"/> instead of their gRPC channels.</summary>
+public sealed class RemoteMspRoutes : RemoteRoutes<IRemoteMspAuthorizer>;
